@@ -1,0 +1,63 @@
+import ArgumentParser
+import DojoGames
+import Foundation
+
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Benchmarks. tools/bench runs them with their reference and prints ratios.",
+    subcommands: [BenchGames.self]
+  )
+}
+
+struct BenchGames: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "games",
+    abstract: "Random playouts per second for every registered game (one thread)."
+  )
+
+  @Option(help: "Seconds of playouts per game.")
+  var seconds = 2.0
+
+  @Option(help: "Seed of the playouts.")
+  var seed: UInt64 = 1
+
+  func run() {
+    var rates: [(String, Double)] = []
+    for entry in GameRegistry.entries {
+      let game = try! GameRegistry.make(entry.name)
+      let (count, elapsed, plies) = MeasurePlayouts(seconds: seconds, seed: seed)(game)
+      let rate = Double(count) / elapsed
+      rates.append((entry.name, rate))
+      let label = entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)
+      print(label + String(format: "%12.0f playouts/s  %6.1f plies/playout  ", rate, Double(plies) / Double(count)) + game.name)
+    }
+    let body = rates.map { "\"\($0.0)\":\(Int($0.1.rounded()))" }.joined(separator: ",")
+    print("{\"bench\":\"games\",\"playouts_per_s\":{\(body)}}")
+  }
+}
+
+/// Runs random playouts from the start for about `seconds`; returns (playouts, seconds, plies).
+struct MeasurePlayouts: GameTask {
+  let seconds: Double
+  let seed: UInt64
+
+  func run<G: Game>(_ game: G) -> (Int, Double, Int) {
+  var rng = SplitMix64(seed: seed)
+  var actions: [Action] = []
+  actions.reserveCapacity(game.actionCount)
+  let start = game.initialState()
+  var count = 0, plies = 0
+  let clock = ContinuousClock()
+  let t0 = clock.now
+  var elapsed = 0.0
+  repeat {
+    for _ in 0..<64 {
+      plies += randomPlayout(from: start, rng: &rng, actions: &actions).plyCount
+    }
+    count += 64
+    let d = clock.now - t0
+    elapsed = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+  } while elapsed < seconds
+  return (count, elapsed, plies)
+  }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import DojoGames
+
+@main
+struct Dojo: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "dojo",
+    abstract: "Self-play training for two-player board games, from zero.",
+    subcommands: [Games.self, CheckGame.self, Play.self, Bench.self]
+  )
+}
+
+/// A game named on the command line: `connect_four`, `hex(size=9)`.
+struct GameArgument: ExpressibleByArgument {
+  let game: any Game
+
+  init?(argument: String) {
+    guard let g = try? GameRegistry.make(argument) else { return nil }
+    game = g
+  }
+
+  static var defaultCompletionKind: CompletionKind { .list(GameRegistry.names) }
+}
+
+/// Reads a game name, failing with the registry's message (which lists what exists).
+func parseGame(_ text: String) throws -> any Game {
+  do {
+    return try GameRegistry.make(text)
+  } catch {
+    throw ValidationError(error.description)
+  }
+}
+
+struct Games: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "List the games and their parameters.")
+
+  func run() {
+    for entry in GameRegistry.entries {
+      print("\(entry.name): \(entry.summary)")
+      for p in entry.parameters { print("    \(p.name)=\(p.defaultValue)  \(p.help)") }
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import Testing
+@testable import DojoGames
+
+@Test func parameterisedNamesMakeTheRightGames() throws {
+  #expect(try GameRegistry.make("connect_four").name == "connect_four(rows=6,columns=7)")
+  #expect(try GameRegistry.make("connect_four( rows = 5 , columns=4 )").actionCount == 4)
+  #expect(try GameRegistry.make("hex(size=9)").name == "hex(size=9,swap=false)")
+  #expect(try GameRegistry.make("hex(size=9,swap=true)").actionCount == 82)
+  #expect(try GameRegistry.make("gomoku").observationShape == ObservationShape(planes: 3, rows: 15, columns: 15))
+  #expect(try GameRegistry.make("connect_four(rows=12,columns=9)") is ConnectFour<UInt128>)
+  #expect(GameRegistry.names == ["tic_tac_toe", "connect_four", "othello", "hex", "gomoku"])
+}
+
+@Test func badNamesSayWhatExists() {
+  func message(_ spec: String) -> String {
+    do { _ = try GameRegistry.make(spec); return "" } catch { return error.description }
+  }
+  #expect(message("chess").contains("unknown game 'chess'"))
+  #expect(message("chess").contains("connect_four(rows=6,columns=7)"))
+  #expect(message("connect_four(width=8)").contains("no parameter 'width'"))
+  #expect(message("connect_four(width=8)").contains("rows"))
+  #expect(message("hex(size=4)").contains("size must be an integer from 5 to 19, not '4'"))
+  #expect(message("hex(swap=maybe)").contains("true or false"))
+  #expect(message("gomoku(rule=renju)").contains("standard, freestyle"))
+  #expect(message("connect_four(rows=6").contains("missing ')'"))
+  #expect(message("connect_four(rows=6,rows=7)").contains("given twice"))
+  #expect(message("tic_tac_toe(size=4)").contains("it takes none"))
+  #expect(message("connect_four(rows=16,columns=16)").contains("<= 128"))
+}

@@ -1,0 +1,17 @@
+import CBLAS
+import CZeroMQ
+import Testing
+
+@Test func openBLASMultipliesMatrices() {
+  let a: [Float] = [1, 2, 3, 4]  // row-major 2×2
+  let b: [Float] = [5, 6, 7, 8]
+  var c = [Float](repeating: 0, count: 4)
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 2, 2, 2, 1, a, 2, b, 2, 0, &c, 2)
+  #expect(c == [19, 22, 43, 50])
+}
+
+@Test func zeroMQIsVersion4() {
+  var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+  zmq_version(&major, &minor, &patch)
+  #expect(major == 4 && minor >= 3)
+}
