@@ -25,11 +25,15 @@ let package = Package(
     // The game protocol, the games, the registry and the conformance check.
     .target(name: "DojoGames", swiftSettings: hotFlags),
 
+    // Tensors and the residual policy-value network on OpenBLAS: training, inference, checkpoints.
+    .target(name: "DojoNN", dependencies: ["CBLAS", "DojoGames"], swiftSettings: hotFlags),
+
     // The command-line tool `dojo`.
     .executableTarget(
       name: "DojoCLI",
       dependencies: [
         "DojoGames",
+        "DojoNN",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Rainbow", package: "Rainbow"),
       ],
@@ -37,6 +41,7 @@ let package = Package(
     ),
 
     .testTarget(name: "DojoGamesTests", dependencies: ["DojoGames"]),
+    .testTarget(name: "DojoNNTests", dependencies: ["DojoNN"]),
     .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CZeroMQ"]),
   ]
 )

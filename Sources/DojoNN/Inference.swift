@@ -1,0 +1,133 @@
+// Inference for search: batch norm folded into the convolutions (running statistics), outputs
+// written into buffers the caller owns, and a grow-only workspace, so that after the first call at
+// a batch size nothing is allocated (`growthCount` stays put). One engine per worker thread.
+
+public final class InferenceEngine {
+  public let config: NetworkConfig
+  let layout: TensorLayout
+  let weights: UnsafeMutablePointer<Float>
+  let work = Workspace()
+
+  /// Workspace allocations so far; constant once warmed up at the largest batch size.
+  public var growthCount: Int { work.growthCount }
+
+  /// Folds `network`'s current parameters and running statistics into an engine (a snapshot: later
+  /// training does not change it). Sets OpenBLAS to `blasThreads` threads (Dojo runs one worker per
+  /// core, each single-threaded).
+  public init(network: PolicyValueNet, blasThreads: Int = 1) {
+    setBLASThreadCount(blasThreads)
+    config = network.config
+    let c = config
+    var specs: [(String, [Int], Bool)] = []
+    for (conv, _, outC, inC, k) in Self.convolutions(c) {
+      specs += [("\(conv).weight", [outC, inC * k], false), ("\(conv).bias", [outC], false)]
+    }
+    for name in ["policy.fc.weight", "policy.fc.bias", "value.fc1.weight", "value.fc1.bias", "value.fc2.weight", "value.fc2.bias"] {
+      specs.append((name, network.layout[name].shape, false))
+    }
+    layout = TensorLayout(specs)
+    weights = .allocate(capacity: layout.totalCount)
+    for (conv, bn, outC, inC, k) in Self.convolutions(c) {
+      let w = network.p(conv + ".weight"), gamma = network.p(bn + ".weight"), beta = network.p(bn + ".bias")
+      let mean = network.s(bn + ".running_mean"), variance = network.s(bn + ".running_var")
+      let fw = weights + layout[conv + ".weight"].offset, fb = weights + layout[conv + ".bias"].offset
+      for o in 0..<outC {
+        let scale = gamma[o] / (variance[o] + c.batchNormEpsilon).squareRoot()
+        for i in 0..<(inC * k) { fw[o * inC * k + i] = w[o * inC * k + i] * scale }
+        fb[o] = beta[o] - mean[o] * scale
+      }
+    }
+    for name in ["policy.fc.weight", "policy.fc.bias", "value.fc1.weight", "value.fc1.bias", "value.fc2.weight", "value.fc2.bias"] {
+      (weights + layout[name].offset).update(from: network.p(name), count: layout[name].count)
+    }
+  }
+
+  deinit { weights.deallocate() }
+
+  /// (convolution, its batch norm, out channels, in channels, kernel cells) for every convolution.
+  static func convolutions(_ c: NetworkConfig) -> [(String, String, Int, Int, Int)] {
+    [("stem.conv", "stem.bn", c.channels, c.inputPlanes, 9)]
+      + (0..<c.blocks).flatMap { i in
+        [("blocks.\(i).conv1", "blocks.\(i).bn1", c.channels, c.channels, 9),
+         ("blocks.\(i).conv2", "blocks.\(i).bn2", c.channels, c.channels, 9)]
+      }
+      + [("policy.conv", "policy.bn", c.policyChannels, c.channels, 1), ("value.conv", "value.bn", c.valueChannels, c.channels, 1)]
+  }
+
+  @inline(__always) func w(_ name: String) -> UnsafeMutablePointer<Float> { weights + layout[name].offset }
+
+  /// Evaluates `count` positions.
+  /// - observations: count × observationCount floats, as games write them.
+  /// - legalMasks: count × actionCount, nonzero where legal (nil: every action legal).
+  /// - priors: count × actionCount, receives the policy (0 on illegal actions, summing to 1).
+  /// - values: count, receives the value in [-1, 1] from the side to move's point of view.
+  public func evaluate(
+    count b: Int, observations: UnsafePointer<Float>, legalMasks: UnsafePointer<Float>?,
+    priors: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>
+  ) {
+    let c = config, geo = c.geometry, hw = geo.cells, n = b * hw, f = c.channels
+    let x0 = work.buffer("x0", c.inputPlanes * n)
+    sampleMajorToChannelMajor(observations, x0, channels: c.inputPlanes, batch: b, cells: hw)
+    let col = work.buffer("col", max(c.inputPlanes, f) * 9 * n)
+    var a = work.buffer("a0", f * n), spare = work.buffer("a1", f * n)
+    let r = work.buffer("r", f * n)
+
+    im2col3x3(x0, channels: c.inputPlanes, batch: b, geo, col)
+    gemm(m: f, n: n, k: c.inputPlanes * 9, a: w("stem.conv.weight"), lda: c.inputPlanes * 9, b: col, ldb: n, c: a, ldc: n)
+    biasReLU(a, w("stem.conv.bias"), rows: f, n: n)
+    for i in 0..<c.blocks {
+      im2col3x3(a, channels: f, batch: b, geo, col)
+      gemm(m: f, n: n, k: f * 9, a: w("blocks.\(i).conv1.weight"), lda: f * 9, b: col, ldb: n, c: r, ldc: n)
+      biasReLU(r, w("blocks.\(i).conv1.bias"), rows: f, n: n)
+      im2col3x3(r, channels: f, batch: b, geo, col)
+      gemm(m: f, n: n, k: f * 9, a: w("blocks.\(i).conv2.weight"), lda: f * 9, b: col, ldb: n, c: spare, ldc: n)
+      biasSkipReLU(spare, w("blocks.\(i).conv2.bias"), skip: a, rows: f, n: n)
+      swap(&a, &spare)
+    }
+    // Policy head.
+    let pc = c.policyChannels, act = c.actionCount
+    let rp = work.buffer("rp", pc * n), fp = work.buffer("fp", b * pc * hw), logits = work.buffer("logits", b * act)
+    gemm(m: pc, n: n, k: f, a: w("policy.conv.weight"), lda: f, b: a, ldb: n, c: rp, ldc: n)
+    biasReLU(rp, w("policy.conv.bias"), rows: pc, n: n)
+    channelMajorToSampleMajor(rp, fp, channels: pc, batch: b, cells: hw)
+    gemm(transB: true, m: b, n: act, k: pc * hw, a: fp, lda: pc * hw, b: w("policy.fc.weight"), ldb: pc * hw, c: logits, ldc: act)
+    addColumnBias(logits, w("policy.fc.bias"), rows: b, n: act)
+    maskedSoftmax(logits, mask: legalMasks, priors, rows: b, n: act)
+    // Value head.
+    let vc = c.valueChannels, vh = c.valueHidden, vo = c.valueOutputs
+    let rv = work.buffer("rv", vc * n), pooled = work.buffer("pooled", b * vc)
+    let hidden = work.buffer("hidden", b * vh), out = work.buffer("vout", b * vo)
+    gemm(m: vc, n: n, k: f, a: w("value.conv.weight"), lda: f, b: a, ldb: n, c: rv, ldc: n)
+    biasReLU(rv, w("value.conv.bias"), rows: vc, n: n)
+    globalAveragePool(rv, pooled, channels: vc, batch: b, cells: hw)
+    gemm(transB: true, m: b, n: vh, k: vc, a: pooled, lda: vc, b: w("value.fc1.weight"), ldb: vc, c: hidden, ldc: vh)
+    addColumnBias(hidden, w("value.fc1.bias"), rows: b, n: vh)
+    relu(hidden, hidden, b * vh)
+    gemm(transB: true, m: b, n: vo, k: vh, a: hidden, lda: vh, b: w("value.fc2.weight"), ldb: vh, c: out, ldc: vo)
+    addColumnBias(out, w("value.fc2.bias"), rows: b, n: vo)
+    if c.valueHead == .tanh {
+      for i in 0..<b { values[i] = tanhf(out[i]) }
+    } else {
+      maskedSoftmax(out, mask: nil, out, rows: b, n: 3)
+      for i in 0..<b { values[i] = out[i * 3] - out[i * 3 + 2] }
+    }
+  }
+}
+
+/// x[c, :] = max(x[c, :] + bias[c], 0).
+@inline(__always)
+func biasReLU(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, n: Int) {
+  for c in 0..<rows {
+    let row = x + c &* n, b = bias[c]
+    for i in 0..<n { row[i] = max(row[i] + b, 0) }
+  }
+}
+
+/// x[c, :] = max(x[c, :] + bias[c] + skip[c, :], 0).
+@inline(__always)
+func biasSkipReLU(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, skip: UnsafePointer<Float>, rows: Int, n: Int) {
+  for c in 0..<rows {
+    let row = x + c &* n, s = skip + c &* n, b = bias[c]
+    for i in 0..<n { row[i] = max(row[i] + b + s[i], 0) }
+  }
+}
