@@ -16,6 +16,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/onevcat/Rainbow", from: "4.0.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
   ],
   targets: [
     // C shims: each system library wrapped once.
@@ -26,7 +27,11 @@ let package = Package(
     .target(name: "DojoGames", swiftSettings: hotFlags),
 
     // Tensors and the residual policy-value network on OpenBLAS: training, inference, checkpoints.
-    .target(name: "DojoNN", dependencies: ["CBLAS", "DojoGames"], swiftSettings: hotFlags),
+    .target(
+      name: "DojoNN",
+      dependencies: ["CBLAS", "DojoGames", .product(name: "Crypto", package: "swift-crypto")],
+      swiftSettings: hotFlags
+    ),
 
     // The command-line tool `dojo`.
     .executableTarget(
