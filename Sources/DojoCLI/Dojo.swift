@@ -6,7 +6,7 @@ struct Dojo: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "dojo",
     abstract: "Self-play training for two-player board games, from zero.",
-    subcommands: [Games.self, CheckGame.self, Play.self, Bench.self]
+    subcommands: [Games.self, CheckGame.self, Play.self, Export.self, Bench.self]
   )
 }
 

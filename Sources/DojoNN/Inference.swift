@@ -131,3 +131,40 @@ func biasSkipReLU(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>
     for i in 0..<n { row[i] = max(row[i] + b + s[i], 0) }
   }
 }
+
+/// One 3×3 convolution exactly as the network runs it (im2col, then one sgemm): for benchmarks.
+/// x: channels × (batch·height·width), channel-major; weights: channels × (9·channels).
+public func convolution3x3(_ x: [Float], weights: [Float], channels: Int, batch: Int, height: Int, width: Int,
+                           col: inout [Float], out: inout [Float]) {
+  let n = batch * height * width
+  x.withUnsafeBufferPointer { xp in
+    col.withUnsafeMutableBufferPointer { cp in
+      im2col3x3(xp.baseAddress!, channels: channels, batch: batch, Geometry(height: height, width: width), cp.baseAddress!)
+      weights.withUnsafeBufferPointer { wp in
+        out.withUnsafeMutableBufferPointer { op in
+          gemm(m: channels, n: n, k: 9 * channels, a: wp.baseAddress!, lda: 9 * channels, b: cp.baseAddress!, ldb: n, c: op.baseAddress!, ldc: n)
+        }
+      }
+    }
+  }
+}
+
+/// A named tensor of floats (row-major).
+public struct NamedTensor: Sendable {
+  public let name: String
+  public let shape: [Int]
+  public let values: [Float]
+}
+
+extension InferenceEngine {
+  /// The engine's weights (batch norm folded into each convolution's weight and bias), with
+  /// convolution weights shaped [out, in, k, k]: what an exported inference graph needs.
+  public var foldedTensors: [NamedTensor] {
+    let kernels = Dictionary(uniqueKeysWithValues: Self.convolutions(config).map { ($0.0 + ".weight", $0.4 == 9 ? 3 : 1) })
+    return layout.tensors.map { t in
+      var shape = t.shape
+      if let k = kernels[t.name] { shape = [t.shape[0], t.shape[1] / (k * k), k, k] }
+      return NamedTensor(name: t.name, shape: shape, values: Array(UnsafeBufferPointer(start: weights + t.offset, count: t.count)))
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import CBLAS
+import DojoGames
+import DojoNN
+import Foundation
+
+struct BenchNN: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "nn",
+    abstract: "Network speed: inference positions/s by batch, training samples/s, convolution GFLOP/s against sgemm."
+  )
+
+  @Option(help: "Seconds per measurement.")
+  var seconds = 1.0
+
+  @Option(help: "Where to write each benchmarked net as a checkpoint (for the peers to load).")
+  var checkpoints: String?
+
+  func run() throws {
+    setBLASThreadCount(1)
+    var results: [String] = []
+    for (label, spec) in [("connect_four", "connect_four"), ("9x9", "gomoku(size=9)")] {
+      let game = try GameRegistry.make(spec)
+      let config = DefaultNet()(game)
+      let net = PolicyValueNet(config: config, seed: 1)
+      if let checkpoints {
+        try? FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(atPath: "\(checkpoints)/\(label)")
+        try Checkpoint.write(net, optimizer: nil, metadata: CheckpointMetadata(game: game.name, architecture: config), to: "\(checkpoints)/\(label)")
+      }
+      let engine = InferenceEngine(network: net)
+      var inference: [String] = []
+      print("\(label): \(config.blocks) blocks × \(config.channels) channels, \(config.height)×\(config.width), \(config.multiplyAddsPerPosition / 1000) k multiply-adds/position")
+      for batch in [1, 16, 64, 256] {
+        let rate = measureInference(engine, config: config, batch: batch)
+        let gflops = rate * Double(config.multiplyAddsPerPosition) * 2 / 1e9
+        print(String(format: "  inference batch %3d: %9.0f positions/s  %5.1f GFLOP/s", batch, rate, gflops))
+        inference.append("\"\(batch)\":\(Int(rate))")
+      }
+      let training = measureTraining(config: config, batch: 256)
+      print(String(format: "  training batch 256: %9.0f samples/s", training))
+      let (conv, sgemm) = measureConvolution(config: config, batch: 64)
+      print(String(format: "  3×3 conv at batch 64: %.1f GFLOP/s; sgemm alone at that shape: %.1f GFLOP/s (%.2f)", conv, sgemm, conv / sgemm))
+      results.append("\"\(label)\":{\"inference_positions_per_s\":{\(inference.joined(separator: ","))},\"training_samples_per_s\":\(Int(training)),\"conv_gflops\":\(String(format: "%.2f", conv)),\"sgemm_gflops\":\(String(format: "%.2f", sgemm))}")
+    }
+    print("{\"bench\":\"nn\",\"dojo\":{\(results.joined(separator: ","))}}")
+  }
+
+  func timed(_ body: () -> Int) -> Double {
+    let clock = ContinuousClock()
+    var done = 0
+    let t0 = clock.now
+    var elapsed = 0.0
+    repeat {
+      done += body()
+      let d = clock.now - t0
+      elapsed = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    } while elapsed < seconds
+    return Double(done) / elapsed
+  }
+
+  func measureInference(_ engine: InferenceEngine, config: NetworkConfig, batch: Int) -> Double {
+    var rng = SplitMix64(seed: 2)
+    let obs = (0..<(batch * config.observationCount)).map { _ in Float(rng.next(below: 2)) }
+    let masks = [Float](repeating: 1, count: batch * config.actionCount)
+    var priors = [Float](repeating: 0, count: batch * config.actionCount), values = [Float](repeating: 0, count: batch)
+    engine.evaluate(count: batch, observations: obs, legalMasks: masks, priors: &priors, values: &values)
+    return timed {
+      engine.evaluate(count: batch, observations: obs, legalMasks: masks, priors: &priors, values: &values)
+      return batch
+    }
+  }
+
+  func measureTraining(config: NetworkConfig, batch: Int) -> Double {
+    let net = PolicyValueNet(config: config, seed: 3)
+    var rng = SplitMix64(seed: 4)
+    let a = config.actionCount
+    let obs = (0..<(batch * config.observationCount)).map { _ in Float(rng.next(below: 2)) }
+    let masks = [Float](repeating: 1, count: batch * a)
+    let targets = [Float](repeating: 1 / Float(a), count: batch * a)
+    let values = (0..<batch).map { _ in Float(rng.next(below: 3)) - 1 }
+    let data = TrainingBatch(count: batch, observations: obs, legalMasks: masks, policyTargets: targets, valueTargets: values)
+    let opt = Optimizer(config: OptimizerConfig(kind: .sgd, schedule: .constant(rate: 0.01), nesterov: false), layout: net.layout)
+    net.trainStep(data, optimizer: opt)
+    return timed {
+      net.trainStep(data, optimizer: opt)
+      return batch
+    }
+  }
+
+  /// GFLOP/s of a trunk 3×3 convolution (im2col + sgemm) and of sgemm alone at the same shape.
+  func measureConvolution(config: NetworkConfig, batch: Int) -> (Double, Double) {
+    let f = config.channels, n = batch * config.height * config.width, k = 9 * f
+    let flops = 2.0 * Double(f) * Double(n) * Double(k)
+    var rng = SplitMix64(seed: 5)
+    let x = (0..<(f * n)).map { _ in Float(rng.next(below: 100)) / 100 }
+    let w = (0..<(f * k)).map { _ in Float(rng.next(below: 100)) / 100 - 0.5 }
+    var col = [Float](repeating: 0, count: k * n), out = [Float](repeating: 0, count: f * n)
+    let conv = timed {
+      convolution3x3(x, weights: w, channels: f, batch: batch, height: config.height, width: config.width, col: &col, out: &out)
+      return 1
+    } * flops / 1e9
+    let gemm = timed {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(f), Int32(n), Int32(k), 1, w, Int32(k), col, Int32(n), 0, &out, Int32(n))
+      return 1
+    } * flops / 1e9
+    return (conv, gemm)
+  }
+}
+
+/// The default architecture for any game (opened to its concrete type).
+struct DefaultNet: GameTask {
+  func run<G: Game>(_ game: G) -> NetworkConfig { NetworkConfig.defaults(for: game) }
+}
