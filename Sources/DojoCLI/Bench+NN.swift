@@ -18,6 +18,7 @@ struct BenchNN: ParsableCommand {
 
   func run() throws {
     setBLASThreadCount(1)
+    print("OpenBLAS core: \(BLASCore.current) (CPU suggests \(BLASCore.preferred() ?? "OpenBLAS's own choice"))")
     var results: [String] = []
     for (label, spec) in [("connect_four", "connect_four"), ("9x9", "gomoku(size=9)")] {
       let game = try GameRegistry.make(spec)
@@ -43,7 +44,7 @@ struct BenchNN: ParsableCommand {
       print(String(format: "  3×3 conv at batch 64: %.1f GFLOP/s; sgemm alone at that shape: %.1f GFLOP/s (%.2f)", conv, sgemm, conv / sgemm))
       results.append("\"\(label)\":{\"inference_positions_per_s\":{\(inference.joined(separator: ","))},\"training_samples_per_s\":\(Int(training)),\"conv_gflops\":\(String(format: "%.2f", conv)),\"sgemm_gflops\":\(String(format: "%.2f", sgemm))}")
     }
-    print("{\"bench\":\"nn\",\"dojo\":{\(results.joined(separator: ","))}}")
+    print("{\"bench\":\"nn\",\"blas_core\":\"\(BLASCore.current)\",\"dojo\":{\(results.joined(separator: ","))}}")
   }
 
   func timed(_ body: () -> Int) -> Double {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import DojoGames
 
-@main
 struct Dojo: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "dojo",

@@ -28,29 +28,32 @@ public struct Geometry: Sendable, Equatable {
 }
 
 /// im2col for a 3×3 convolution with padding 1: `col` is (C·9) × (B·H·W), row c·9 + kh·3 + kw.
+/// Each output row is the input shifted by (kh−1, kw−1): copied a board row at a time, with the
+/// cells that fall outside the board zeroed.
 func im2col3x3(_ x: UnsafePointer<Float>, channels: Int, batch: Int, _ g: Geometry, _ col: UnsafeMutablePointer<Float>) {
   let h = g.height, w = g.width, hw = g.cells, n = batch &* hw
   for c in 0..<channels {
     let xc = x + c &* n
     for kh in 0..<3 {
+      let dy = kh &- 1
       for kw in 0..<3 {
+        let dx = kw &- 1
         let row = col + ((c &* 9) &+ kh &* 3 &+ kw) &* n
-        let dy = kh &- 1, dx = kw &- 1
+        // Columns [lo, hi) of an output row read input columns [lo+dx, hi+dx).
+        let lo = max(0, -dx), hi = min(w, w &- dx), span = hi &- lo
         for b in 0..<batch {
           let src = xc + b &* hw
           let dst = row + b &* hw
           for y in 0..<h {
-            let sy = y &+ dy
             let out = dst + y &* w
+            let sy = y &+ dy
             if sy < 0 || sy >= h {
               out.update(repeating: 0, count: w)
               continue
             }
-            let inRow = src + sy &* w
-            for xx in 0..<w {
-              let sx = xx &+ dx
-              out[xx] = (sx >= 0 && sx < w) ? inRow[sx] : 0
-            }
+            if lo > 0 { out[0] = 0 }
+            if hi < w { out[w &- 1] = 0 }
+            (out + lo).update(from: src + (sy &* w &+ lo &+ dx), count: span)
           }
         }
       }

@@ -1,0 +1,17 @@
+import DojoNN
+import Foundation
+
+@main
+enum Main {
+  static func main() {
+    // Pick OpenBLAS's best kernels for this CPU before OpenBLAS is used (see BLASCore): re-execute
+    // once with OPENBLAS_CORETYPE set. Setting OPENBLAS_CORETYPE yourself turns this off.
+    if let core = BLASCore.coreToRequest() {
+      setenv("OPENBLAS_CORETYPE", core, 1)
+      let args = CommandLine.unsafeArgv
+      execv("/proc/self/exe", args)
+      // If exec fails, carry on with OpenBLAS's own choice.
+    }
+    Dojo.main()
+  }
+}
