@@ -18,6 +18,7 @@ let package = Package(
     .package(url: "https://github.com/onevcat/Rainbow", from: "4.0.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
   ],
   targets: [
     // C shims: each system library wrapped once.
@@ -41,6 +42,12 @@ let package = Package(
       exclude: ["Schema"]
     ),
 
+    // Configuration files (games/<name>/config.toml): every key known, unknown keys are errors.
+    .target(
+      name: "DojoConfig",
+      dependencies: ["DojoGames", "DojoNN", .product(name: "TOMLKit", package: "TOMLKit")]
+    ),
+
     // The command-line tool `dojo`.
     .executableTarget(
       name: "DojoCLI",
@@ -48,6 +55,7 @@ let package = Package(
         "DojoGames",
         "DojoNN",
         "DojoONNX",
+        "DojoConfig",
         "CBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Rainbow", package: "Rainbow"),
@@ -57,6 +65,7 @@ let package = Package(
 
     .testTarget(name: "DojoGamesTests", dependencies: ["DojoGames"]),
     .testTarget(name: "DojoNNTests", dependencies: ["DojoNN", "DojoONNX"]),
+    .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig"]),
     .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CZeroMQ"]),
   ]
 )

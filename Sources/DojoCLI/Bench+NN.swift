@@ -1,5 +1,6 @@
 import ArgumentParser
 import CBLAS
+import DojoConfig
 import DojoGames
 import DojoNN
 import Foundation
@@ -16,13 +17,18 @@ struct BenchNN: ParsableCommand {
   @Option(help: "Where to write each benchmarked net as a checkpoint (for the peers to load).")
   var checkpoints: String?
 
+  @Option(help: "Nets to measure, as label=game pairs; each has the architecture of games/<name>/config.toml.")
+  var nets = "connect_four=connect_four,9x9=gomoku(size=9)"
+
   func run() throws {
     setBLASThreadCount(1)
     print("OpenBLAS core: \(BLASCore.current) (CPU suggests \(BLASCore.preferred() ?? "OpenBLAS's own choice"))")
     var results: [String] = []
-    for (label, spec) in [("connect_four", "connect_four"), ("9x9", "gomoku(size=9)")] {
+    for pair in nets.split(separator: ",") {
+      let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+      let (label, spec) = parts.count == 2 ? (parts[0], parts[1]) : (parts[0], parts[0])
       let game = try GameRegistry.make(spec)
-      let config = DefaultNet()(game)
+      let config = try configuredNetwork(for: game)
       let net = PolicyValueNet(config: config, seed: 1)
       if let checkpoints {
         try? FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
@@ -109,7 +115,22 @@ struct BenchNN: ParsableCommand {
   }
 }
 
-/// The default architecture for any game (opened to its concrete type).
-struct DefaultNet: GameTask {
-  func run<G: Game>(_ game: G) -> NetworkConfig { NetworkConfig.defaults(for: game) }
+/// The network that games/<name>/config.toml names, shaped for `game` (which may have other
+/// parameters than the file's, e.g. a 9×9 board); the built-in defaults where there is no file.
+func configuredNetwork(for game: any Game) throws -> NetworkConfig {
+  let registryName = String(game.name.prefix { $0 != "(" })
+  var config = GameConfig(game: game)
+  let path = "games/\(registryName)/config.toml"
+  if FileManager.default.fileExists(atPath: path) {
+    do {
+      let file = try GameConfig.load(path: path)
+      config.network.blocks = file.network.blocks
+      config.network.channels = file.network.channels
+      config.network.policyChannels = file.network.policyChannels
+      config.network.valueChannels = file.network.valueChannels
+      config.network.valueHidden = file.network.valueHidden
+      config.network.valueHead = file.network.valueHead
+    } catch { throw CommandError(error.description) }
+  }
+  return config.network
 }

@@ -5,7 +5,7 @@ struct Dojo: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "dojo",
     abstract: "Self-play training for two-player board games, from zero.",
-    subcommands: [Games.self, CheckGame.self, Play.self, Export.self, Bench.self]
+    subcommands: [Games.self, CheckGame.self, Play.self, Config.self, Export.self, Bench.self]
   )
 }
 
@@ -39,4 +39,10 @@ struct Games: ParsableCommand {
       for p in entry.parameters { print("    \(p.name)=\(p.defaultValue)  \(p.help)") }
     }
   }
+}
+
+/// An error met while running a command: printed as "Error: <message>", without the usage text.
+struct CommandError: Error, CustomStringConvertible {
+  let description: String
+  init(_ message: String) { description = message }
 }

@@ -19,7 +19,7 @@ struct Export: ParsableCommand {
 
   func run() throws {
     let loaded: Checkpoint.Loaded
-    do { loaded = try Checkpoint.read(checkpoint) } catch { throw ValidationError(error.description) }
+    do { loaded = try Checkpoint.read(checkpoint) } catch { throw CommandError(error.description) }
     let m = loaded.metadata
     try ONNXExport.write(loaded.network, metadata: [
       "game": m.game, "generation": String(m.generation), "training_steps": String(m.trainingSteps),

@@ -8,10 +8,12 @@ extension NetworkConfig {
   public static func defaults<G: Game>(for game: G) -> NetworkConfig {
     let shape = game.observationShape
     let cells = shape.cellCount
-    // Small boards need little depth; 64 channels × 5 blocks for Connect Four-sized boards, wider
-    // boards keep 64 channels and add depth for reach.
-    let blocks = cells <= 9 ? 2 : cells <= 64 ? 5 : 6
-    let channels = cells <= 9 ? 32 : 64
+    // Measured on one core, batch 64 (`dojo bench nn --nets NAME`, Haswell kernels): tic-tac-toe
+    // 2×32 ≈ 57k positions/s; Connect Four 5×64 ≈ 2.4k; Othello 5×64 ≈ 1.5k. Larger boards cost in
+    // proportion to their cells, so they get 4 blocks of 48 channels (Hex 11×11 6×64 ran 630/s,
+    // Gomoku 15×15 370/s: too slow to self-play on two cores).
+    let blocks = cells <= 9 ? 2 : cells <= 64 ? 5 : 4
+    let channels = cells <= 9 ? 32 : cells <= 64 ? 64 : 48
     return NetworkConfig(inputPlanes: shape.planes, height: shape.rows, width: shape.columns, actionCount: game.actionCount,
                          blocks: blocks, channels: channels)
   }
