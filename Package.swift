@@ -28,6 +28,9 @@ let package = Package(
     // The game protocol, the games, the registry and the conformance check.
     .target(name: "DojoGames", swiftSettings: hotFlags),
 
+    // Batched MCTS: the tree, PUCT and Gumbel, evaluators (knows games, not networks).
+    .target(name: "DojoSearch", dependencies: ["DojoGames"], swiftSettings: hotFlags),
+
     // Tensors and the residual policy-value network on OpenBLAS: training, inference, checkpoints.
     .target(
       name: "DojoNN",
@@ -56,6 +59,7 @@ let package = Package(
         "DojoNN",
         "DojoONNX",
         "DojoConfig",
+        "DojoSearch",
         "CBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Rainbow", package: "Rainbow"),
@@ -65,6 +69,7 @@ let package = Package(
 
     .testTarget(name: "DojoGamesTests", dependencies: ["DojoGames"]),
     .testTarget(name: "DojoNNTests", dependencies: ["DojoNN", "DojoONNX"]),
+    .testTarget(name: "DojoSearchTests", dependencies: ["DojoSearch"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig"]),
     .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CZeroMQ"]),
   ]
