@@ -1,5 +1,6 @@
 import ArgumentParser
 import DojoGames
+import DojoPlayers
 import Foundation
 import Rainbow
 
@@ -15,7 +16,7 @@ struct Play: ParsableCommand {
   @Argument(help: "The game, e.g. connect_four or hex(size=9).")
   var game: String
 
-  @Option(help: "Who you play against: human (two people at one keyboard) or random.")
+  @Option(help: "Who you play against: human (two people at one keyboard), random, mcts:N (pure MCTS, N simulations), ckpt:PATH[:sims=N].")
   var opponent = "human"
 
   @Flag(help: "Against a bot: move first (default) or second.")
@@ -33,36 +34,50 @@ struct Play: ParsableCommand {
 
   func validate() throws {
     _ = try parseGame(game)
-    guard ["human", "random"].contains(opponent) else {
-      throw ValidationError("unknown opponent '\(opponent)'; use human or random")
-    }
+    do { _ = try PlayerSpec(parsing: opponent) } catch { throw ValidationError(error.description) }
   }
 
   func run() throws {
-    let bot: Player? = opponent == "random" ? (side == .first ? .second : .first) : nil
-    try playInTerminal(parseGame(game), botSide: bot, seed: seed, colour: !noColor)
+    let spec = try PlayerSpec(parsing: opponent)
+    let botSide: Player? = spec == .human ? nil : (side == .first ? .second : .first)
+    try PlayInTerminal(spec: spec, botSide: botSide, seed: seed, colour: !noColor)(parseGame(game)).get()
   }
 }
 
-func playInTerminal<G: Game>(_ game: G, botSide: Player?, seed: UInt64, colour: Bool) {
-  var session = TerminalSession(game: game, botSide: botSide, seed: seed, colour: colour)
-  session.run()
+struct PlayInTerminal: GameTask {
+  let spec: PlayerSpec
+  let botSide: Player?
+  let seed: UInt64
+  let colour: Bool
+
+  func run<G: Game>(_ game: G) -> Result<Void, Error> {
+    do {
+      let bot = botSide == nil ? nil : try makeBot(spec, game: game, seed: seed)
+      var session = TerminalSession(game: game, bot: bot, botSide: botSide, botName: spec.description, colour: colour)
+      session.run()
+      return .success(())
+    } catch {
+      return .failure(CommandError(String(describing: error)))
+    }
+  }
 }
 
 /// A game at the terminal: draws the board, reads moves, answers bad input with a message.
 struct TerminalSession<G: Game> {
   let game: G
-  /// The side the random bot plays, or nil for two humans.
+  /// The bot and the side it plays, or nil for two humans.
+  var bot: (any Bot<G>)?
   let botSide: Player?
+  let botName: String
   let colour: Bool
-  var rng: SplitMix64
   var history: [G.State]
 
-  init(game: G, botSide: Player?, seed: UInt64, colour: Bool) {
+  init(game: G, bot: (any Bot<G>)?, botSide: Player?, botName: String, colour: Bool) {
     self.game = game
-    self.colour = colour
+    self.bot = bot
     self.botSide = botSide
-    rng = SplitMix64(seed: seed)
+    self.botName = botName
+    self.colour = colour
     history = [game.initialState()]
   }
 
@@ -78,10 +93,16 @@ struct TerminalSession<G: Game> {
       }
       if state.isTerminal { return }
       state.legalActions(into: &actions)
-      if state.currentPlayer == botSide {
-        let a = actions[rng.next(below: actions.count)]
-        print("random plays \(game.notation(of: a))")
-        history.append(state.applying(a))
+      if state.currentPlayer == botSide, var b = bot {
+        let move = b.choose(state)
+        bot = b
+        var line = "\(botName) plays \(game.notation(of: move.action))"
+        if let v = move.value { line += String(format: "   value %+.2f", v) }
+        if !move.top.isEmpty {
+          line += "   top: " + move.top.map { "\(game.notation(of: $0.action)) \(Int(($0.share * 100).rounded()))%" }.joined(separator: ", ")
+        }
+        print(line)
+        history.append(state.applying(move.action))
         continue
       }
       print("move> ", terminator: "")

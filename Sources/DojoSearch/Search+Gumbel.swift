@@ -55,24 +55,23 @@ extension BatchedSearch {
   }
 
   /// The root score g + logits + σ(q̂) of edge e (unvisited: its Q completed by the mixed value).
-  func gumbelScore(_ i: Int, _ e: Int, maxVisits: Int32, mixed: Float) -> Float {
-    let t = trees[i]
+  func gumbelScore(_ i: Int, _ t: Tree, _ e: Int, maxVisits: Int32, mixed: Float) -> Float {
     let k = e - t.edges(of: 0).lowerBound
     let q = t.edgeVisits[e] > 0 ? t.q(e) : mixed
     return gumbelNoise[i][k] + logPrior(t.prior[e]) + sigma(q, maxVisits: maxVisits)
   }
 
-  func gumbelRootSelection(_ i: Int) -> Int {
-    let t = trees[i]
+  func gumbelRootSelection(_ i: Int, _ t: Tree) -> Int {
     let r = t.edges(of: 0)
     let k = min(simulationsDone[i], schedule[i].count - 1)
     let target = schedule[i].isEmpty ? 0 : schedule[i][max(0, k)]
-    let maxVisits = r.map { t.edgeVisits[$0] }.max() ?? 0
+    var maxVisits: Int32 = 0
+    for e in r { maxVisits = max(maxVisits, t.edgeVisits[e]) }
     let mixed = mixedValue(t, node: 0)
     var best = -1, bestScore = -Float.infinity
     var fallback = -1, fallbackKey = (Int32.max, -Float.infinity)
     for e in r where considered[i][e - r.lowerBound] {
-      let score = gumbelScore(i, e, maxVisits: maxVisits, mixed: mixed)
+      let score = gumbelScore(i, t, e, maxVisits: maxVisits, mixed: mixed)
       if t.edgeVisits[e] == target && score > bestScore {
         best = e
         bestScore = score
@@ -89,13 +88,12 @@ extension BatchedSearch {
 
   /// The action sequential halving settles on: among the considered actions with the most visits,
   /// the best by g + logits + σ(q̂).
-  func gumbelChoice(_ i: Int) -> Int {
-    let t = trees[i]
+  func gumbelChoice(_ i: Int, _ t: Tree) -> Int {
     let r = t.edges(of: 0)
     let maxVisits = r.filter { considered[i][$0 - r.lowerBound] }.map { t.edgeVisits[$0] }.max() ?? 0
     let mixed = mixedValue(t, node: 0)
     return r.filter { considered[i][$0 - r.lowerBound] && t.edgeVisits[$0] == maxVisits }
-      .max { gumbelScore(i, $0, maxVisits: maxVisits, mixed: mixed) < gumbelScore(i, $1, maxVisits: maxVisits, mixed: mixed) } ?? r.lowerBound
+      .max { gumbelScore(i, t, $0, maxVisits: maxVisits, mixed: mixed) < gumbelScore(i, t, $1, maxVisits: maxVisits, mixed: mixed) } ?? r.lowerBound
   }
 
   /// The mixed value approximation (paper, appendix D): the evaluator's value blended with the

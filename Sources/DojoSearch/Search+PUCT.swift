@@ -8,20 +8,19 @@ import Glibc
 #endif
 
 extension BatchedSearch {
-  func selectAtRoot(_ i: Int) -> Int {
-    if config.rootPolicy == .gumbel { return gumbelRootSelection(i) }
+  func selectAtRoot(_ i: Int, _ t: Tree) -> Int {
+    if config.rootPolicy == .gumbel { return gumbelRootSelection(i, t) }
     if config.forcedPlayoutFactor > 0 {
-      let t = trees[i]
       let total = Float(t.nodeVisits[0])
       for e in t.edges(of: 0) where Float(t.edgeVisits[e]) < (config.forcedPlayoutFactor * t.prior[e] * total).squareRoot() {
         return e
       }
     }
-    return puct(trees[i], node: 0)
+    return puct(t, node: 0)
   }
 
-  func selectInterior(_ i: Int, _ node: Int32) -> Int {
-    config.rootPolicy == .gumbel ? gumbelInteriorSelection(trees[i], node: node) : puct(trees[i], node: node)
+  func selectInterior(_ t: Tree, _ node: Int32) -> Int {
+    config.rootPolicy == .gumbel ? gumbelInteriorSelection(t, node: node) : puct(t, node: node)
   }
 
   @inline(__always) func explorationFactor(_ visits: Float) -> Float {

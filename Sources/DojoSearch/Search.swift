@@ -171,50 +171,55 @@ public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State
   /// One simulation in game i: walks down to a leaf. A finished game is backed up at once; a new
   /// position is queued for evaluation. Returns false on a collision with a leaf already queued.
   func simulate(_ i: Int) -> Bool {
+    // Work on the tree as a local value: swapping it out of the array is a pointer swap, and a
+    // local is never shared, so no retain, uniqueness or exclusivity checks per access.
+    var tree = Tree()
+    swap(&tree, &trees[i])
+    defer { swap(&tree, &trees[i]) }
     let pathStart = pathEdges.count
     var node: Int32 = 0
     var state = roots[i]
     var depth = 0
     while true {
-      if trees[i].isTerminal[Int(node)] {
+      if tree.isTerminal[Int(node)] {
         simulationsDone[i] += 1
-        backupNow(i, pathStart: pathStart, leaf: node, value: trees[i].rawValue[Int(node)])
+        backupNow(&tree, pathStart: pathStart, leaf: node, value: tree.rawValue[Int(node)])
         return true
       }
-      guard trees[i].isExpanded(node) else {
+      guard tree.isExpanded(node) else {
         // Queued for evaluation earlier in this step: give up this walk.
         pathEdges.removeSubrange(pathStart...)
         pathParents.removeSubrange(pathStart...)
         return false
       }
-      let e = depth == 0 ? selectAtRoot(i) : selectInterior(i, node)
+      let e = depth == 0 ? selectAtRoot(i, tree) : selectInterior(tree, node)
       pathEdges.append(Int32(e))
       pathParents.append(node)
-      state.apply(Int(trees[i].action[e]))
+      state.apply(Int(tree.action[e]))
       depth += 1
-      if trees[i].child[e] < 0 {
-        let c = trees[i].addNode(player: state.currentPlayer)
-        trees[i].child[e] = c
+      if tree.child[e] < 0 {
+        let c = tree.addNode(player: state.currentPlayer)
+        tree.child[e] = c
         maxDepth[i] = max(maxDepth[i], depth)
         simulationsDone[i] += 1
         if state.isTerminal {
           let v = state.outcome(for: state.currentPlayer) ?? 0
-          trees[i].expand(c, actions: [], priors: [], value: v, terminal: true)
-          backupNow(i, pathStart: pathStart, leaf: c, value: v)
+          tree.expand(c, actions: [], priors: [], value: v, terminal: true)
+          backupNow(&tree, pathStart: pathStart, leaf: c, value: v)
         } else {
-          if config.leavesPerTree > 1 { trees[i].addVirtualLoss(path: pathEdges[pathStart...], amount: 1) }
+          if config.leavesPerTree > 1 { tree.addVirtualLoss(path: pathEdges[pathStart...], amount: 1) }
           queueLeaf(game: i, node: c, state: state, pathStart: pathStart)
         }
         return true
       }
-      node = trees[i].child[e]
+      node = tree.child[e]
     }
   }
 
   /// Backs up a value known without the evaluator and drops its path from the step's list.
-  func backupNow(_ i: Int, pathStart: Int, leaf: Int32, value: Float) {
-    trees[i].backup(path: pathEdges[pathStart...], parents: pathParents[pathStart...], leaf: leaf,
-                    value: value, leafPlayer: trees[i].nodePlayer[Int(leaf)])
+  func backupNow(_ tree: inout Tree, pathStart: Int, leaf: Int32, value: Float) {
+    tree.backup(path: pathEdges[pathStart...], parents: pathParents[pathStart...], leaf: leaf,
+                value: value, leafPlayer: tree.nodePlayer[Int(leaf)])
     pathEdges.removeSubrange(pathStart...)
     pathParents.removeSubrange(pathStart...)
   }
@@ -234,7 +239,7 @@ public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State
     out.nodeCount = t.nodeCount
     if config.rootPolicy == .gumbel {
       out.policyTarget = improvedPolicy(t, node: 0)
-      out.selectedAction = Int(t.action[gumbelChoice(i)])
+      out.selectedAction = Int(t.action[gumbelChoice(i, t)])
     } else {
       out.policyTarget = prunedVisitTarget(t)
       out.selectedAction = out.actions[out.visits.indices.max { out.visits[$0] < out.visits[$1] }!]
