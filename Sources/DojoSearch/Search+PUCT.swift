@@ -27,11 +27,19 @@ extension BatchedSearch {
     log((1 + visits + config.cPuctBase) / config.cPuctBase) + config.cPuctInit
   }
 
+  /// c(s) · sqrt(N(s)) for a node with `visits` visits: from a table built once (PUCT asked for a
+  /// log and a square root on every selection, 5 % of pure MCTS's time).
+  @inline(__always) func explorationScale(_ visits: Int32) -> Float {
+    let v = Int(visits)
+    if v < explorationTable.count { return explorationTable[v] }
+    let n = Float(v)
+    return explorationFactor(n) * n.squareRoot()
+  }
+
   /// The PUCT choice at `node`; ties go to the lower action.
   func puct(_ t: Tree, node: Int32) -> Int {
     let r = t.edges(of: node)
-    let n = Float(t.nodeVisits[Int(node)])
-    let c = explorationFactor(n) * max(n, 1).squareRoot()
+    let c = explorationScale(t.nodeVisits[Int(node)])
     var visitedMass: Float = 0
     for e in r where t.edgeVisits[e] > 0 { visitedMass += t.prior[e] }
     let fpu = t.value(of: node) - config.fpuReduction * visitedMass.squareRoot()

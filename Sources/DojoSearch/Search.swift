@@ -5,6 +5,10 @@
 
 import DojoGames
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What a search found at one game's root.
 public struct SearchResult: Sendable {
   /// The root's legal actions, ascending, and per action: visits, Q (for the side to move at the
@@ -29,7 +33,7 @@ public struct SearchResult: Sendable {
 public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State {
   public let game: G
   public var evaluator: E
-  public var config: SearchConfig
+  public let config: SearchConfig
   public let gameCount: Int
 
   var trees: [Tree]
@@ -56,6 +60,9 @@ public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State
   var pathParents: [Int32] = []
   var scratch: [Action] = []
 
+  /// c(s) · sqrt(max(N, 1)) for N = 0 ..< 65536 (see explorationScale).
+  var explorationTable: [Float] = []
+
   /// Evaluator calls made so far (one per step).
   public private(set) var evaluatorCalls = 0
 
@@ -74,6 +81,10 @@ public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State
     considered = Array(repeating: [], count: gameCount)
     schedule = Array(repeating: [], count: gameCount)
     for i in 0..<gameCount { resetTree(i) }
+    explorationTable = (0..<65536).map { v in
+      let n = Float(v)
+      return (log((1 + n + config.cPuctBase) / config.cPuctBase) + config.cPuctInit) * max(n, 1).squareRoot()
+    }
   }
 
   /// Starts game `i` afresh from `state` (its tree is cleared).
@@ -188,8 +199,8 @@ public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State
       }
       guard tree.isExpanded(node) else {
         // Queued for evaluation earlier in this step: give up this walk.
-        pathEdges.removeSubrange(pathStart...)
-        pathParents.removeSubrange(pathStart...)
+        pathEdges.removeLast(pathEdges.count - pathStart)
+        pathParents.removeLast(pathParents.count - pathStart)
         return false
       }
       let e = depth == 0 ? selectAtRoot(i, tree) : selectInterior(tree, node)
@@ -220,8 +231,8 @@ public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State
   func backupNow(_ tree: inout Tree, pathStart: Int, leaf: Int32, value: Float) {
     tree.backup(path: pathEdges[pathStart...], parents: pathParents[pathStart...], leaf: leaf,
                 value: value, leafPlayer: tree.nodePlayer[Int(leaf)])
-    pathEdges.removeSubrange(pathStart...)
-    pathParents.removeSubrange(pathStart...)
+    pathEdges.removeLast(pathEdges.count - pathStart)
+    pathParents.removeLast(pathParents.count - pathStart)
   }
 
   func result(_ i: Int) -> SearchResult {

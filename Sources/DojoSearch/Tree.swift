@@ -91,14 +91,25 @@ struct Tree {
 
   /// Backs up `value` (for `leafPlayer`) along `path` (edges from the root), ending at `leaf`.
   mutating func backup(path: ArraySlice<Int32>, parents: ArraySlice<Int32>, leaf: Int32, value: Float, leafPlayer: UInt8) {
-    nodeVisits[Int(leaf)] += 1
-    nodeValueSum[Int(leaf)] += value
-    for (e, p) in zip(path, parents) {
-      let v = nodePlayer[Int(p)] == leafPlayer ? value : -value
-      edgeVisits[Int(e)] += 1
-      edgeValueSum[Int(e)] += v
-      nodeVisits[Int(p)] += 1
-      nodeValueSum[Int(p)] += v
+    // Through unsafe buffers: one uniqueness check per array instead of one per element written.
+    nodeVisits.withUnsafeMutableBufferPointer { nodeN in
+      nodeValueSum.withUnsafeMutableBufferPointer { nodeW in
+        edgeVisits.withUnsafeMutableBufferPointer { edgeN in
+          edgeValueSum.withUnsafeMutableBufferPointer { edgeW in
+            nodePlayer.withUnsafeBufferPointer { player in
+              nodeN[Int(leaf)] &+= 1
+              nodeW[Int(leaf)] += value
+              for (e, p) in zip(path, parents) {
+                let v = player[Int(p)] == leafPlayer ? value : -value
+                edgeN[Int(e)] &+= 1
+                edgeW[Int(e)] += v
+                nodeN[Int(p)] &+= 1
+                nodeW[Int(p)] += v
+              }
+            }
+          }
+        }
+      }
     }
   }
 
