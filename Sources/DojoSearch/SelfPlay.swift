@@ -1,0 +1,181 @@
+// Self-play: many games in lockstep through one BatchedSearch, with the move-level policies that
+// sit on top of search: temperature schedules, playout cap randomization (KataGo), and
+// resignation with a fraction of games that may not resign, to measure false resignations
+// (AlphaGo Zero). Each finished game comes back as a GameRecord.
+
+import DojoGames
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Self-play settings. Reference values from the literature in each comment.
+public struct SelfPlayConfig: Sendable, Equatable, Codable {
+  public var search = SearchConfig()
+  /// Playout cap randomization (KataGo, Wu 2019): each move is a full search with this probability
+  /// (root noise on, kept as a training target); otherwise a cheap search of `cheapSimulations`
+  /// without noise, not kept. KataGo: 0.25 with 600 / 100 simulations. 1 disables it.
+  public var fullSearchProbability: Float = 0.25
+  public var cheapSimulations = 16
+  /// PUCT move choice: for the first `temperaturePlies` plies, sample in proportion to
+  /// visits^(1/temperature); after that, the most visited move. AlphaZero: temperature 1 for the
+  /// first 30 plies (chess). Gumbel roots choose by their own sampled noise and ignore these.
+  public var temperature: Float = 1
+  public var temperaturePlies = 8
+  /// Resign when the side to move's root value and its best move's Q are both below this.
+  /// AlphaGo Zero tuned it to keep false resignations under 5 %. -1 or less never resigns.
+  public var resignThreshold: Float = -0.95
+  /// The fraction of games that never resign, to measure false resignations. AlphaGo Zero: 0.1.
+  public var noResignFraction: Float = 0.1
+
+  public init() {}
+}
+
+/// One move of a self-play game.
+public struct MoveRecord: Sendable {
+  public var action: Action
+  public var player: Player
+  /// Whether the move got a full search (and so is a training sample).
+  public var fullSearch: Bool
+  /// The root's legal actions and the training target over them (full searches only).
+  public var actions: [Action]
+  public var policyTarget: [Float]
+  /// The root value for the side to move, and the simulations spent.
+  public var rootValue: Float
+  public var simulations: Int
+}
+
+/// A finished self-play game.
+public struct GameRecord: Sendable {
+  public var moves: [MoveRecord]
+  /// The result for the first player: +1, 0, -1 (by resignation or by the rules).
+  public var outcomeForFirst: Float
+  /// Who resigned, if anyone.
+  public var resigned: Player?
+  /// In a game that was not allowed to resign: the first player who would have resigned.
+  public var wouldHaveResigned: Player?
+  public var resignAllowed: Bool
+
+  /// The result for `player`.
+  public func outcome(for player: Player) -> Float { player == .first ? outcomeForFirst : -outcomeForFirst }
+  /// Whether this was a no-resign game in which someone would have resigned and then did not lose.
+  public var isFalseResignation: Bool { wouldHaveResigned.map { outcome(for: $0) >= 0 } ?? false }
+}
+
+/// False-resignation bookkeeping over many games.
+public struct ResignationStatistics: Sendable, Equatable {
+  public var games = 0
+  public var resigned = 0
+  public var noResignGames = 0
+  public var wouldHaveResigned = 0
+  public var falseResignations = 0
+  /// Of the no-resign games in which someone would have resigned, the fraction they did not lose.
+  public var falseResignationRate: Float { wouldHaveResigned > 0 ? Float(falseResignations) / Float(wouldHaveResigned) : 0 }
+}
+
+public final class SelfPlay<G: Game, E: Evaluator> where E.State == G.State {
+  public let config: SelfPlayConfig
+  public let search: BatchedSearch<G, E>
+  var rng: SplitMix64
+  var moves: [[MoveRecord]]
+  var resignAllowed: [Bool]
+  var wouldResign: [Player?]
+  var active: [Bool]
+  public private(set) var statistics = ResignationStatistics()
+
+  /// `parallelGames` games are played at once (one search batch).
+  public init(game: G, evaluator: E, config: SelfPlayConfig, parallelGames: Int, seed: UInt64) {
+    self.config = config
+    search = BatchedSearch(game: game, evaluator: evaluator, config: config.search, gameCount: parallelGames, seed: seed ^ 0x5EA2C4)
+    rng = SplitMix64(seed: seed)
+    moves = Array(repeating: [], count: parallelGames)
+    resignAllowed = Array(repeating: true, count: parallelGames)
+    wouldResign = Array(repeating: nil, count: parallelGames)
+    active = Array(repeating: false, count: parallelGames)
+  }
+
+  /// Plays `games` games, handing each to `onGame` as it ends. `shouldStop` is asked between moves.
+  public func play(games: Int, shouldStop: () -> Bool = { false }, onGame: (GameRecord) -> Void) {
+    let slots = search.gameCount
+    var started = 0
+    for i in 0..<slots where started < games {
+      start(i)
+      started += 1
+    }
+    while active.contains(true), !shouldStop() {
+      var sims = Array(repeating: 0, count: slots), noise = Array(repeating: false, count: slots)
+      var full = Array(repeating: false, count: slots)
+      for i in 0..<slots where active[i] {
+        full[i] = config.fullSearchProbability >= 1 || uniform(&rng) < config.fullSearchProbability
+        sims[i] = full[i] ? config.search.simulations : config.cheapSimulations
+        noise[i] = full[i]
+      }
+      let results = search.search(simulations: sims, noise: noise)
+      for i in 0..<slots where active[i] {
+        let r = results[i]
+        let state = search.roots[i]
+        let mover = state.currentPlayer
+        if let loser = resignation(r, player: mover, slot: i) {
+          finish(i, resigned: loser, onGame: onGame)
+        } else {
+          let action = chooseAction(r, ply: state.plyCount)
+          moves[i].append(MoveRecord(action: action, player: mover, fullSearch: full[i], actions: full[i] ? r.actions : [],
+                                     policyTarget: full[i] ? r.policyTarget : [], rootValue: r.rootValue, simulations: r.simulations))
+          search.advance(i, by: action)
+          if search.roots[i].isTerminal { finish(i, resigned: nil, onGame: onGame) }
+        }
+        if !active[i] && started < games {
+          start(i)
+          started += 1
+        }
+      }
+    }
+  }
+
+  func start(_ i: Int) {
+    search.setRoot(i, search.game.initialState())
+    moves[i].removeAll(keepingCapacity: true)
+    resignAllowed[i] = uniform(&rng) >= config.noResignFraction
+    wouldResign[i] = nil
+    active[i] = true
+  }
+
+  /// Who resigns now (the mover), or nil. In no-resign games the first would-be resignation is noted.
+  func resignation(_ r: SearchResult, player: Player, slot i: Int) -> Player? {
+    guard config.resignThreshold > -1, r.rootValue < config.resignThreshold,
+      (r.q.indices.filter { r.visits[$0] > 0 }.map { r.q[$0] }.max() ?? r.rootValue) < config.resignThreshold
+    else { return nil }
+    if resignAllowed[i] { return player }
+    if wouldResign[i] == nil { wouldResign[i] = player }
+    return nil
+  }
+
+  func chooseAction(_ r: SearchResult, ply: Int) -> Action {
+    if config.search.rootPolicy == .gumbel { return r.selectedAction }
+    guard ply < config.temperaturePlies, config.temperature > 0 else {
+      return r.actions[r.visits.indices.max { r.visits[$0] < r.visits[$1] }!]
+    }
+    let weights = r.visits.map { pow(Float($0), 1 / config.temperature) }
+    var pick = uniform(&rng) * weights.reduce(0, +)
+    for (k, w) in weights.enumerated() {
+      pick -= w
+      if pick <= 0 && w > 0 { return r.actions[k] }
+    }
+    return r.actions[weights.lastIndex { $0 > 0 } ?? 0]
+  }
+
+  func finish(_ i: Int, resigned: Player?, onGame: (GameRecord) -> Void) {
+    let outcome: Float = resigned.map { $0 == .first ? -1 : 1 } ?? (search.roots[i].outcome(for: .first) ?? 0)
+    let record = GameRecord(moves: moves[i], outcomeForFirst: outcome, resigned: resigned,
+                            wouldHaveResigned: wouldResign[i], resignAllowed: resignAllowed[i])
+    statistics.games += 1
+    if resigned != nil { statistics.resigned += 1 }
+    if !resignAllowed[i] {
+      statistics.noResignGames += 1
+      if record.wouldHaveResigned != nil { statistics.wouldHaveResigned += 1 }
+      if record.isFalseResignation { statistics.falseResignations += 1 }
+    }
+    active[i] = false
+    onGame(record)
+  }
+}

@@ -1,0 +1,112 @@
+import DojoGames
+import Testing
+@testable import DojoSearch
+
+/// Says the first player is lost in every position (its value, for the side to move, is -0.99
+/// when the first player moves and +0.99 when the second does).
+struct FirstPlayerLostEvaluator<S: GameState>: Evaluator {
+  mutating func evaluate(_ batch: inout LeafBatch<S>) {
+    for i in 0..<batch.count {
+      let r = batch.range(of: i)
+      for j in r { batch.priors[j] = 1 / Float(r.count) }
+      batch.values[i] = batch.states[i].currentPlayer == .first ? -0.99 : 0.99
+    }
+  }
+}
+
+func replayed(_ record: GameRecord) -> TicTacToeState {
+  var s = TicTacToe().initialState()
+  for m in record.moves { s.apply(m.action) }
+  return s
+}
+
+@Test("self-play games replay to their recorded result, and only full searches are samples", arguments: [SearchConfig.RootPolicy.puct, .gumbel])
+func selfPlayRecordsAreConsistent(policy: SearchConfig.RootPolicy) {
+  var config = SelfPlayConfig()
+  config.search.rootPolicy = policy
+  config.search.simulations = 24
+  config.cheapSimulations = 6
+  config.fullSearchProbability = 0.5
+  config.resignThreshold = -2
+  let seed: UInt64 = 77
+  let selfPlay = SelfPlay(game: TicTacToe(), evaluator: HashEvaluator<TicTacToeState>(), config: config, parallelGames: 8, seed: seed)
+  var records: [GameRecord] = []
+  selfPlay.play(games: 30) { records.append($0) }
+  #expect(records.count == 30, "seed \(seed)")
+  var full = 0, cheap = 0
+  for r in records {
+    let end = replayed(r)
+    #expect(end.isTerminal && end.outcome(for: .first) == r.outcomeForFirst && r.resigned == nil, "seed \(seed)")
+    for (k, m) in r.moves.enumerated() {
+      #expect(m.player == (k % 2 == 0 ? .first : .second))
+      if m.fullSearch {
+        full += 1
+        #expect(m.simulations == 24 && abs(m.policyTarget.reduce(0, +) - 1) < 1e-4 && m.actions.contains(m.action))
+      } else {
+        cheap += 1
+        #expect(m.simulations <= 6 && m.policyTarget.isEmpty)
+      }
+    }
+  }
+  // About half the moves are full searches (binomial, so loosely).
+  #expect(full > 40 && cheap > 40, "seed \(seed): \(full) full, \(cheap) cheap")
+}
+
+@Test func temperatureMakesOpeningsVaryAndZeroTemperatureDoesNot() {
+  func openings(temperaturePlies: Int) -> Set<[Action]> {
+    var config = SelfPlayConfig()
+    config.search.rootPolicy = .puct
+    config.search.simulations = 30
+    config.search.dirichletEpsilon = 0
+    config.fullSearchProbability = 1
+    config.temperaturePlies = temperaturePlies
+    config.resignThreshold = -2
+    var seen: Set<[Action]> = []
+    let selfPlay = SelfPlay(game: TicTacToe(), evaluator: HashEvaluator<TicTacToeState>(), config: config, parallelGames: 4, seed: 3)
+    selfPlay.play(games: 16) { seen.insert(Array($0.moves.prefix(2).map(\.action))) }
+    return seen
+  }
+  #expect(openings(temperaturePlies: 0).count == 1)
+  #expect(openings(temperaturePlies: 9).count > 4)
+}
+
+@Test func resignationAndFalseResignationsAreCounted() {
+  var config = SelfPlayConfig()
+  config.search.rootPolicy = .puct
+  config.search.simulations = 8
+  config.fullSearchProbability = 1
+  config.resignThreshold = -0.9
+  config.noResignFraction = 0.3
+  let selfPlay = SelfPlay(game: TicTacToe(), evaluator: FirstPlayerLostEvaluator<TicTacToeState>(), config: config, parallelGames: 10, seed: 11)
+  var records: [GameRecord] = []
+  selfPlay.play(games: 60) { records.append($0) }
+  let resignable = records.filter(\.resignAllowed), protected = records.filter { !$0.resignAllowed }
+  #expect(!resignable.isEmpty && !protected.isEmpty)
+  // Where allowed, the first player gives up at once; where not, nobody resigns but it is noted.
+  #expect(resignable.allSatisfy { $0.resigned == .first && $0.moves.isEmpty && $0.outcomeForFirst == -1 })
+  #expect(protected.allSatisfy { $0.resigned == nil && $0.wouldHaveResigned == .first && replayed($0).isTerminal })
+  let stats = selfPlay.statistics
+  #expect(stats.games == 60 && stats.resigned == resignable.count && stats.noResignGames == protected.count)
+  #expect(stats.falseResignations == protected.filter { $0.outcome(for: .first) >= 0 }.count)
+}
+
+@Test func forcedPlayoutsArePrunedFromTheTarget() {
+  var config = SearchConfig()
+  config.rootPolicy = .puct
+  config.forcedPlayoutFactor = 2
+  let search = BatchedSearch(game: ConnectFour<UInt64>(), evaluator: HashEvaluator<ConnectFourState<UInt64>>(), config: config, gameCount: 1, seed: 1)
+  let r = search.search(simulations: [200], noise: [true])[0]
+  let total = Float(r.visits.reduce(0, +))
+  let best = r.visits.indices.max { r.visits[$0] < r.visits[$1] }!
+  // Every child got its forced visits, and the target takes visits back from children other than
+  // the best (relative to the best, no child gains), and from at least one of them.
+  var pruned = 0
+  for k in r.actions.indices {
+    #expect(Float(r.visits[k]) >= (2 * r.priors[k] * total).squareRoot() - 1, "child \(k) lacks forced visits")
+    let kept = r.policyTarget[k] / r.policyTarget[best], raw = Float(r.visits[k]) / Float(r.visits[best])
+    #expect(kept <= raw + 1e-5)
+    if kept < raw - 1e-5 { pruned += 1 }
+  }
+  #expect(pruned > 0)
+  #expect(abs(r.policyTarget.reduce(0, +) - 1) < 1e-5)
+}
