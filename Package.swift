@@ -79,6 +79,7 @@ let package = Package(
     .testTarget(name: "DojoGamesTests", dependencies: ["DojoGames"]),
     .testTarget(name: "DojoNNTests", dependencies: ["DojoNN", "DojoONNX"]),
     .testTarget(name: "DojoSearchTests", dependencies: ["DojoSearch"]),
+    .testTarget(name: "DojoPlayersTests", dependencies: ["DojoPlayers"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig"]),
     .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CZeroMQ"]),
   ]
