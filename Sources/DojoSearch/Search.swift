@@ -60,6 +60,11 @@ public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State
   var pathParents: [Int32] = []
   var scratch: [Action] = []
 
+  /// The path of the simulation in progress (edges, and their parent nodes): fixed buffers of the
+  /// game's maximum length, so walking down and backing up touch no array bookkeeping.
+  let walkEdges: UnsafeMutablePointer<Int32>
+  let walkParents: UnsafeMutablePointer<Int32>
+
   /// c(s) · sqrt(max(N, 1)) for N = 0 ..< 65536 (see explorationScale).
   var explorationTable: [Float] = []
 
@@ -80,11 +85,18 @@ public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State
     gumbelNoise = Array(repeating: [], count: gameCount)
     considered = Array(repeating: [], count: gameCount)
     schedule = Array(repeating: [], count: gameCount)
+    walkEdges = .allocate(capacity: game.maxLength + 1)
+    walkParents = .allocate(capacity: game.maxLength + 1)
     for i in 0..<gameCount { resetTree(i) }
     explorationTable = (0..<65536).map { v in
       let n = Float(v)
       return (log((1 + n + config.cPuctBase) / config.cPuctBase) + config.cPuctInit) * max(n, 1).squareRoot()
     }
+  }
+
+  deinit {
+    walkEdges.deallocate()
+    walkParents.deallocate()
   }
 
   /// Starts game `i` afresh from `state` (its tree is cleared).
@@ -124,7 +136,7 @@ public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State
     // Roots that were never evaluated are evaluated first (not counted as simulations).
     beginStep()
     for i in 0..<gameCount where simulationsWanted[i] > 0 && !trees[i].isExpanded(0) {
-      queueLeaf(game: i, node: 0, state: roots[i], pathStart: pathEdges.count)
+      queueLeaf(game: i, node: 0, state: roots[i])
     }
     finishStep()
     for i in 0..<gameCount where simulationsWanted[i] > 0 {
@@ -154,7 +166,7 @@ public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State
     pathParents.removeAll(keepingCapacity: true)
   }
 
-  func queueLeaf(game i: Int, node: Int32, state: G.State, pathStart: Int) {
+  func queueLeaf(game i: Int, node: Int32, state: G.State) {
     batch.append(state, scratch: &scratch)
     leafGame.append(i)
     leafNode.append(node)
@@ -187,25 +199,21 @@ public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State
     var tree = Tree()
     swap(&tree, &trees[i])
     defer { swap(&tree, &trees[i]) }
-    let pathStart = pathEdges.count
     var node: Int32 = 0
     var state = roots[i]
     var depth = 0
     while true {
       if tree.isTerminal[Int(node)] {
         simulationsDone[i] += 1
-        backupNow(&tree, pathStart: pathStart, leaf: node, value: tree.rawValue[Int(node)])
+        tree.backup(path: UnsafeBufferPointer(start: walkEdges, count: depth), parents: UnsafeBufferPointer(start: walkParents, count: depth),
+                    leaf: node, value: tree.rawValue[Int(node)], leafPlayer: tree.nodePlayer[Int(node)])
         return true
       }
-      guard tree.isExpanded(node) else {
-        // Queued for evaluation earlier in this step: give up this walk.
-        pathEdges.removeLast(pathEdges.count - pathStart)
-        pathParents.removeLast(pathParents.count - pathStart)
-        return false
-      }
+      // Queued for evaluation earlier in this step: give up this walk.
+      guard tree.isExpanded(node) else { return false }
       let e = depth == 0 ? selectAtRoot(i, tree) : selectInterior(tree, node)
-      pathEdges.append(Int32(e))
-      pathParents.append(node)
+      walkEdges[depth] = Int32(e)
+      walkParents[depth] = node
       state.apply(Int(tree.action[e]))
       depth += 1
       if tree.child[e] < 0 {
@@ -213,26 +221,22 @@ public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State
         tree.child[e] = c
         maxDepth[i] = max(maxDepth[i], depth)
         simulationsDone[i] += 1
+        let path = UnsafeBufferPointer(start: walkEdges, count: depth)
         if state.isTerminal {
           let v = state.outcome(for: state.currentPlayer) ?? 0
           tree.expand(c, actions: [], priors: [], value: v, terminal: true)
-          backupNow(&tree, pathStart: pathStart, leaf: c, value: v)
+          tree.backup(path: path, parents: UnsafeBufferPointer(start: walkParents, count: depth), leaf: c, value: v,
+                      leafPlayer: tree.nodePlayer[Int(c)])
         } else {
-          if config.leavesPerTree > 1 { tree.addVirtualLoss(path: pathEdges[pathStart...], amount: 1) }
-          queueLeaf(game: i, node: c, state: state, pathStart: pathStart)
+          if config.leavesPerTree > 1 { tree.addVirtualLoss(path: path, amount: 1) }
+          pathEdges.append(contentsOf: path)
+          pathParents.append(contentsOf: UnsafeBufferPointer(start: walkParents, count: depth))
+          queueLeaf(game: i, node: c, state: state)
         }
         return true
       }
       node = tree.child[e]
     }
-  }
-
-  /// Backs up a value known without the evaluator and drops its path from the step's list.
-  func backupNow(_ tree: inout Tree, pathStart: Int, leaf: Int32, value: Float) {
-    tree.backup(path: pathEdges[pathStart...], parents: pathParents[pathStart...], leaf: leaf,
-                value: value, leafPlayer: tree.nodePlayer[Int(leaf)])
-    pathEdges.removeLast(pathEdges.count - pathStart)
-    pathParents.removeLast(pathParents.count - pathStart)
   }
 
   func result(_ i: Int) -> SearchResult {

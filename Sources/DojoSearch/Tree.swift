@@ -90,7 +90,7 @@ struct Tree {
   }
 
   /// Backs up `value` (for `leafPlayer`) along `path` (edges from the root), ending at `leaf`.
-  mutating func backup(path: ArraySlice<Int32>, parents: ArraySlice<Int32>, leaf: Int32, value: Float, leafPlayer: UInt8) {
+  mutating func backup<C: Collection<Int32>>(path: C, parents: C, leaf: Int32, value: Float, leafPlayer: UInt8) {
     // Through unsafe buffers: one uniqueness check per array instead of one per element written.
     nodeVisits.withUnsafeMutableBufferPointer { nodeN in
       nodeValueSum.withUnsafeMutableBufferPointer { nodeW in
@@ -115,7 +115,7 @@ struct Tree {
 
   /// Adds (or, with a negative `amount`, removes) virtual loss along `path`: the edge looks like it
   /// lost `amount` more times, steering other leaves of the same step elsewhere.
-  mutating func addVirtualLoss(path: ArraySlice<Int32>, amount: Int32) {
+  mutating func addVirtualLoss<C: Collection<Int32>>(path: C, amount: Int32) {
     for e in path {
       edgeVisits[Int(e)] += amount
       edgeValueSum[Int(e)] -= Float(amount)
