@@ -1,0 +1,105 @@
+// Ratings for many players from all their games by maximum likelihood: the Bradley–Terry model on
+// Elo's logistic scale with a draw counted as half a win and half a loss, fitted by Newton's
+// method, anchored so that one named player has a fixed rating. Error bars from the inverse of the
+// observed information.
+
+import Foundation
+
+public struct PlayerRating: Sendable, Equatable {
+  public var name: String
+  public var rating: Double
+  /// Half-width of the 95 % interval (0 for the anchor).
+  public var margin: Double
+  public var games: Int
+  public var score: Double
+}
+
+/// One game's result between two players: `score` is player a's (1, 0.5 or 0).
+public struct GameOutcome: Sendable, Equatable {
+  public var a: Int
+  public var b: Int
+  public var score: Double
+  public init(a: Int, b: Int, score: Double) {
+    self.a = a
+    self.b = b
+    self.score = score
+  }
+}
+
+/// Fits ratings to `games` among `names`; `anchor` is held at `anchorRating`.
+public func fitRatings(names: [String], games: [GameOutcome], anchor: Int = 0, anchorRating: Double = 0) -> [PlayerRating] {
+  let n = names.count
+  let k = log(10.0) / 400  // d/dr of the logistic on the Elo scale
+  var r = [Double](repeating: 0, count: n)
+  // A weak prior (one virtual draw against a player of equal rating) keeps perfect scores finite.
+  let prior = 1.0
+  var hessian = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+  for _ in 0..<100 {
+    var grad = [Double](repeating: 0, count: n)
+    hessian = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+    for g in games {
+      let p = 1 / (1 + exp(-k * (r[g.a] - r[g.b])))
+      let resid = k * (g.score - p), w = k * k * p * (1 - p)
+      grad[g.a] += resid
+      grad[g.b] -= resid
+      hessian[g.a][g.a] += w
+      hessian[g.b][g.b] += w
+      hessian[g.a][g.b] -= w
+      hessian[g.b][g.a] -= w
+    }
+    for i in 0..<n {
+      // The prior: a draw against a virtual player at the anchor's rating.
+      let p = 1 / (1 + exp(-k * (r[i] - r[anchor])))
+      grad[i] += prior * k * (0.5 - p)
+      hessian[i][i] += prior * k * k * p * (1 - p)
+    }
+    // Newton step with the anchor fixed: solve the reduced system.
+    let free = (0..<n).filter { $0 != anchor }
+    let step = solve(free.map { i in free.map { hessian[i][$0] } }, free.map { grad[$0] })
+    var largest = 0.0
+    for (j, i) in free.enumerated() {
+      r[i] += step[j]
+      largest = max(largest, abs(step[j]))
+    }
+    if largest < 1e-9 { break }
+  }
+  let free = (0..<n).filter { $0 != anchor }
+  let covariance = invert(free.map { i in free.map { hessian[i][$0] } })
+  var margins = [Double](repeating: 0, count: n)
+  for (j, i) in free.enumerated() { margins[i] = 1.959964 * max(covariance[j][j], 0).squareRoot() }
+  return (0..<n).map { i in
+    let mine = games.filter { $0.a == i || $0.b == i }
+    let points = mine.reduce(0.0) { $0 + ($1.a == i ? $1.score : 1 - $1.score) }
+    return PlayerRating(name: names[i], rating: r[i] - r[anchor] + anchorRating, margin: margins[i], games: mine.count,
+                        score: mine.isEmpty ? 0 : points / Double(mine.count))
+  }
+}
+
+/// Solves A x = b by Gaussian elimination with partial pivoting (small, dense systems).
+func solve(_ a: [[Double]], _ b: [Double]) -> [Double] {
+  let n = b.count
+  var m = a, v = b
+  for c in 0..<n {
+    let p = (c..<n).max { abs(m[$0][c]) < abs(m[$1][c]) }!
+    m.swapAt(c, p)
+    v.swapAt(c, p)
+    guard abs(m[c][c]) > 1e-300 else { continue }
+    for r in (c + 1)..<max(n, c + 1) where r < n {
+      let f = m[r][c] / m[c][c]
+      for k in c..<n { m[r][k] -= f * m[c][k] }
+      v[r] -= f * v[c]
+    }
+  }
+  var x = [Double](repeating: 0, count: n)
+  for c in stride(from: n - 1, through: 0, by: -1) {
+    var s = v[c]
+    for k in (c + 1)..<max(n, c + 1) where k < n { s -= m[c][k] * x[k] }
+    x[c] = abs(m[c][c]) > 1e-300 ? s / m[c][c] : 0
+  }
+  return x
+}
+
+func invert(_ a: [[Double]]) -> [[Double]] {
+  let n = a.count
+  return (0..<n).map { j in solve(a, (0..<n).map { $0 == j ? 1 : 0 }) }  // columns of the inverse (symmetric)
+}
