@@ -1,0 +1,155 @@
+// A tournament: a definition (players, format, rounds, openings, seed), its schedule, and its games
+// played by `concurrency` workers. Each finished game is saved before it is counted, and a resumed
+// tournament plays only the games its database lacks; results depend only on (seed, game index),
+// so the final table is the same however the work was split or interrupted.
+
+import DojoGames
+import DojoPlayers
+import Foundation
+
+public struct TournamentDefinition: Sendable, Equatable, Codable {
+  /// The game's canonical name.
+  public var game: String
+  /// Player specs and display names (same order).
+  public var players: [String]
+  public var names: [String]
+  public var format: TournamentFormat
+  public var rounds: Int
+  /// Games per pairing per round (even: colour-swapped pairs).
+  public var gamesPerPairing: Int
+  /// `random:K` or an openings file.
+  public var openings: String
+  public var seed: UInt64
+  /// The player whose rating is fixed at 0.
+  public var anchor: String
+
+  public init(game: String, players: [String], names: [String], format: TournamentFormat, rounds: Int, gamesPerPairing: Int,
+              openings: String, seed: UInt64, anchor: String) {
+    self.game = game
+    self.players = players
+    self.names = names
+    self.format = format
+    self.rounds = rounds
+    self.gamesPerPairing = gamesPerPairing
+    self.openings = openings
+    self.seed = seed
+    self.anchor = anchor
+  }
+
+  /// Checks everything that can be checked before a game is played; the message names the culprit.
+  public func validate() throws {
+    guard players.count >= 2 else { throw ArenaError.badInput("a tournament needs at least two players") }
+    guard names.count == players.count, Set(names).count == names.count else {
+      throw ArenaError.badInput("player names must be unique: \(names.joined(separator: ", "))")
+    }
+    guard names.contains(anchor) else { throw ArenaError.badInput("anchor '\(anchor)' is not a player (players: \(names.joined(separator: ", ")))") }
+    guard rounds >= 1 else { throw ArenaError.badInput("rounds must be at least 1") }
+    guard gamesPerPairing >= 2, gamesPerPairing % 2 == 0 else {
+      throw ArenaError.badInput("games per pairing must be even and at least 2 (colour-swapped pairs), not \(gamesPerPairing)")
+    }
+    for (i, p) in players.enumerated() {
+      do { _ = try PlayerSpec(parsing: p) } catch { throw ArenaError.badInput("player \(i + 1): \(error)") }
+    }
+  }
+
+  public var schedule: [ScheduledGame] {
+    Schedule.make(format: format, players: players.count, rounds: rounds, gamesPerPairing: gamesPerPairing)
+  }
+}
+
+public struct TournamentProgress: Sendable {
+  public var done: Int
+  public var total: Int
+  public var seconds: Double
+  /// Games finished in this session (a resumed tournament's earlier games excluded), for the rate.
+  public var playedNow: Int
+  public var latest: PlayedGame
+  public var gamesPerSecond: Double { seconds > 0 ? Double(playedNow) / seconds : 0 }
+  public var etaSeconds: Double { gamesPerSecond > 0 ? Double(total - done) / gamesPerSecond : .infinity }
+}
+
+/// Plays the games of `definition` that `store` lacks, on `concurrency` threads; returns all games.
+public struct RunTournament: GameTask {
+  public let definition: TournamentDefinition
+  public let store: ResultStore
+  public let concurrency: Int
+  public let progress: @Sendable (TournamentProgress) -> Void
+
+  public init(definition: TournamentDefinition, store: ResultStore, concurrency: Int, progress: @escaping @Sendable (TournamentProgress) -> Void) {
+    self.definition = definition
+    self.store = store
+    self.concurrency = concurrency
+    self.progress = progress
+  }
+
+  public func run<G: Game>(_ game: G) -> Result<[PlayedGame], Error> {
+    do {
+      let specs = try definition.players.map { try PlayerSpec(parsing: $0) }
+      let openings = try OpeningSource(parsing: definition.openings)
+      // Checks players and openings now, so bad input fails before any game.
+      _ = try MatchRunner(game: game, players: specs, seed: definition.seed, openings: openings)
+      let done = try store.load()
+      let have = Set(done.map(\.game.index))
+      let pending = definition.schedule.filter { !have.contains($0.index) }
+      let shared = SharedProgress(results: done, pending: pending)
+      let total = definition.schedule.count, start = Date()
+      let store = self.store, seed = definition.seed, report = progress
+      DispatchQueue.concurrentPerform(iterations: max(1, min(concurrency, max(pending.count, 1)))) { _ in
+        let runner: MatchRunner<G>
+        do { runner = try MatchRunner(game: game, players: specs, seed: seed, openings: openings) } catch {
+          shared.fail(error)
+          return
+        }
+        while let next = shared.next() {
+          do {
+            let played = try runner.play(next)
+            try store.save(played)
+            let (count, now) = shared.finish(played)
+            report(TournamentProgress(done: count, total: total, seconds: Date().timeIntervalSince(start), playedNow: now, latest: played))
+          } catch {
+            shared.fail(error)
+            return
+          }
+        }
+      }
+      if let error = shared.error { throw error }
+      return .success(shared.results.sorted { $0.game.index < $1.game.index })
+    } catch {
+      return .failure(error)
+    }
+  }
+}
+
+/// The work queue and results shared by the workers (under a lock).
+final class SharedProgress: @unchecked Sendable {
+  private let lock = NSLock()
+  private(set) var results: [PlayedGame]
+  private var pending: [ScheduledGame]
+  private var playedNow = 0
+  private(set) var error: Error?
+
+  init(results: [PlayedGame], pending: [ScheduledGame]) {
+    self.results = results
+    self.pending = pending.reversed()
+  }
+
+  func next() -> ScheduledGame? {
+    lock.lock()
+    defer { lock.unlock() }
+    return error == nil ? pending.popLast() : nil
+  }
+
+  func finish(_ g: PlayedGame) -> (Int, Int) {
+    lock.lock()
+    defer { lock.unlock() }
+    results.append(g)
+    playedNow += 1
+    return (results.count, playedNow)
+  }
+
+  func fail(_ e: Error) {
+    lock.lock()
+    if error == nil { error = e }
+    lock.unlock()
+  }
+}

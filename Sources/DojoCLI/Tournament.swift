@@ -1,0 +1,149 @@
+import ArgumentParser
+import DojoArena
+import DojoConfig
+import DojoGames
+import Foundation
+
+struct Tournament: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Play a round robin or gauntlet between players and rate them.",
+    discussion: """
+      Players: random, mcts:N, ckpt:PATH[:sims=N]. Games are played in colour-swapped pairs from shared
+      openings. Results go to DIR/tournament.sqlite as each game ends; after Ctrl-C or kill -9,
+      `dojo tournament --resume --dir DIR` plays only the missing games and gives the same table.
+      Example: dojo tournament --game tic_tac_toe --players random,mcts:25,mcts:400 --games 20
+      """
+  )
+
+  @Option(help: "A tournament file (TOML), e.g. league/example_tournament.toml. Flags below override it.")
+  var file: String?
+
+  @Option(help: "The game, e.g. connect_four.")
+  var game: String?
+
+  @Option(help: "Comma-separated players: random, mcts:N, ckpt:PATH[:sims=N].")
+  var players: String?
+
+  @Option(help: "round_robin or gauntlet (the first player against each other).")
+  var tournament: String?
+
+  @Option(help: "Rounds (each pairing meets once per round).")
+  var rounds: Int?
+
+  @Option(help: "Games per pairing per round (even: colour-swapped pairs).")
+  var games: Int?
+
+  @Option(help: "Openings: random:K (K random plies) or a file of openings, one per line.")
+  var openings: String?
+
+  @Option(help: "Games played at once, on separate threads.")
+  var concurrency: Int?
+
+  @Option(help: "Seed: the same seed gives the same games.")
+  var seed: UInt64?
+
+  @Option(help: "The player whose rating is fixed at 0 (default: the first).")
+  var anchor: String?
+
+  @Option(help: "The tournament directory (its database, game records). Default: runs/tournaments/<game>-<time>.")
+  var dir: String?
+
+  @Flag(help: "Continue the tournament in --dir where it stopped.")
+  var resume = false
+
+  @Option(help: "Also write the final table and crosstable as JSON to this file.")
+  var json: String?
+
+  @Option(help: "Also write the final table as CSV to this file.")
+  var csv: String?
+
+  func run() throws {
+    do { try runTournament() } catch let e as ExitCode { throw e } catch { throw CommandError(String(describing: error)) }
+  }
+
+  func runTournament() throws {
+    if resume && dir == nil { throw ArenaError.badInput("--resume needs --dir, the tournament's directory") }
+    let directory = dir ?? "runs/tournaments/\(game ?? "tournament")-\(Int(Date().timeIntervalSince1970))"
+    let dbPath = directory + "/tournament.sqlite"
+    if resume && !FileManager.default.fileExists(atPath: dbPath) { throw ArenaError.badInput("no tournament to resume in \(directory)") }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let store = try ResultStore(path: dbPath)
+    var definition: TournamentDefinition
+    var workers = concurrency ?? 1
+    if resume, let stored = try store.definition() {
+      definition = try JSONDecoder().decode(TournamentDefinition.self, from: Data(stored.utf8))
+    } else {
+      var base = TournamentFile(game: game ?? "", players: [])
+      if let file { do { base = try TournamentFile.load(path: file) } catch { throw CommandError(String(describing: error)) } }
+      if let game { base.game = game }
+      if let players { base.players = players.split(separator: ",").map { (String($0), String($0)) } }
+      if let tournament { base.format = tournament }
+      if let rounds { base.rounds = rounds }
+      if let games { base.games = games }
+      if let openings { base.openings = openings }
+      if let seed { base.seed = seed }
+      if let anchor { base.anchor = anchor }
+      workers = concurrency ?? base.concurrency
+      guard !base.game.isEmpty else { throw ArenaError.badInput("give --game or a --file naming one") }
+      let g: any Game
+      do { g = try GameRegistry.make(base.game) } catch { throw ArenaError.badInput(String(describing: error)) }
+      guard let format = TournamentFormat(rawValue: base.format) else {
+        throw ArenaError.badInput("--tournament must be one of " + TournamentFormat.allCases.map { $0.rawValue }.joined(separator: ", "))
+      }
+      definition = TournamentDefinition(game: g.name, players: base.players.map { $0.spec }, names: base.players.map { $0.name }, format: format,
+                                        rounds: base.rounds, gamesPerPairing: base.games, openings: base.openings, seed: base.seed,
+                                        anchor: base.anchor ?? base.players.first?.name ?? "")
+      try definition.validate()
+      let encoded = String(decoding: try JSONEncoder().encode(definition), as: UTF8.self)
+      if let existing = try store.definition(), existing != encoded {
+        throw ArenaError.badInput("\(directory) holds another tournament; use --resume to continue it, or another --dir")
+      }
+      try store.setDefinition(encoded)
+    }
+    let g = try GameRegistry.make(definition.game)
+    let total = definition.schedule.count
+    FileHandle.standardError.write("tournament: \(definition.names.joined(separator: ", ")) — \(total) games of \(definition.game), \(workers) at a time; results in \(dbPath)\n".data(using: .utf8)!)
+    let names = definition.names
+    let lastPrint = LastPrint()
+    let result = RunTournament(definition: definition, store: store, concurrency: workers) { p in
+      guard lastPrint.due() || p.done == p.total else { return }
+      let eta = p.etaSeconds.isFinite ? String(format: "%.0f s", p.etaSeconds) : "?"
+      let g = p.latest
+      let line = String(format: "[%d/%d] %.2f games/s, ETA %@ — last: %@ vs %@, %@\n", p.done, p.total, p.gamesPerSecond, eta as NSString,
+                        names[g.game.first] as NSString, names[g.game.second] as NSString, g.reason as NSString)
+      FileHandle.standardError.write(line.data(using: .utf8)!)
+    }(g)
+    let played = try result.get()
+    let standings = Standings(names: names, games: played, anchor: names.firstIndex(of: definition.anchor) ?? 0)
+    print(standings.table)
+    print("")
+    print(standings.crosstableText)
+    let records = played.map { p in
+      "#\(p.game.index + 1) round \(p.game.round + 1): \(names[p.game.first]) - \(names[p.game.second]) "
+        + (p.scoreForFirst == 1 ? "1-0" : p.scoreForFirst == 0 ? "0-1" : "½-½") + " (\(p.reason)): " + p.moves.joined(separator: " ")
+    }.joined(separator: "\n") + "\n"
+    try records.write(toFile: directory + "/games.txt", atomically: true, encoding: .utf8)
+    if let json {
+      var object = standings.json
+      object["game"] = definition.game
+      object["games"] = played.count
+      try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: json))
+    }
+    if let csv { try standings.csv.write(toFile: csv, atomically: true, encoding: .utf8) }
+  }
+}
+
+/// Throttles progress lines to one a second.
+final class LastPrint: @unchecked Sendable {
+  private let lock = NSLock()
+  private var last = Date.distantPast
+  func due() -> Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    if Date().timeIntervalSince(last) >= 1 {
+      last = Date()
+      return true
+    }
+    return false
+  }
+}

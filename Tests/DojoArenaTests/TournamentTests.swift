@@ -1,0 +1,102 @@
+import DojoGames
+import Foundation
+import Testing
+@testable import DojoArena
+
+let repositoryRoot = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+
+func temporaryDirectory(_ label: String) -> String {
+  let dir = NSTemporaryDirectory() + "dojo-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+  try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  return dir
+}
+
+func play(_ definition: TournamentDefinition, concurrency: Int = 2) throws -> [PlayedGame] {
+  let store = try ResultStore(path: temporaryDirectory("t") + "/t.sqlite")
+  return try RunTournament(definition: definition, store: store, concurrency: concurrency) { _ in }(try GameRegistry.make(definition.game)).get()
+}
+
+@Test("stronger bots rank higher: mcts:400 over mcts:25 over random", arguments: ["tic_tac_toe", "connect_four"])
+func strongerBotsRankHigher(game: String) throws {
+  let players = ["random", "mcts:25", "mcts:400"]
+  let definition = TournamentDefinition(game: try GameRegistry.make(game).name, players: players, names: players, format: .roundRobin,
+                                        rounds: 1, gamesPerPairing: 12, openings: "random:1", seed: 7, anchor: "random")
+  let games = try play(definition)
+  #expect(games.count == 36)
+  let table = Standings(names: players, games: games, anchor: 0)
+  #expect(table.rows.map(\.name) == ["mcts:400", "mcts:25", "random"], "seed 7:\n\(table.table)")
+  // Colour-swapped pairs share an opening.
+  for pair in stride(from: 0, to: games.count, by: 2) {
+    let a = games[pair], b = games[pair + 1]
+    #expect(a.game.opening == b.game.opening && a.game.first == b.game.second)
+    #expect(a.moves.prefix(a.openingLength) == b.moves.prefix(b.openingLength))
+  }
+}
+
+@Test func resultsDoNotDependOnConcurrency() throws {
+  let players = ["random", "mcts:30"]
+  let definition = TournamentDefinition(game: "tic_tac_toe", players: players, names: players, format: .gauntlet, rounds: 2,
+                                        gamesPerPairing: 4, openings: "random:2", seed: 3, anchor: "random")
+  #expect(try play(definition, concurrency: 1) == play(definition, concurrency: 3))
+}
+
+@Test func badInputFailsAtTheStartNamingIt() throws {
+  func failure(_ players: [String], openings: String = "random:2", games: Int = 2, anchor: String? = nil) -> String {
+    let d = TournamentDefinition(game: "tic_tac_toe", players: players, names: players, format: .roundRobin, rounds: 1,
+                                 gamesPerPairing: games, openings: openings, seed: 1, anchor: anchor ?? players[0])
+    do {
+      try d.validate()
+      _ = try play(d)
+      return ""
+    } catch { return String(describing: error) }
+  }
+  #expect(failure(["random", "alphago"]).contains("player 2: cannot read player 'alphago'"))
+  #expect(failure(["random", "ckpt:/nowhere/ckpt"]).contains("checkpoint /nowhere/ckpt: not found"))
+  #expect(failure(["random", "mcts:5"], openings: "/nowhere.txt").contains("openings '/nowhere.txt'"))
+  #expect(failure(["random", "mcts:5"], games: 3).contains("must be even"))
+  #expect(failure(["random", "mcts:5"], anchor: "stockfish").contains("anchor 'stockfish' is not a player"))
+  #expect(failure(["random"]).contains("at least two players"))
+}
+
+/// Runs the dojo binary with `arguments`; returns the process (already started).
+func dojo(_ arguments: [String]) throws -> Process {
+  let binary = repositoryRoot + "/.build/debug/dojo"
+  try #require(FileManager.default.isExecutableFile(atPath: binary), "build the dojo binary first (swift build, or tools/test)")
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: binary)
+  p.arguments = arguments
+  p.standardOutput = FileHandle.nullDevice
+  p.standardError = FileHandle.nullDevice
+  p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+  try p.run()
+  return p
+}
+
+@Test func aTournamentKilledWithSIGKILLResumesToTheSameTable() throws {
+  let arguments = ["tournament", "--game", "connect_four", "--players", "random,mcts:800,mcts:1600", "--games", "6", "--seed", "11"]
+  // Uninterrupted.
+  let a = temporaryDirectory("whole")
+  let whole = try dojo(arguments + ["--dir", a, "--json", a + "/table.json"])
+  whole.waitUntilExit()
+  try #require(whole.terminationStatus == 0)
+  // Killed with SIGKILL after a few games, then resumed.
+  let b = temporaryDirectory("killed")
+  let killed = try dojo(arguments + ["--dir", b, "--concurrency", "2"])
+  var stored = 0
+  for _ in 0..<2000 {
+    usleep(5_000)
+    stored = (try? ResultStore(path: b + "/tournament.sqlite").load().count) ?? 0
+    if stored >= 3 || !killed.isRunning { break }
+  }
+  kill(killed.processIdentifier, SIGKILL)
+  killed.waitUntilExit()
+  let survivors = try ResultStore(path: b + "/tournament.sqlite").load().count
+  #expect(killed.terminationReason == .uncaughtSignal && survivors >= 3 && survivors < 18, "killed after \(survivors) of 18 games")
+  let resumed = try dojo(["tournament", "--resume", "--dir", b, "--json", b + "/table.json"])
+  resumed.waitUntilExit()
+  try #require(resumed.terminationStatus == 0)
+  let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: a + "/table.json"))) as! NSDictionary
+  let got = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: b + "/table.json"))) as! NSDictionary
+  #expect(got == expected)
+  #expect((got["games"] as? Int) == 18)
+}
