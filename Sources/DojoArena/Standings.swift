@@ -50,10 +50,11 @@ public struct Standings: Sendable {
     var lines = ["Rank  " + "Player".padding(toLength: width, withPad: " ", startingAt: 0) + "      Elo      ±   Games   Score      W-D-L    LOS"]
     for r in rows {
       let elo = r.name == anchor ? "     0 (anchor)" : String(format: "%+6.0f %6.0f", r.rating, r.margin)
+      let wdl = "\(r.result.wins)-\(r.result.draws)-\(r.result.losses)"
+      let los = r.losOverNext.map { String(format: "%4.0f%%", 100 * $0) } ?? ""
       lines.append(String(format: "%4d  ", r.rank) + r.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + elo
-                   + String(format: "  %6d  %5.1f%%  %9@  %@", r.result.games, 100 * r.result.score,
-                            "\(r.result.wins)-\(r.result.draws)-\(r.result.losses)" as NSString,
-                            (r.losOverNext.map { String(format: "%4.0f%%", 100 * $0) } ?? "    ") as NSString))
+                   + String(format: "  %6d  %5.1f%%  ", r.result.games, 100 * r.result.score)
+                   + String(repeating: " ", count: max(0, 9 - wdl.count)) + wdl + "  " + los)
     }
     return lines.joined(separator: "\n")
   }

@@ -22,6 +22,8 @@ public struct TournamentDefinition: Sendable, Equatable, Codable {
   public var seed: UInt64
   /// The player whose rating is fixed at 0.
   public var anchor: String
+  /// For a two-player match: stop as soon as this test decides (on completed game pairs).
+  public var sprt: SPRT?
 
   public init(game: String, players: [String], names: [String], format: TournamentFormat, rounds: Int, gamesPerPairing: Int,
               openings: String, seed: UInt64, anchor: String) {
@@ -44,6 +46,7 @@ public struct TournamentDefinition: Sendable, Equatable, Codable {
     }
     guard names.contains(anchor) else { throw ArenaError.badInput("anchor '\(anchor)' is not a player (players: \(names.joined(separator: ", ")))") }
     guard rounds >= 1 else { throw ArenaError.badInput("rounds must be at least 1") }
+    if sprt != nil && players.count != 2 { throw ArenaError.badInput("--sprt needs exactly two players") }
     guard gamesPerPairing >= 2, gamesPerPairing % 2 == 0 else {
       throw ArenaError.badInput("games per pairing must be even and at least 2 (colour-swapped pairs), not \(gamesPerPairing)")
     }
@@ -91,7 +94,7 @@ public struct RunTournament: GameTask {
       let done = try store.load()
       let have = Set(done.map(\.game.index))
       let pending = definition.schedule.filter { !have.contains($0.index) }
-      let shared = SharedProgress(results: done, pending: pending)
+      let shared = SharedProgress(results: done, pending: pending, sprt: definition.sprt)
       let total = definition.schedule.count, start = Date()
       let store = self.store, seed = definition.seed, report = progress
       DispatchQueue.concurrentPerform(iterations: max(1, min(concurrency, max(pending.count, 1)))) { _ in
@@ -127,16 +130,21 @@ final class SharedProgress: @unchecked Sendable {
   private var pending: [ScheduledGame]
   private var playedNow = 0
   private(set) var error: Error?
+  let sprt: SPRT?
+  /// Set once the SPRT has decided: no further games are started.
+  private(set) var decided = false
 
-  init(results: [PlayedGame], pending: [ScheduledGame]) {
+  init(results: [PlayedGame], pending: [ScheduledGame], sprt: SPRT?) {
     self.results = results
     self.pending = pending.reversed()
+    self.sprt = sprt
+    if let sprt { decided = sprt.verdict(llr: sprt.llr(completedPairs(results))) != .continuing }
   }
 
   func next() -> ScheduledGame? {
     lock.lock()
     defer { lock.unlock() }
-    return error == nil ? pending.popLast() : nil
+    return error == nil && !decided ? pending.popLast() : nil
   }
 
   func finish(_ g: PlayedGame) -> (Int, Int) {
@@ -144,6 +152,7 @@ final class SharedProgress: @unchecked Sendable {
     defer { lock.unlock() }
     results.append(g)
     playedNow += 1
+    if let sprt { decided = decided || sprt.verdict(llr: sprt.llr(completedPairs(results))) != .continuing }
     return (results.count, playedNow)
   }
 
@@ -152,4 +161,16 @@ final class SharedProgress: @unchecked Sendable {
     if error == nil { error = e }
     lock.unlock()
   }
+}
+
+/// Player 0's results over the colour-swapped pairs of which both games are done.
+public func completedPairs(_ games: [PlayedGame]) -> PairResult {
+  var byOpening: [Int: [PlayedGame]] = [:]
+  for g in games { byOpening[g.game.opening, default: []].append(g) }
+  var pairs = PairResult()
+  for (_, two) in byOpening where two.count == 2 {
+    let scores = two.map { $0.game.first == 0 ? $0.scoreForFirst : 1 - $0.scoreForFirst }
+    pairs.add(scores[0], scores[1])
+  }
+  return pairs
 }

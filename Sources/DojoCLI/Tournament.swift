@@ -42,6 +42,9 @@ struct Tournament: ParsableCommand {
   @Option(help: "Seed: the same seed gives the same games.")
   var seed: UInt64?
 
+  @Option(help: "For two players: stop when the SPRT decides, e.g. elo0=0,elo1=35,alpha=0.05,beta=0.05.")
+  var sprt: String?
+
   @Option(help: "The player whose rating is fixed at 0 (default: the first).")
   var anchor: String?
 
@@ -93,6 +96,7 @@ struct Tournament: ParsableCommand {
       definition = TournamentDefinition(game: g.name, players: base.players.map { $0.spec }, names: base.players.map { $0.name }, format: format,
                                         rounds: base.rounds, gamesPerPairing: base.games, openings: base.openings, seed: base.seed,
                                         anchor: base.anchor ?? base.players.first?.name ?? "")
+      if let sprt { definition.sprt = try parseSPRT(sprt) }
       try definition.validate()
       let encoded = String(decoding: try JSONEncoder().encode(definition), as: UTF8.self)
       if let existing = try store.definition(), existing != encoded {
@@ -105,12 +109,15 @@ struct Tournament: ParsableCommand {
     FileHandle.standardError.write("tournament: \(definition.names.joined(separator: ", ")) — \(total) games of \(definition.game), \(workers) at a time; results in \(dbPath)\n".data(using: .utf8)!)
     let names = definition.names
     let lastPrint = LastPrint()
+    let board = ScoreBoard(players: names.count)
     let result = RunTournament(definition: definition, store: store, concurrency: workers) { p in
+      let leader = board.add(p.latest)
       guard lastPrint.due() || p.done == p.total else { return }
       let eta = p.etaSeconds.isFinite ? String(format: "%.0f s", p.etaSeconds) : "?"
       let g = p.latest
-      let line = String(format: "[%d/%d] %.2f games/s, ETA %@ — last: %@ vs %@, %@\n", p.done, p.total, p.gamesPerSecond, eta as NSString,
-                        names[g.game.first] as NSString, names[g.game.second] as NSString, g.reason as NSString)
+      let line = String(format: "[%d/%d] %.2f games/s, ETA %@ — leading: %@ %.1f%% — last: %@ vs %@, %@\n", p.done, p.total, p.gamesPerSecond,
+                        eta as NSString, names[leader.0] as NSString, 100 * leader.1, names[g.game.first] as NSString,
+                        names[g.game.second] as NSString, g.reason as NSString)
       FileHandle.standardError.write(line.data(using: .utf8)!)
     }(g)
     let played = try result.get()
@@ -130,6 +137,55 @@ struct Tournament: ParsableCommand {
       try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: json))
     }
     if let csv { try standings.csv.write(toFile: csv, atomically: true, encoding: .utf8) }
+    if let test = definition.sprt {
+      let llr = test.llr(completedPairs(played))
+      let verdict = test.verdict(llr: llr)
+      print(String(format: "\nSPRT (elo0 %g, elo1 %g, alpha %g, beta %g): LLR %.2f (bounds %.2f, %.2f) — %@", test.elo0, test.elo1, test.alpha,
+                   test.beta, llr, test.lowerBound, test.upperBound,
+                   (verdict == .acceptH1 ? "H1 accepted" : verdict == .acceptH0 ? "H0 accepted" : "undecided") as NSString))
+    }
+  }
+
+  func parseSPRT(_ text: String) throws -> SPRT {
+    var test = SPRT()
+    for part in text.split(separator: ",") {
+      let kv = part.split(separator: "=").map(String.init)
+      guard kv.count == 2, let v = Double(kv[1]) else { throw ArenaError.badInput("--sprt: '\(part)' is not key=number") }
+      switch kv[0] {
+      case "elo0": test.elo0 = v
+      case "elo1": test.elo1 = v
+      case "alpha": test.alpha = v
+      case "beta": test.beta = v
+      default: throw ArenaError.badInput("--sprt: unknown key '\(kv[0])'; keys: elo0, elo1, alpha, beta")
+      }
+    }
+    guard test.elo1 > test.elo0, (0..<1).contains(test.alpha), test.alpha > 0, test.beta > 0, test.beta < 1 else {
+      throw ArenaError.badInput("--sprt: needs elo1 > elo0 and alpha, beta in (0, 1)")
+    }
+    return test
+  }
+}
+
+/// Running scores for the progress line (this session's games).
+final class ScoreBoard: @unchecked Sendable {
+  private let lock = NSLock()
+  private var points: [Double]
+  private var games: [Int]
+  init(players: Int) {
+    points = Array(repeating: 0, count: players)
+    games = Array(repeating: 0, count: players)
+  }
+  /// Adds a game; returns the leader by score and its score.
+  func add(_ g: PlayedGame) -> (Int, Double) {
+    lock.lock()
+    defer { lock.unlock() }
+    points[g.game.first] += g.scoreForFirst
+    points[g.game.second] += 1 - g.scoreForFirst
+    games[g.game.first] += 1
+    games[g.game.second] += 1
+    let score = points.indices.map { games[$0] > 0 ? points[$0] / Double(games[$0]) : 0 }
+    let best = score.indices.max { score[$0] < score[$1] }!
+    return (best, score[best])
   }
 }
 

@@ -53,3 +53,16 @@ import Testing
   // The order is right.
   #expect(ratings.sorted { $0.rating > $1.rating }.map(\.name) == ["p2", "p1", "p4", "p0", "p3"])
 }
+
+@Test func gatesAcceptStrongerCandidatesAndRejectWeakerOnes() throws {
+  let game = TicTacToe()
+  let strong = try Gate.run(.sprt(SPRT(elo0: 0, elo1: 35), maxGames: 200), game: game, candidate: .mcts(simulations: 300), best: .random, seed: 1)
+  #expect(strong.accepted && strong.llr! >= SPRT().upperBound && strong.result.games < 200, "\(strong.reason)")
+  let weak = try Gate.run(.sprt(SPRT(elo0: 0, elo1: 35), maxGames: 200), game: game, candidate: .random, best: .mcts(simulations: 300), seed: 1)
+  #expect(!weak.accepted && weak.llr! <= SPRT().lowerBound, "\(weak.reason)")
+  let fixed = try Gate.run(.fixed(games: 20, threshold: 0.55), game: game, candidate: .mcts(simulations: 300), best: .random, seed: 2)
+  #expect(fixed.accepted && fixed.result.games == 20 && fixed.result.score >= 0.55)
+  let fixedWeak = try Gate.run(.fixed(games: 20, threshold: 0.55), game: game, candidate: .random, best: .mcts(simulations: 300), seed: 2)
+  #expect(!fixedWeak.accepted && fixedWeak.reason.contains("threshold 55.0%"))
+  #expect(try Gate.run(.none, game: game, candidate: .random, best: .random, seed: 1).accepted)
+}

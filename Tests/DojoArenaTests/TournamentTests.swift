@@ -100,3 +100,11 @@ func dojo(_ arguments: [String]) throws -> Process {
   #expect(got == expected)
   #expect((got["games"] as? Int) == 18)
 }
+
+@Test func shippedTournamentAndOpeningsFilesAreValid() throws {
+  let g = try GameRegistry.make("connect_four")
+  let openings = try OpeningSource(parsing: repositoryRoot + "/games/connect_four/openings.txt")
+  guard case let .list(lines) = openings else { Issue.record("not a list"); return }
+  #expect(lines.count == 49)
+  for line in lines { _ = try g.state(afterMoves: line) }
+}
