@@ -58,10 +58,12 @@ public final class MatchRunner<G: Game> {
   /// Games still going after this many plies are adjudicated draws.
   public let maxPlies: Int
   /// Loaded checkpoints, by player, shared by that player's bots.
-  var engines: [Int: InferenceEngine] = [:]
+  var engines: [Int: any PolicyValueFunction] = [:]
 
   /// Checks every player at once (a missing or wrong checkpoint fails here, naming it).
-  public init(game: G, players: [PlayerSpec], seed: UInt64, openings: OpeningSource, maxPlies: Int? = nil) throws {
+  /// `shared` gives checkpoint players a network shared with other runners (evaluated in one batch).
+  public init(game: G, players: [PlayerSpec], seed: UInt64, openings: OpeningSource, maxPlies: Int? = nil,
+              shared: [Int: SharedInference] = [:]) throws {
     self.game = game
     self.players = players
     self.seed = seed
@@ -69,7 +71,9 @@ public final class MatchRunner<G: Game> {
     self.maxPlies = maxPlies ?? game.maxLength
     for (i, p) in players.enumerated() {
       if case .human = p { throw ArenaError.badInput("player \(i + 1): human players cannot play in tournaments") }
-      if case let .checkpoint(path, _) = p {
+      if let network = shared[i] {
+        engines[i] = network
+      } else if case let .checkpoint(path, _) = p {
         do {
           engines[i] = InferenceEngine(network: try Checkpoint.read(path, game: game.name).network)
         } catch {

@@ -63,12 +63,13 @@ public struct Standings: Sendable {
   public var crosstableText: String {
     let order = rows.map { r in names.firstIndex(of: r.name)! }
     let width = max(8, names.map(\.count).max() ?? 8)
-    var lines = ["".padding(toLength: width, withPad: " ", startingAt: 0) + order.map { "  " + names[$0].padding(toLength: 11, withPad: " ", startingAt: 0) }.joined()]
+    let column = max(11, names.map(\.count).max() ?? 11)
+    var lines = ["".padding(toLength: width, withPad: " ", startingAt: 0) + order.map { "  " + names[$0].padding(toLength: column, withPad: " ", startingAt: 0) }.joined()]
     for a in order {
       var line = names[a].padding(toLength: width, withPad: " ", startingAt: 0)
       for b in order {
         let r = crosstable[a][b]
-        line += "  " + (a == b ? "—" : "\(r.wins)-\(r.draws)-\(r.losses)").padding(toLength: 11, withPad: " ", startingAt: 0)
+        line += "  " + (a == b ? "—" : "\(r.wins)-\(r.draws)-\(r.losses)").padding(toLength: column, withPad: " ", startingAt: 0)
       }
       lines.append(line)
     }

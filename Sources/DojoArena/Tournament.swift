@@ -4,6 +4,7 @@
 // so the final table is the same however the work was split or interrupted.
 
 import DojoGames
+import DojoNN
 import DojoPlayers
 import Foundation
 
@@ -89,34 +90,41 @@ public struct RunTournament: GameTask {
     do {
       let specs = try definition.players.map { try PlayerSpec(parsing: $0) }
       let openings = try OpeningSource(parsing: definition.openings)
-      // Checks players and openings now, so bad input fails before any game.
-      _ = try MatchRunner(game: game, players: specs, seed: definition.seed, openings: openings)
+      // Checks players and openings now, so bad input fails before any game; each checkpoint is
+      // loaded once, and all workers' games evaluate it in shared batches.
+      let check = try MatchRunner(game: game, players: specs, seed: definition.seed, openings: openings)
+      var networks: [Int: SharedInference] = [:]
+      for (i, engine) in check.engines {
+        if let engine = engine as? InferenceEngine { networks[i] = SharedInference(engine: engine) }
+      }
       let done = try store.load()
       let have = Set(done.map(\.game.index))
       let pending = definition.schedule.filter { !have.contains($0.index) }
-      let shared = SharedProgress(results: done, pending: pending, sprt: definition.sprt)
+      let progressState = SharedProgress(results: done, pending: pending, sprt: definition.sprt)
       let total = definition.schedule.count, start = Date()
-      let store = self.store, seed = definition.seed, report = progress
+      let store = self.store, seed = definition.seed, report = progress, shared = networks
       DispatchQueue.concurrentPerform(iterations: max(1, min(concurrency, max(pending.count, 1)))) { _ in
+        for network in shared.values { network.join() }
+        defer { for network in shared.values { network.leave() } }
         let runner: MatchRunner<G>
-        do { runner = try MatchRunner(game: game, players: specs, seed: seed, openings: openings) } catch {
-          shared.fail(error)
+        do { runner = try MatchRunner(game: game, players: specs, seed: seed, openings: openings, shared: shared) } catch {
+          progressState.fail(error)
           return
         }
-        while let next = shared.next() {
+        while let next = progressState.next() {
           do {
             let played = try runner.play(next)
             try store.save(played)
-            let (count, now) = shared.finish(played)
+            let (count, now) = progressState.finish(played)
             report(TournamentProgress(done: count, total: total, seconds: Date().timeIntervalSince(start), playedNow: now, latest: played))
           } catch {
-            shared.fail(error)
+            progressState.fail(error)
             return
           }
         }
       }
-      if let error = shared.error { throw error }
-      return .success(shared.results.sorted { $0.game.index < $1.game.index })
+      if let error = progressState.error { throw error }
+      return .success(progressState.results.sorted { $0.game.index < $1.game.index })
     } catch {
       return .failure(error)
     }

@@ -8,7 +8,8 @@ import DojoSearch
 public struct NetworkEvaluator<G: Game>: Evaluator {
   public typealias State = G.State
   public let game: G
-  public let engine: InferenceEngine
+  /// An InferenceEngine of its own, or a SharedInference that batches several games' leaves.
+  public let engine: any PolicyValueFunction
   var observations: [Float] = []
   var masks: [Float] = []
   var policy: [Float] = []
@@ -17,7 +18,7 @@ public struct NetworkEvaluator<G: Game>: Evaluator {
   public private(set) var networkSeconds: Double = 0
   public private(set) var positions = 0
 
-  public init(game: G, engine: InferenceEngine) {
+  public init(game: G, engine: any PolicyValueFunction) {
     precondition(engine.config.actionCount == game.actionCount && engine.config.observationCount == game.observationShape.count,
                  "the network does not fit \(game.name)")
     self.game = game
@@ -38,7 +39,16 @@ public struct NetworkEvaluator<G: Game>: Evaluator {
     for i in 0..<(n * a) { masks[i] = 0 }
     for i in 0..<n { for j in batch.range(of: i) { masks[i * a + batch.actions[j]] = 1 } }
     let clock = ContinuousClock(), t0 = clock.now
-    engine.evaluate(count: n, observations: observations, legalMasks: masks, priors: &policy, values: &values)
+    let engine = self.engine
+    observations.withUnsafeBufferPointer { o in
+      masks.withUnsafeBufferPointer { m in
+        policy.withUnsafeMutableBufferPointer { p in
+          values.withUnsafeMutableBufferPointer { v in
+            engine.evaluate(count: n, observations: o.baseAddress!, legalMasks: m.baseAddress!, priors: p.baseAddress!, values: v.baseAddress!)
+          }
+        }
+      }
+    }
     let d = clock.now - t0
     networkSeconds += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     positions += n

@@ -109,7 +109,7 @@ public struct PolicyBot<G: Game>: Bot {
   var batch = LeafBatch<G.State>()
   var scratch: [Action] = []
 
-  public init(game: G, engine: InferenceEngine) { evaluator = NetworkEvaluator(game: game, engine: engine) }
+  public init(game: G, engine: any PolicyValueFunction) { evaluator = NetworkEvaluator(game: game, engine: engine) }
 
   public mutating func choose(_ state: G.State) -> BotMove {
     batch = LeafBatch()

@@ -64,3 +64,64 @@ import Testing
   }
   #expect(batch.range(of: 1).count == 6)  // column 1 is full
 }
+
+/// Several threads evaluating through one SharedInference get exactly their own rows back, in
+/// fewer engine calls than requests.
+@Test func sharedInferenceBatchesThreadsAndAnswersEachItsOwn() throws {
+  var config = NetworkConfig.defaults(for: TicTacToe())
+  config.blocks = 1
+  config.channels = 8
+  let engine = InferenceEngine(network: PolicyValueNet(config: config, seed: 8))
+  let shared = SharedInference(engine: engine, maxWait: 0.05)
+  let threads = 4, rounds = 10
+  // Distinct inputs per thread and round, and the engine's answers for each alone.
+  let actions = config.actionCount
+  let inputs: [[Float]] = (0..<(threads * rounds)).map { k in
+    var rng = SplitMix64(seed: UInt64(k))
+    return (0..<(2 * config.observationCount)).map { _ in Float(rng.next(below: 2)) }
+  }
+  let mask = [Float](repeating: 1, count: 2 * actions)
+  var expected: [[Float]] = []
+  for k in 0..<(threads * rounds) {
+    var p = [Float](repeating: 0, count: 2 * actions), v = [Float](repeating: 0, count: 2)
+    engine.evaluate(count: 2, observations: inputs[k], legalMasks: mask, priors: &p, values: &v)
+    expected.append(p + v)
+  }
+  final class Box: @unchecked Sendable {
+    let lock = NSLock()
+    var got = [[Float]](repeating: [], count: 40)
+    func set(_ k: Int, _ v: [Float]) {
+      lock.lock()
+      got[k] = v
+      lock.unlock()
+    }
+  }
+  let box = Box()
+  // Real threads, all joined before any evaluates (concurrentPerform may run them one by one).
+  for _ in 0..<threads { shared.join() }
+  let group = DispatchGroup()
+  for t in 0..<threads {
+    group.enter()
+    Thread {
+      defer {
+        shared.leave()
+        group.leave()
+      }
+    for r in 0..<rounds {
+      var p = [Float](repeating: 0, count: 2 * actions), v = [Float](repeating: 0, count: 2)
+      let obs = inputs[t * rounds + r]
+      obs.withUnsafeBufferPointer { o in
+        mask.withUnsafeBufferPointer { m in
+          shared.evaluate(count: 2, observations: o.baseAddress!, legalMasks: m.baseAddress!, priors: &p, values: &v)
+        }
+      }
+      box.set(t * rounds + r, p + v)
+    }
+    }.start()
+  }
+  group.wait()
+  for k in 0..<(threads * rounds) {
+    #expect(zip(box.got[k], expected[k]).allSatisfy { abs($0 - $1) < 1e-5 }, "request \(k)")
+  }
+  #expect(shared.requests == threads * rounds && shared.engineCalls < shared.requests, "\(shared.engineCalls) calls for \(shared.requests) requests")
+}
