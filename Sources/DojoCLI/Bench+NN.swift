@@ -53,26 +53,13 @@ struct BenchNN: ParsableCommand {
     print("{\"bench\":\"nn\",\"blas_core\":\"\(BLASCore.current)\",\"dojo\":{\(results.joined(separator: ","))}}")
   }
 
-  func timed(_ body: () -> Int) -> Double {
-    let clock = ContinuousClock()
-    var done = 0
-    let t0 = clock.now
-    var elapsed = 0.0
-    repeat {
-      done += body()
-      let d = clock.now - t0
-      elapsed = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    } while elapsed < seconds
-    return Double(done) / elapsed
-  }
-
   func measureInference(_ engine: InferenceEngine, config: NetworkConfig, batch: Int) -> Double {
     var rng = SplitMix64(seed: 2)
     let obs = (0..<(batch * config.observationCount)).map { _ in Float(rng.next(below: 2)) }
     let masks = [Float](repeating: 1, count: batch * config.actionCount)
     var priors = [Float](repeating: 0, count: batch * config.actionCount), values = [Float](repeating: 0, count: batch)
     engine.evaluate(count: batch, observations: obs, legalMasks: masks, priors: &priors, values: &values)
-    return timed {
+    return timed(seconds) {
       engine.evaluate(count: batch, observations: obs, legalMasks: masks, priors: &priors, values: &values)
       return batch
     }
@@ -89,7 +76,7 @@ struct BenchNN: ParsableCommand {
     let data = TrainingBatch(count: batch, observations: obs, legalMasks: masks, policyTargets: targets, valueTargets: values)
     let opt = Optimizer(config: OptimizerConfig(kind: .sgd, schedule: .constant(rate: 0.01), nesterov: false), layout: net.layout)
     net.trainStep(data, optimizer: opt)
-    return timed {
+    return timed(seconds) {
       net.trainStep(data, optimizer: opt)
       return batch
     }
@@ -103,11 +90,11 @@ struct BenchNN: ParsableCommand {
     let x = (0..<(f * n)).map { _ in Float(rng.next(below: 100)) / 100 }
     let w = (0..<(f * k)).map { _ in Float(rng.next(below: 100)) / 100 - 0.5 }
     var col = [Float](repeating: 0, count: k * n), out = [Float](repeating: 0, count: f * n)
-    let conv = timed {
+    let conv = timed(seconds) {
       convolution3x3(x, weights: w, channels: f, batch: batch, height: config.height, width: config.width, col: &col, out: &out)
       return 1
     } * flops / 1e9
-    let gemm = timed {
+    let gemm = timed(seconds) {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(f), Int32(n), Int32(k), 1, w, Int32(k), col, Int32(n), 0, &out, Int32(n))
       return 1
     } * flops / 1e9

@@ -150,3 +150,38 @@ func gumbelImprovesOnThePrior(simulations: Int) throws {
   #expect(gain / Float(trials) > 0.05, "mean gain of the best move's probability: \(gain / Float(trials))")
   #expect(Float(hits) / Float(trials) > chance / Float(trials) + 0.1, "best chosen \(hits)/\(trials); prior gives \(chance / Float(trials))")
 }
+
+@Test func cachingEvaluatorAnswersAsItsInnerEvaluatorAndHits() throws {
+  var config = SearchConfig()
+  config.rootPolicy = .puct
+  let roots = try mixedRoots()
+  let plain = BatchedSearch(game: TicTacToe(), evaluator: HashEvaluator<TicTacToeState>(), config: config, gameCount: 3, seed: 5)
+  let cached = BatchedSearch(game: TicTacToe(), evaluator: CachingEvaluator(HashEvaluator<TicTacToeState>(), capacity: 64),
+                             config: config, gameCount: 3, seed: 5)
+  for (i, r) in roots.enumerated() {
+    plain.setRoot(i, r)
+    cached.setRoot(i, r)
+  }
+  let a = plain.search(simulations: [200, 200, 200], noise: [false, false, false])
+  let b = cached.search(simulations: [200, 200, 200], noise: [false, false, false])
+  // Same answers, so the same trees; transpositions were served from the cache (and it was
+  // cleared when full, 64 entries, without losing correctness).
+  for i in 0..<3 { #expect(describe(a[i]) == describe(b[i])) }
+  #expect(cached.evaluator.hits > 0 && cached.evaluator.inner.leaves < plain.evaluator.leaves)
+}
+
+@Test func severalLeavesPerTreeWithVirtualLossMakeFewerCalls() throws {
+  var config = SearchConfig()
+  config.rootPolicy = .puct
+  config.leavesPerTree = 4
+  let search = BatchedSearch(game: ConnectFour<UInt64>(), evaluator: HashEvaluator<ConnectFourState<UInt64>>(), config: config, gameCount: 2, seed: 1)
+  let r = search.search(simulations: [64, 64], noise: [false, false])
+  for result in r {
+    #expect(result.simulations == 64 && result.visits.reduce(0, +) == 64)
+    #expect(result.visits.filter { $0 > 0 }.count > 1)
+  }
+  // Up to 4 leaves per game per step: far fewer than 64 steps; virtual loss is fully removed.
+  #expect(search.evaluator.calls < 40)
+  let t = search.trees[0]
+  #expect(t.edges(of: 0).allSatisfy { e in t.edgeVisits[e] >= 0 && abs(t.q(e)) <= 1 })
+}
