@@ -1,0 +1,115 @@
+// Measuring play against solver-scored positions (the format of ../shared/data/connect_four/):
+// one position per line, `moves<TAB>score<TAB>move_scores<TAB>set`, scores for the side to move.
+// A move is a mistake when its outcome class (win / draw / loss) is worse than the best move's,
+// and optimal when its score equals the position's.
+
+import DojoGames
+import DojoNN
+import DojoPlayers
+import DojoSearch
+import Foundation
+
+public struct ScoredPosition: Sendable, Equatable {
+  public var moves: [String]
+  public var score: Int
+  /// Score of each action (nil where illegal), indexed by action.
+  public var moveScores: [Int?]
+  public var set: String
+
+  /// Reads a positions file; errors name the line.
+  public static func load(_ path: String) throws -> [ScoredPosition] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ArenaError.badInput("cannot read positions file \(path)") }
+    return try text.split(separator: "\n").enumerated().filter { !$0.element.isEmpty }.map { n, line in
+      let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+      guard f.count == 4, let score = Int(f[1]) else { throw ArenaError.badInput("\(path) line \(n + 1): expected moves, score, move scores, set") }
+      let scores = f[2].split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+      return ScoredPosition(moves: f[0].map(String.init), score: score, moveScores: scores, set: String(f[3]))
+    }
+  }
+}
+
+public struct EvalRates: Sendable, Equatable {
+  public var positions = 0
+  public var mistakes = 0
+  public var optimal = 0
+  public var mistakeRate: Double { positions > 0 ? Double(mistakes) / Double(positions) : 0 }
+  public var optimalRate: Double { positions > 0 ? Double(optimal) / Double(positions) : 0 }
+}
+
+public struct EvalReport: Sendable {
+  public var overall = EvalRates()
+  public var bySet: [String: EvalRates] = [:]
+
+  /// Scores `choices[i]` (an action) in `positions[i]`.
+  public init(positions: [ScoredPosition], choices: [Action]) {
+    for (p, a) in zip(positions, choices) {
+      let chosen = a < p.moveScores.count ? p.moveScores[a] : nil
+      let mistake = chosen.map { $0.signum() < p.score.signum() } ?? true
+      let optimal = chosen == p.score
+      for key in [nil, p.set] as [String?] {
+        var r = key.map { bySet[$0] ?? EvalRates() } ?? overall
+        r.positions += 1
+        if mistake { r.mistakes += 1 }
+        if optimal { r.optimal += 1 }
+        if let key { bySet[key] = r } else { overall = r }
+      }
+    }
+  }
+
+  /// `{"eval":"positions","n":N,"mistake_rate":m,"optimal_rate":o,"by_set":{...}}`
+  public var json: String {
+    func f(_ x: Double) -> String { String(format: "%.4f", x) }
+    let sets = bySet.keys.sorted().map { k in
+      let r = bySet[k]!
+      return "\"\(k)\":{\"n\":\(r.positions),\"mistake_rate\":\(f(r.mistakeRate)),\"optimal_rate\":\(f(r.optimalRate))}"
+    }
+    return "{\"eval\":\"positions\",\"n\":\(overall.positions),\"mistake_rate\":\(f(overall.mistakeRate)),\"optimal_rate\":\(f(overall.optimalRate)),\"by_set\":{\(sets.joined(separator: ","))}}"
+  }
+}
+
+/// The moves `player` chooses in every position, all positions searched together (one evaluator
+/// call per step for all of them).
+public struct ChooseInPositions: GameTask {
+  public let player: PlayerSpec
+  public let positions: [ScoredPosition]
+  public let seed: UInt64
+
+  public init(player: PlayerSpec, positions: [ScoredPosition], seed: UInt64 = 1) {
+    self.player = player
+    self.positions = positions
+    self.seed = seed
+  }
+
+  public func run<G: Game>(_ game: G) -> Result<[Action], Error> {
+    do {
+      let states = try positions.enumerated().map { n, p in
+        do { return try game.state(afterMoves: p.moves) } catch { throw ArenaError.badInput("position \(n + 1): \(error)") }
+      }
+      switch player {
+      case .random, .human:
+        var rng = SplitMix64(seed: seed)
+        return .success(states.map { s in let l = s.legalActions; return l[rng.next(below: l.count)] })
+      case let .mcts(n):
+        var config = SearchConfig()
+        config.rootPolicy = .puct
+        config.fpuReduction = 0
+        return .success(search(game, states, RolloutEvaluator<G.State>(seed: seed), config, n))
+      case let .checkpoint(path, n):
+        let engine = InferenceEngine(network: try Checkpoint.read(path, game: game.name).network)
+        if n == 0 {
+          var bot = PolicyBot(game: game, engine: engine)
+          return .success(states.map { bot.choose($0).action })
+        }
+        return .success(search(game, states, NetworkEvaluator(game: game, engine: engine), SearchConfig(), n))
+      }
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  func search<G: Game, E: Evaluator>(_ game: G, _ states: [G.State], _ evaluator: E, _ config: SearchConfig, _ n: Int) -> [Action] where E.State == G.State {
+    let s = BatchedSearch(game: game, evaluator: evaluator, config: config, gameCount: states.count, seed: seed)
+    for (i, state) in states.enumerated() { s.setRoot(i, state) }
+    return s.search(simulations: Array(repeating: n, count: states.count), noise: Array(repeating: false, count: states.count)).map(\.selectedAction)
+  }
+}
