@@ -1,0 +1,124 @@
+// The replay buffer: training samples from finished self-play games, kept as a window of the last
+// `capacity` positions in flat ring storage (no allocation per sample), drawn uniformly, each with a
+// random symmetry of the game applied to its observation, mask and policy together. A rate limiter
+// keeps the learner and the actors in balance (DeepMind Reverb's samples-per-insert).
+
+import DojoGames
+import DojoNN
+import DojoSearch
+
+/// The samples in a finished game: one per full-search move (playout cap randomization keeps only
+/// those), with the search's policy target over all actions and the game's result for the mover.
+public func trainingSamples<G: Game>(from record: GameRecord, game: G) -> [(observation: [Float], mask: [Float], policy: [Float], value: Float)] {
+  var state = game.initialState()
+  var out: [(observation: [Float], mask: [Float], policy: [Float], value: Float)] = []
+  for move in record.moves {
+    if move.fullSearch {
+      var policy = [Float](repeating: 0, count: game.actionCount)
+      for (a, p) in zip(move.actions, move.policyTarget) { policy[a] = p }
+      out.append((game.observation(of: state), game.legalMask(of: state).map { $0 ? 1 : 0 }, policy, record.outcome(for: move.player)))
+    }
+    state.apply(move.action)
+  }
+  return out
+}
+
+public final class ReplayBuffer {
+  public let capacity: Int
+  let observationCount: Int
+  let actionCount: Int
+  let planes: Int
+  let symmetries: [Symmetry]
+  var observations: [Float]
+  var masks: [Float]
+  var policies: [Float]
+  var values: [Float]
+  var rng: SplitMix64
+  /// Samples held now (at most `capacity`) and ever inserted.
+  public private(set) var count = 0
+  public private(set) var inserted = 0
+  var next = 0
+
+  public init<G: Game>(game: G, capacity: Int, seed: UInt64) {
+    self.capacity = capacity
+    observationCount = game.observationShape.count
+    actionCount = game.actionCount
+    planes = game.observationShape.planes
+    symmetries = game.symmetries
+    observations = Array(repeating: 0, count: capacity * observationCount)
+    masks = Array(repeating: 0, count: capacity * actionCount)
+    policies = Array(repeating: 0, count: capacity * actionCount)
+    values = Array(repeating: 0, count: capacity)
+    rng = SplitMix64(seed: seed)
+  }
+
+  /// Adds samples, overwriting the oldest once full.
+  public func append(_ samples: [(observation: [Float], mask: [Float], policy: [Float], value: Float)]) {
+    for s in samples {
+      precondition(s.observation.count == observationCount && s.policy.count == actionCount)
+      observations.replaceSubrange((next * observationCount)..<((next + 1) * observationCount), with: s.observation)
+      masks.replaceSubrange((next * actionCount)..<((next + 1) * actionCount), with: s.mask)
+      policies.replaceSubrange((next * actionCount)..<((next + 1) * actionCount), with: s.policy)
+      values[next] = s.value
+      next = (next + 1) % capacity
+      count = min(count + 1, capacity)
+      inserted += 1
+    }
+  }
+
+  /// `size` samples drawn uniformly (with replacement), each under a random symmetry.
+  public func sample(_ size: Int) -> TrainingBatch {
+    precondition(count > 0, "sampling an empty replay buffer")
+    var obs = [Float](repeating: 0, count: size * observationCount)
+    var mask = [Float](repeating: 0, count: size * actionCount), policy = mask
+    var value = [Float](repeating: 0, count: size)
+    for b in 0..<size {
+      let i = rng.next(below: count)
+      let s = symmetries[rng.next(below: symmetries.count)]
+      observations.withUnsafeBufferPointer { src in
+        obs.withUnsafeMutableBufferPointer { dst in
+          s.transform(observation: UnsafeBufferPointer(rebasing: src[(i * observationCount)..<((i + 1) * observationCount)]),
+                      into: UnsafeMutableBufferPointer(rebasing: dst[(b * observationCount)..<((b + 1) * observationCount)]))
+        }
+      }
+      let actions = (i * actionCount)..<((i + 1) * actionCount), row = (b * actionCount)..<((b + 1) * actionCount)
+      masks.withUnsafeBufferPointer { src in
+        mask.withUnsafeMutableBufferPointer { dst in
+          s.transform(policy: UnsafeBufferPointer(rebasing: src[actions]), into: UnsafeMutableBufferPointer(rebasing: dst[row]))
+        }
+      }
+      policies.withUnsafeBufferPointer { src in
+        policy.withUnsafeMutableBufferPointer { dst in
+          s.transform(policy: UnsafeBufferPointer(rebasing: src[actions]), into: UnsafeMutableBufferPointer(rebasing: dst[row]))
+        }
+      }
+      value[b] = values[i]
+    }
+    return TrainingBatch(count: size, observations: obs, legalMasks: mask, policyTargets: policy, valueTargets: value)
+  }
+}
+
+/// Samples-per-insert rate limiting (Reverb): sampling waits until `minSize` samples are in, and
+/// then keeps `sampled / samplesPerInsert − inserted` within ± `errorBuffer`, so the learner does
+/// not overfit a small buffer nor fall behind the actors.
+public struct RateLimiter: Sendable, Equatable, Codable {
+  public var samplesPerInsert: Double
+  public var minSize: Int
+  public var errorBuffer: Double
+
+  public init(samplesPerInsert: Double, minSize: Int, errorBuffer: Double) {
+    self.samplesPerInsert = samplesPerInsert
+    self.minSize = minSize
+    self.errorBuffer = errorBuffer
+  }
+
+  /// Whether `batch` more samples may be drawn now.
+  public func canSample(_ batch: Int, inserted: Int, sampled: Int) -> Bool {
+    inserted >= minSize && Double(sampled + batch) / samplesPerInsert - Double(inserted) <= errorBuffer
+  }
+
+  /// Whether actors should wait for the learner to catch up.
+  public func canInsert(inserted: Int, sampled: Int) -> Bool {
+    inserted < minSize || Double(inserted + 1) - Double(sampled) / samplesPerInsert <= errorBuffer
+  }
+}
