@@ -87,12 +87,15 @@ let package = Package(
       swiftSettings: hotFlags
     ),
 
+    // Helpers shared by the test targets (repository paths, scratch directories, a fake network).
+    .target(name: "DojoTestSupport", dependencies: ["DojoGames", "DojoSearch"], path: "Tests/DojoTestSupport"),
+
     .testTarget(name: "DojoGamesTests", dependencies: ["DojoGames"]),
-    .testTarget(name: "DojoNNTests", dependencies: ["DojoNN", "DojoONNX"]),
-    .testTarget(name: "DojoSearchTests", dependencies: ["DojoSearch"]),
+    .testTarget(name: "DojoNNTests", dependencies: ["DojoNN", "DojoONNX", "DojoTestSupport"]),
+    .testTarget(name: "DojoSearchTests", dependencies: ["DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoPlayersTests", dependencies: ["DojoPlayers"]),
-    .testTarget(name: "DojoArenaTests", dependencies: ["DojoArena"]),
-    .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining"]),
+    .testTarget(name: "DojoArenaTests", dependencies: ["DojoArena", "DojoTestSupport"]),
+    .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoTestSupport"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig"]),
     .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CZeroMQ"]),
   ]

@@ -1,4 +1,5 @@
 import DojoGames
+import DojoTestSupport
 import DojoPlayers
 import Foundation
 import Testing

@@ -1,15 +1,9 @@
 import DojoGames
+import DojoTestSupport
 import Foundation
 import Testing
 @testable import DojoArena
 
-let repositoryRoot = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
-
-func temporaryDirectory(_ label: String) -> String {
-  let dir = NSTemporaryDirectory() + "dojo-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-  try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-  return dir
-}
 
 func play(_ definition: TournamentDefinition, concurrency: Int = 2) throws -> [PlayedGame] {
   let store = try ResultStore(path: temporaryDirectory("t") + "/t.sqlite")

@@ -1,15 +1,9 @@
+import DojoTestSupport
 import Foundation
 import Testing
 @testable import DojoNN
 import DojoGames
 
-let repositoryRoot = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
-
-func temporaryDirectory(_ label: String) -> String {
-  let dir = NSTemporaryDirectory() + "dojo-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-  try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-  return dir
-}
 
 func floats(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> [Float] { Array(UnsafeBufferPointer(start: p, count: n)) }
 

@@ -3,6 +3,7 @@ import Testing
 @testable import DojoNN
 import DojoONNX
 import DojoGames
+import DojoTestSupport
 
 /// Runs Python from tools/.venv with `script` and `arguments`; returns standard output.
 func runPython(_ script: String, _ arguments: [String]) throws -> Data {

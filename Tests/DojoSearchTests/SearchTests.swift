@@ -1,4 +1,5 @@
 import DojoGames
+import DojoTestSupport
 import Foundation
 import Testing
 @testable import DojoSearch

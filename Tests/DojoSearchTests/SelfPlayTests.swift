@@ -1,4 +1,5 @@
 import DojoGames
+import DojoTestSupport
 import Testing
 @testable import DojoSearch
 

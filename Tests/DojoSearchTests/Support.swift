@@ -1,27 +1,7 @@
 import DojoGames
+import DojoTestSupport
 @testable import DojoSearch
 
-/// A deterministic stand-in for a network: priors and value derived from the position hash.
-struct HashEvaluator<S: GameState>: Evaluator {
-  var calls = 0
-  var leaves = 0
-  mutating func evaluate(_ batch: inout LeafBatch<S>) {
-    calls += 1
-    leaves += batch.count
-    for i in 0..<batch.count {
-      let h = batch.states[i].positionHash
-      let r = batch.range(of: i)
-      var sum: Float = 0
-      for j in r {
-        let w = Float(SplitMix64.mix(h ^ UInt64(batch.actions[j])) % 1000 + 1)
-        batch.priors[j] = w
-        sum += w
-      }
-      for j in r { batch.priors[j] /= sum }
-      batch.values[i] = Float(h % 2001) / 1000 - 1
-    }
-  }
-}
 
 /// Exact game values by negamax (for the side to move), memoised.
 struct Solver<G: Game> {

@@ -1,25 +1,10 @@
 import DojoGames
+import DojoTestSupport
 import DojoNN
 import DojoSearch
 import Testing
 @testable import DojoTraining
 
-/// Deterministic stand-in for a network.
-struct HashEvaluator<S: GameState>: Evaluator {
-  mutating func evaluate(_ batch: inout LeafBatch<S>) {
-    for i in 0..<batch.count {
-      let h = batch.states[i].positionHash
-      let r = batch.range(of: i)
-      var sum: Float = 0
-      for j in r {
-        batch.priors[j] = Float(SplitMix64.mix(h ^ UInt64(batch.actions[j])) % 100 + 1)
-        sum += batch.priors[j]
-      }
-      for j in r { batch.priors[j] /= sum }
-      batch.values[i] = Float(h % 201) / 100 - 1
-    }
-  }
-}
 
 func selfPlayRecords(_ games: Int, seed: UInt64) -> [GameRecord] {
   var config = SelfPlayConfig()

@@ -1,0 +1,40 @@
+// Helpers shared by Dojo's test targets: where the repository is, scratch directories, and a
+// deterministic stand-in for a network.
+
+import DojoGames
+import DojoSearch
+import Foundation
+
+/// The repository's root (the shared data is at `repositoryRoot + "/../shared"`).
+public let repositoryRoot = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+
+/// A fresh, empty directory under the system's temporary directory.
+public func temporaryDirectory(_ label: String) -> String {
+  let dir = NSTemporaryDirectory() + "dojo-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+  try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  return dir
+}
+
+/// A deterministic stand-in for a network: priors and value derived from the position hash.
+/// Counts its calls and leaves.
+public struct HashEvaluator<S: GameState>: Evaluator {
+  public var calls = 0
+  public var leaves = 0
+  public init() {}
+  public mutating func evaluate(_ batch: inout LeafBatch<S>) {
+    calls += 1
+    leaves += batch.count
+    for i in 0..<batch.count {
+      let h = batch.states[i].positionHash
+      let r = batch.range(of: i)
+      var sum: Float = 0
+      for j in r {
+        let w = Float(SplitMix64.mix(h ^ UInt64(batch.actions[j])) % 1000 + 1)
+        batch.priors[j] = w
+        sum += w
+      }
+      for j in r { batch.priors[j] /= sum }
+      batch.values[i] = Float(h % 2001) / 1000 - 1
+    }
+  }
+}
