@@ -80,6 +80,7 @@ let package = Package(
         "DojoSearch",
         "DojoPlayers",
         "DojoArena",
+        "DojoTraining",
         "CBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Rainbow", package: "Rainbow"),

@@ -39,6 +39,7 @@ public final class Trainer<G: Game> {
   public let optimizer: Optimizer
   public let buffer: ReplayBuffer
   public private(set) var gamesPlayed = 0
+  /// Samples drawn by the learner so far.
   public private(set) var sampled = 0
   var round = 0
   let seed: UInt64
