@@ -94,7 +94,7 @@ struct BenchMCTS: ParsableCommand {
   /// reports 1 − (time in the network) / (total time).
   func outsideNetworkShare() throws -> Double {
     let game = ConnectFour<UInt64>()
-    let net = PolicyValueNet(config: try configuredNetwork(for: game), seed: 1)
+    let net = PolicyValueNet(config: try GameConfig.network(for: game), seed: 1)
     var config = SearchConfig()
     config.simulations = 32
     let count = 64
@@ -106,9 +106,7 @@ struct BenchMCTS: ParsableCommand {
         if search.roots[i].isTerminal { search.setRoot(i, game.initialState()) } else { search.advance(i, by: results[i].selectedAction) }
       }
     }
-    let d = clock.now - t0
-    let total = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    return 1 - search.evaluator.networkSeconds / total
+    return 1 - search.evaluator.networkSeconds / (clock.now - t0).seconds
   }
 }
 
@@ -137,16 +135,4 @@ struct PureMCTSSpeed: GameTask {
       return simulations
     }
   }
-}
-
-/// Runs `body` (which returns the work it did) until `seconds` pass; returns work per second.
-func timed(_ seconds: Double, _ body: () -> Int) -> Double {
-  let clock = ContinuousClock(), t0 = clock.now
-  var done = 0, elapsed = 0.0
-  repeat {
-    done += body()
-    let d = clock.now - t0
-    elapsed = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-  } while elapsed < seconds
-  return Double(done) / elapsed
 }

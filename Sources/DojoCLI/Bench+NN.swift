@@ -28,7 +28,7 @@ struct BenchNN: ParsableCommand {
       let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
       let (label, spec) = parts.count == 2 ? (parts[0], parts[1]) : (parts[0], parts[0])
       let game = try GameRegistry.make(spec)
-      let config = try configuredNetwork(for: game)
+      let config = try GameConfig.network(for: game)
       let net = PolicyValueNet(config: config, seed: 1)
       if let checkpoints {
         try? FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
@@ -100,24 +100,4 @@ struct BenchNN: ParsableCommand {
     } * flops / 1e9
     return (conv, gemm)
   }
-}
-
-/// The network that games/<name>/config.toml names, shaped for `game` (which may have other
-/// parameters than the file's, e.g. a 9×9 board); the built-in defaults where there is no file.
-func configuredNetwork(for game: any Game) throws -> NetworkConfig {
-  let registryName = String(game.name.prefix { $0 != "(" })
-  var config = GameConfig(game: game)
-  let path = "games/\(registryName)/config.toml"
-  if FileManager.default.fileExists(atPath: path) {
-    do {
-      let file = try GameConfig.load(path: path)
-      config.network.blocks = file.network.blocks
-      config.network.channels = file.network.channels
-      config.network.policyChannels = file.network.policyChannels
-      config.network.valueChannels = file.network.valueChannels
-      config.network.valueHidden = file.network.valueHidden
-      config.network.valueHead = file.network.valueHead
-    } catch { throw CommandError(error.description) }
-  }
-  return config.network
 }

@@ -42,22 +42,32 @@ struct MeasurePlayouts: GameTask {
   let seed: UInt64
 
   func run<G: Game>(_ game: G) -> (Int, Double, Int) {
-  var rng = SplitMix64(seed: seed)
-  var actions: [Action] = []
-  actions.reserveCapacity(game.actionCount)
-  let start = game.initialState()
-  var count = 0, plies = 0
-  let clock = ContinuousClock()
-  let t0 = clock.now
-  var elapsed = 0.0
-  repeat {
-    for _ in 0..<64 {
-      plies += randomPlayout(from: start, rng: &rng, actions: &actions).plyCount
+    var rng = SplitMix64(seed: seed)
+    var actions: [Action] = []
+    actions.reserveCapacity(game.actionCount)
+    let start = game.initialState()
+    var count = 0, plies = 0
+    let rate = timed(seconds) {
+      for _ in 0..<64 { plies += randomPlayout(from: start, rng: &rng, actions: &actions).plyCount }
+      count += 64
+      return 64
     }
-    count += 64
-    let d = clock.now - t0
-    elapsed = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-  } while elapsed < seconds
-  return (count, elapsed, plies)
+    return (count, Double(count) / rate, plies)
   }
+}
+
+/// Runs `body` (which returns the work it did) until `seconds` pass; returns work per second.
+func timed(_ seconds: Double, _ body: () -> Int) -> Double {
+  let clock = ContinuousClock(), t0 = clock.now
+  var done = 0, elapsed = 0.0
+  repeat {
+    done += body()
+    elapsed = (clock.now - t0).seconds
+  } while elapsed < seconds
+  return Double(done) / elapsed
+}
+
+extension Duration {
+  /// The duration in seconds, as a Double.
+  var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -9,18 +9,6 @@ struct Dojo: ParsableCommand {
   )
 }
 
-/// A game named on the command line: `connect_four`, `hex(size=9)`.
-struct GameArgument: ExpressibleByArgument {
-  let game: any Game
-
-  init?(argument: String) {
-    guard let g = try? GameRegistry.make(argument) else { return nil }
-    game = g
-  }
-
-  static var defaultCompletionKind: CompletionKind { .list(GameRegistry.names) }
-}
-
 /// Reads a game name, failing with the registry's message (which lists what exists).
 func parseGame(_ text: String) throws -> any Game {
   do {

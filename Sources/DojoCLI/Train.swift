@@ -1,4 +1,5 @@
 import ArgumentParser
+import DojoConfig
 import DojoGames
 import DojoNN
 import DojoTraining
@@ -45,7 +46,7 @@ struct Train: ParsableCommand {
     let directory = runDirectory ?? "runs/\(registryName)-\(Int(Date().timeIntervalSince1970))"
     try FileManager.default.createDirectory(atPath: directory + "/checkpoints", withIntermediateDirectories: true)
     signal(SIGINT) { _ in stopRequested = true }
-    let network = PolicyValueNet(config: try configuredNetwork(for: g), seed: seed)
+    let network = PolicyValueNet(config: try GameConfig.network(for: g), seed: seed)
     try RunTraining(directory: directory, network: network, rounds: rounds, checkpointEvery: checkpointEvery,
                     simulations: simulations, seed: seed)(g).get()
   }

@@ -21,6 +21,23 @@ public struct GameConfig: Sendable {
     network = DefaultNetwork()(game)
   }
 
+  /// The network games/<name>/config.toml (under `directory`) names, shaped for `game`, which may
+  /// have other parameters than the file's (a 9×9 Gomoku takes the 15×15 file's trunk and heads);
+  /// the built-in defaults where there is no file.
+  public static func network(for game: any Game, directory: String = "games") throws(ConfigError) -> NetworkConfig {
+    let path = "\(directory)/\(game.name.prefix { $0 != "(" })/config.toml"
+    var network = GameConfig(game: game).network
+    guard FileManager.default.fileExists(atPath: path) else { return network }
+    let file = try load(path: path).network
+    network.blocks = file.blocks
+    network.channels = file.channels
+    network.policyChannels = file.policyChannels
+    network.valueChannels = file.valueChannels
+    network.valueHidden = file.valueHidden
+    network.valueHead = file.valueHead
+    return network
+  }
+
   /// The configuration in `path`.
   public static func load(path: String) throws(ConfigError) -> GameConfig {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadable(path) }

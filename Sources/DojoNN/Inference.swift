@@ -2,6 +2,10 @@
 // written into buffers the caller owns, and a grow-only workspace, so that after the first call at
 // a batch size nothing is allocated (`growthCount` stays put). One engine per worker thread.
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 public final class InferenceEngine {
   public let config: NetworkConfig
   let layout: TensorLayout

@@ -217,10 +217,6 @@ func maskedSoftmax(_ logits: UnsafePointer<Float>, mask: UnsafePointer<Float>?, 
   }
 }
 
-@inline(__always) func expf(_ x: Float) -> Float { Float(exp(Double(x))) }
-@inline(__always) func logf(_ x: Float) -> Float { Float(log(Double(x))) }
-@inline(__always) func tanhf(_ x: Float) -> Float { Float(tanh(Double(x))) }
-
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -87,14 +87,6 @@ public final class PolicyValueNet {
     statistics.deallocate()
   }
 
-  /// An independent copy (parameters and statistics).
-  public func copy() -> PolicyValueNet {
-    let c = PolicyValueNet(config: config, seed: 0)
-    c.parameters.update(from: parameters, count: layout.totalCount)
-    c.statistics.update(from: statistics, count: statisticsLayout.totalCount)
-    return c
-  }
-
   @inline(__always) func p(_ name: String) -> UnsafeMutablePointer<Float> { parameters + layout[name].offset }
   @inline(__always) func g(_ name: String) -> UnsafeMutablePointer<Float> { gradients + layout[name].offset }
   @inline(__always) func s(_ name: String) -> UnsafeMutablePointer<Float> { statistics + statisticsLayout[name].offset }

@@ -1,13 +1,6 @@
 // Memory the network owns: raw float buffers that grow but never shrink, so that after the first
 // call at a given batch size nothing is allocated (`Workspace.growthCount` proves it in tests).
 
-/// A float buffer owned by a workspace. Access through `pointer`; valid while the workspace lives
-/// and until it grows.
-public struct FloatSlab {
-  public let pointer: UnsafeMutablePointer<Float>
-  public let count: Int
-}
-
 /// Named, grow-only float buffers.
 public final class Workspace {
   private var slabs: [String: (UnsafeMutablePointer<Float>, Int)] = [:]

@@ -97,6 +97,7 @@ public struct CachingEvaluator<Inner: Evaluator>: Evaluator {
   var storedPriors: [Float] = []
   var misses = LeafBatch<State>()
   var missOf: [Int] = []
+  var scratch: [Action] = []
   public private(set) var hits = 0
   public private(set) var lookups = 0
 
@@ -109,7 +110,6 @@ public struct CachingEvaluator<Inner: Evaluator>: Evaluator {
   public mutating func evaluate(_ batch: inout LeafBatch<State>) {
     misses.removeAll()
     missOf.removeAll(keepingCapacity: true)
-    var scratch: [Action] = []
     for i in 0..<batch.count {
       lookups += 1
       if let hit = index[batch.states[i].positionHash], hit.count == batch.range(of: i).count {
