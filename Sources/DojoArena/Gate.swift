@@ -23,6 +23,14 @@ public struct GateVerdict: Sendable, Equatable, Codable {
   public var llr: Double?
   public var reason: String
   public var elo: Double { result.elo.value }
+
+  public init(accepted: Bool, result: MatchResult, pairs: PairResult, llr: Double?, reason: String) {
+    self.accepted = accepted
+    self.result = result
+    self.pairs = pairs
+    self.llr = llr
+    self.reason = reason
+  }
 }
 
 public enum Gate {

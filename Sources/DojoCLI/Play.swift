@@ -1,6 +1,7 @@
 import ArgumentParser
 import DojoGames
 import DojoPlayers
+import DojoTraining
 import Foundation
 import Rainbow
 
@@ -9,7 +10,10 @@ struct Play: ParsableCommand {
     abstract: "Play a game in the terminal: against another person or against a bot.",
     discussion: """
       Type moves in the game's notation (d3 for Othello, 4 for Connect Four's fourth column).
-      Commands: undo (take back your last move), moves (list the legal moves), help, quit.
+      Commands: undo (take back your last move), hint (the engine's move for you, its value and top
+      moves), moves (list the legal moves), help, quit. After each of its moves the engine shows its
+      value (from its side: +1 a sure win) and its top moves with their share of the search.
+      Against a trained model: dojo play connect_four --checkpoint runs/<run> [--sims 200] [--second].
       """
   )
 
@@ -18,6 +22,12 @@ struct Play: ParsableCommand {
 
   @Option(help: "Who you play against: human (two people at one keyboard), random, mcts:N (pure MCTS, N simulations), ckpt:PATH[:sims=N].")
   var opponent = "human"
+
+  @Option(help: "Play against this checkpoint, or a run directory's best model (overrides --opponent).")
+  var checkpoint: String?
+
+  @Option(help: "Simulations per move for --checkpoint (0: the network's policy alone).")
+  var sims = 200
 
   @Flag(help: "Against a bot: move first (default) or second.")
   var side: Side = .first
@@ -35,10 +45,15 @@ struct Play: ParsableCommand {
   func validate() throws {
     _ = try parseGame(game)
     do { _ = try PlayerSpec(parsing: opponent) } catch { throw ValidationError(error.description) }
+    if sims < 0 { throw ValidationError("--sims must be 0 or more") }
   }
 
   func run() throws {
-    let spec = try PlayerSpec(parsing: opponent)
+    var spec = try PlayerSpec(parsing: opponent)
+    if let checkpoint {
+      do { spec = .checkpoint(path: try RunDirectory.checkpoint(checkpoint), simulations: sims) } catch { throw CommandError("\(error)") }
+      print("playing against \(spec)")
+    }
     let botSide: Player? = spec == .human ? nil : (side == .first ? .second : .first)
     try PlayInTerminal(spec: spec, botSide: botSide, seed: seed, colour: !noColor)(parseGame(game)).get()
   }
@@ -96,12 +111,7 @@ struct TerminalSession<G: Game> {
       if state.currentPlayer == botSide, var b = bot {
         let move = b.choose(state)
         bot = b
-        var line = "\(botName) plays \(game.notation(of: move.action))"
-        if let v = move.value { line += String(format: "   value %+.2f", v) }
-        if !move.top.isEmpty {
-          line += "   top: " + move.top.map { "\(game.notation(of: $0.action)) \(Int(($0.share * 100).rounded()))%" }.joined(separator: ", ")
-        }
-        print(line)
+        print("\(botName) plays " + describe(move, for: "it"))
         history.append(state.applying(move.action))
         continue
       }
@@ -114,7 +124,12 @@ struct TerminalSession<G: Game> {
       case "":
         continue
       case "help", "?":
-        print("Moves are written like \(game.notation(of: actions[0])). Commands: undo, moves, help, quit.")
+        print("Moves are written like \(game.notation(of: actions[0])). Commands: undo, hint, moves, help, quit.")
+      case "hint":
+        guard var b = bot else { print("hint needs an engine to ask: play against --checkpoint or --opponent"); continue }
+        let move = b.choose(state)
+        bot = b
+        print("hint: " + describe(move, for: "you"))
       case "moves":
         print("legal: " + actions.map(game.notation(of:)).joined(separator: " "))
       case "undo":
@@ -131,6 +146,16 @@ struct TerminalSession<G: Game> {
         history.append(state.applying(a))
       }
     }
+  }
+
+  /// "4   value +0.31 (for it)   top: 4 62%, 3 20%, 5 9%".
+  func describe(_ move: BotMove, for whom: String) -> String {
+    var line = game.notation(of: move.action)
+    if let v = move.value { line += String(format: "   value %+.2f (for %@)", v, whom) }
+    if !move.top.isEmpty {
+      line += "   top: " + move.top.map { "\(game.notation(of: $0.action)) \(Int(($0.share * 100).rounded()))%" }.joined(separator: ", ")
+    }
+    return line
   }
 
   /// Takes back the last human move (and the bot's reply to it).

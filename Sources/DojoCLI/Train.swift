@@ -5,105 +5,169 @@ import DojoNN
 import DojoTraining
 import Foundation
 
-/// Set by SIGINT: finish the round, write a checkpoint, stop.
+/// Set by SIGINT / SIGTERM: stop every role, write a last checkpoint, exit.
 nonisolated(unsafe) var stopRequested = false
 
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Train a game from zero by self-play on this machine (first form: no resume or gating yet).",
+    abstract: "Train a game from zero by self-play on this machine; resume a run after a stop or a crash.",
     discussion: """
-      Rounds of self-play with the current network (Gumbel search, playout cap randomization) feed a
-      replay buffer; the learner trains as the samples-per-insert limiter allows. A status line per
-      round; a checkpoint every --checkpoint-every rounds in RUN/checkpoints/. Ctrl-C stops cleanly.
+      Actors (one per core, one BLAS thread each) play batched self-play games and hand them to the
+      replay store, which validates and stores them in RUN/run.sqlite before using them; the learner
+      trains on the window as the samples-per-insert limiter allows and writes a checkpoint every
+      checkpoint_steps; the evaluator gates each checkpoint against the best and the actors switch to
+      the winner between games. Settings: games/<game>/config.toml or --config; the run's effective
+      configuration is RUN/config.toml. A status line every --status-every seconds; RUN/loss.svg and
+      RUN/rating.svg are redrawn every minute. Ctrl-C stops cleanly; `dojo train --resume RUN`
+      continues with the weights, optimizer state, replay window and counters it had.
       """
   )
 
-  @Argument(help: "The game, e.g. connect_four; its network comes from games/<name>/config.toml.")
-  var game: String
+  @Argument(help: "The game, e.g. connect_four (not needed with --resume).")
+  var game: String?
 
-  @Option(name: .customLong("run"), help: "The run directory (checkpoints). Default: runs/<game>-<time>.")
+  @Option(help: "A configuration file instead of games/<game>/config.toml.")
+  var config: String?
+
+  @Option(name: .customLong("run"), help: "The run directory for a new run. Default: runs/<game>-<date>-<time>.")
   var runDirectory: String?
 
-  @Option(help: "Stop after this many rounds (0: until Ctrl-C).")
-  var rounds = 0
+  @Option(help: "Continue the run in this directory (its config.toml, newest checkpoint and stored games).")
+  var resume: String?
 
-  @Option(help: "Write a checkpoint every this many rounds.")
-  var checkpointEvery = 10
+  @Option(help: "Stop after this many minutes (0: until Ctrl-C).")
+  var minutes: Double = 0
 
-  @Option(help: "Simulations per full search (Gumbel root).")
-  var simulations = 32
+  @Option(help: "Stop once the learner has taken this many optimizer steps in all (0: no limit).")
+  var steps = 0
 
-  @Option(help: "Seed.")
+  @Option(help: "Seconds between status lines.")
+  var statusEvery: Double = 10
+
+  @Option(help: "Seed (actors, learner, replay sampling).")
   var seed: UInt64 = 1
 
+  func validate() throws {
+    if game == nil && resume == nil { throw ValidationError("give a game to train, or --resume RUN") }
+    if resume != nil && (config != nil || runDirectory != nil) { throw ValidationError("--resume takes its settings from RUN/config.toml: drop --config and --run") }
+  }
+
   func run() throws {
-    do { try train() } catch { throw CommandError(String(describing: error)) }
+    do { try train() } catch let e as CommandError { throw e } catch { throw CommandError(String(describing: error)) }
   }
 
   func train() throws {
-    let g = try GameRegistry.make(game)
-    let registryName = String(g.name.prefix { $0 != "(" })
-    let directory = runDirectory ?? "runs/\(registryName)-\(Int(Date().timeIntervalSince1970))"
-    try FileManager.default.createDirectory(atPath: directory + "/checkpoints", withIntermediateDirectories: true)
+    let settings: GameConfig
+    let directory: String
+    if let resume {
+      let path = resume + "/config.toml"
+      guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(resume) is not a run directory: no config.toml") }
+      settings = try GameConfig.load(path: path)
+      if let game, try parseGame(game).name != settings.game.name {
+        throw CommandError("\(resume) trains \(settings.game.name), not \(game)")
+      }
+      directory = resume
+    } else {
+      let g = try parseGame(game!)
+      settings = try config.map { p in
+        let c = try GameConfig.load(path: p)
+        guard c.game.name == g.name else { throw CommandError("\(p) configures \(c.game.name), not \(g.name)") }
+        return c
+      } ?? GameConfig.forGame(g)
+      let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withFullDate, .withTime])
+      directory = runDirectory ?? "runs/\(g.name.prefix { $0 != "(" })-\(stamp)"
+      if FileManager.default.fileExists(atPath: directory + "/config.toml") {
+        throw CommandError("\(directory) already holds a run: continue it with --resume \(directory), or choose another --run")
+      }
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      try ("# The effective configuration of this run (every default written out). `dojo train --resume` reads it.\n" + settings.toml)
+        .write(toFile: directory + "/config.toml", atomically: true, encoding: .utf8)
+    }
     signal(SIGINT) { _ in stopRequested = true }
-    let network = PolicyValueNet(config: try GameConfig.network(for: g), seed: seed)
-    try RunTraining(directory: directory, network: network, rounds: rounds, checkpointEvery: checkpointEvery,
-                    simulations: simulations, seed: seed)(g).get()
+    signal(SIGTERM) { _ in stopRequested = true }
+    try RunTraining(settings: settings, directory: directory, minutes: minutes, steps: steps, statusEvery: statusEvery, seed: seed)(settings.game).get()
+  }
+}
+
+/// Appends lines to RUN/train.log and prints them.
+final class RunLog: @unchecked Sendable {
+  let handle: FileHandle?
+  let lock = NSLock()
+
+  init(path: String) {
+    if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+    handle = FileHandle(forWritingAtPath: path)
+    _ = try? handle?.seekToEnd()
+  }
+
+  func callAsFunction(_ line: String) {
+    lock.withLock {
+      print(line)
+      fflush(nil)
+      let stamp = ISO8601DateFormatter().string(from: Date())
+      try? handle?.write(contentsOf: Data("\(stamp) \(line)\n".utf8))
+    }
   }
 }
 
 struct RunTraining: GameTask {
+  let settings: GameConfig
   let directory: String
-  let network: PolicyValueNet
-  let rounds: Int
-  let checkpointEvery: Int
-  let simulations: Int
+  let minutes: Double
+  let steps: Int
+  let statusEvery: Double
   let seed: UInt64
 
   func run<G: Game>(_ game: G) -> Result<Void, Error> {
-    var config = TrainerConfig()
-    config.selfPlay.search.simulations = simulations
-    config.selfPlay.cheapSimulations = max(4, simulations / 4)
-    let trainer = Trainer(game: game, network: network, config: config, seed: seed)
-    let c = network.config
-    print("training \(game.name): \(c.blocks) blocks × \(c.channels) channels, \(simulations) simulations (Gumbel), run \(directory)")
-    let start = Date()
-    var generation = 0, parent: String? = nil, samples = 0, steps = 0
-    func checkpoint() throws {
-      generation += 1
-      let name = String(format: "%06d", generation)
-      try Checkpoint.write(network, optimizer: trainer.optimizer, metadata: CheckpointMetadata(
-        game: game.name, architecture: network.config, generation: generation, trainingSteps: steps,
-        samplesSeen: trainer.sampled, parent: parent), to: "\(directory)/checkpoints/\(name)")
-      parent = name
-      print("checkpoint \(directory)/checkpoints/\(name)")
-    }
+    let log = RunLog(path: directory + "/train.log")
     do {
-      var round = 0, checkpointed = 0
-      while !stopRequested && (rounds == 0 || round < rounds) {
-        let r = trainer.runRound()
-        round += 1
-        samples += r.samples
-        steps += r.steps
-        let seconds = Date().timeIntervalSince(start)
-        let loss = r.losses.map { String(format: "policy %.3f value %.3f", $0.policy, $0.value) } ?? "(buffer filling)"
-        print(String(format: "round %d: %d games (%.2f/s), %d samples (%.0f/s), %d steps (%.0f samples/s trained), %@",
-                     round, trainer.gamesPlayed, Double(trainer.gamesPlayed) / seconds, samples, Double(samples) / seconds,
-                     steps, Double(trainer.sampled) / seconds, loss as NSString))
-        fflush(nil)
-        if round % checkpointEvery == 0 {
-          try checkpoint()
-          checkpointed = round
+      let run = try TrainingRun(game: game, directory: directory, settings: settings.runSettings, seed: seed, log: { log($0) })
+      let n = settings.network, t = settings.training
+      log("training \(game.name) in \(directory): \(run.origin)")
+      log("network \(n.blocks)×\(n.channels); \(run.actorCount) actors × \(t.parallelGames) games, \(settings.selfPlay.search.simulations) simulations "
+          + "(\(settings.selfPlay.search.rootPolicy.rawValue)), gating \(settings.gating.rule.rawValue); Ctrl-C stops")
+      run.start()
+      let clock = Date()
+      var last = run.status, lastAt = clock, lastChart = clock
+      while !stopRequested {
+        Thread.sleep(forTimeInterval: 0.2)
+        let now = Date()
+        let s = run.status
+        if minutes > 0 && now.timeIntervalSince(clock) >= minutes * 60 { break }
+        if steps > 0 && s.steps >= steps { break }
+        if now.timeIntervalSince(lastAt) >= statusEvery {
+          log(Self.line(s, previous: last, seconds: now.timeIntervalSince(lastAt)))
+          last = s
+          lastAt = now
+        }
+        if now.timeIntervalSince(lastChart) >= 60 {
+          try? run.drawCharts()
+          lastChart = now
         }
       }
-      if checkpointed != round { try checkpoint() }
-      let last = String(format: "%06d", generation)
-      print("stopped after \(trainer.gamesPlayed) games and \(steps) steps. Play the result:")
-      print("  dojo play \(game.name.prefix { $0 != "(" }) --opponent ckpt:\(directory)/checkpoints/\(last):sims=200")
-      print("Resuming a run is not available yet: a new run starts from zero.")
+      log("stopping: finishing the learner's step and writing a checkpoint...")
+      let final = try run.stop()
+      try run.drawCharts()
+      let s = run.status
+      log(String(format: "stopped after %.1f minutes: %d games stored, %d optimizer steps, generation %d (best %d). Curves: %@/loss.svg, %@/rating.svg",
+                 s.seconds / 60, s.games, s.steps, s.generation, s.bestGeneration, directory, directory))
+      if let final { log("last checkpoint: \(final)") }
+      log("resume:  dojo train --resume \(directory)")
+      log("play it: dojo play \(game.name.prefix { $0 != "(" }) --checkpoint \(directory)")
       return .success(())
     } catch {
       return .failure(error)
     }
+  }
+
+  static func line(_ s: RunStatus, previous p: RunStatus, seconds: Double) -> String {
+    func rate(_ a: Int, _ b: Int) -> String { String(format: "%.1f/s", Double(a - b) / max(seconds, 1e-9)) }
+    let t = Int(s.seconds)
+    let loss = s.losses.map { String(format: "loss policy %.3f value %.3f", $0.policy, $0.value) } ?? "loss — (filling the window: \(s.window) samples)"
+    return String(format: "[%02d:%02d:%02d] ", t / 3600, t / 60 % 60, t % 60)
+      + "games \(s.games) (\(rate(s.games, p.games))) positions \(rate(s.positions, p.positions)) samples in \(rate(s.samplesInserted, p.samplesInserted)), "
+      + "trained \(rate(s.samplesDrawn, p.samplesDrawn)) | steps \(s.steps) | \(loss) | gen \(s.generation), best \(s.bestGeneration)"
+      + (s.rejected > 0 ? " | \(s.rejected) games refused" : "")
+      + (s.verdict.map { " | \($0)" } ?? "")
   }
 }

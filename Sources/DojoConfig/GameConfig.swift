@@ -1,9 +1,11 @@
-// A game's configuration file, games/<name>/config.toml: which game, and the network's shape.
-// Every key is known here, with its default; an unknown key, a wrong type or a bad value is an error
-// that names the file and the key. Later sections (search, training) extend the same schema.
+// A game's configuration file, games/<name>/config.toml: which game, the network's shape, search,
+// self-play, training and gating (the keys are in ConfigKeys.swift). Every key is known, with its
+// default; an unknown key, a wrong type or a bad value is an error that names the file and the key.
 
 import DojoGames
 import DojoNN
+import DojoSearch
+import DojoTraining
 import Foundation
 import TOMLKit
 
@@ -12,6 +14,9 @@ public struct GameConfig: Sendable {
   /// The game, with all its parameters.
   public var game: any Game
   public var network: NetworkConfig
+  public var selfPlay = SelfPlayConfig()
+  public var training = TrainingConfig()
+  public var gating = GatingConfig()
   /// The file it came from, if any.
   public var path: String?
 
@@ -21,21 +26,33 @@ public struct GameConfig: Sendable {
     network = DefaultNetwork()(game)
   }
 
-  /// The network games/<name>/config.toml (under `directory`) names, shaped for `game`, which may
-  /// have other parameters than the file's (a 9×9 Gomoku takes the 15×15 file's trunk and heads);
+  /// The settings of a training run.
+  public var runSettings: RunSettings { RunSettings(network: network, selfPlay: selfPlay, training: training, gating: gating) }
+
+  /// games/<name>/config.toml (under `directory`) applied to `game`, which may have other
+  /// parameters than the file's (a 9×9 Gomoku takes the 15×15 file's trunk, search and training);
   /// the built-in defaults where there is no file.
-  public static func network(for game: any Game, directory: String = "games") throws(ConfigError) -> NetworkConfig {
+  public static func forGame(_ game: any Game, directory: String = "games") throws(ConfigError) -> GameConfig {
     let path = "\(directory)/\(game.name.prefix { $0 != "(" })/config.toml"
-    var network = GameConfig(game: game).network
-    guard FileManager.default.fileExists(atPath: path) else { return network }
-    let file = try load(path: path).network
-    network.blocks = file.blocks
-    network.channels = file.channels
-    network.policyChannels = file.policyChannels
-    network.valueChannels = file.valueChannels
-    network.valueHidden = file.valueHidden
-    network.valueHead = file.valueHead
-    return network
+    var config = GameConfig(game: game)
+    guard FileManager.default.fileExists(atPath: path) else { return config }
+    let file = try load(path: path)
+    config.network.blocks = file.network.blocks
+    config.network.channels = file.network.channels
+    config.network.policyChannels = file.network.policyChannels
+    config.network.valueChannels = file.network.valueChannels
+    config.network.valueHidden = file.network.valueHidden
+    config.network.valueHead = file.network.valueHead
+    config.selfPlay = file.selfPlay
+    config.training = file.training
+    config.gating = file.gating
+    config.path = path
+    return config
+  }
+
+  /// The network games/<name>/config.toml names, shaped for `game` (see `forGame`).
+  public static func network(for game: any Game, directory: String = "games") throws(ConfigError) -> NetworkConfig {
+    try forGame(game, directory: directory).network
   }
 
   /// The configuration in `path`.
@@ -48,83 +65,48 @@ public struct GameConfig: Sendable {
   public static func parse(_ text: String, path: String = "<config>") throws(ConfigError) -> GameConfig {
     let table: TOMLTable
     do { table = try TOMLTable(string: text) } catch { throw .syntax(path, "\(error)") }
-    let reader = Reader(path: path)
-    try reader.allow(table, section: nil, keys: ["game", "network"])
-    let spec = try reader.string(table, "game", section: nil)
-    guard let spec else { throw .missingKey(path, "game") }
+    let sections = ConfigSchema.sections
+    for key in table.keys.sorted() where key != "game" && !sections.contains(where: { $0.name == key }) {
+      throw .unknownKey(path, key, known: ["game"] + sections.map(\.name))
+    }
+    guard let value = table["game"] else { throw .missingKey(path, "game") }
+    guard let spec = value.string else { throw .wrongType(path, "game", "a string") }
     let game: any Game
     do { game = try GameRegistry.make(spec) } catch { throw .badValue(path, "game", error.description) }
     var config = GameConfig(game: game)
     config.path = path
-    if let n = table["network"] {
-      guard let section = n.table else { throw .wrongType(path, "network", "a table") }
-      try reader.allow(section, section: "network", keys: NetworkKeys.all)
-      var net = config.network
-      if let v = try reader.int(section, "blocks", in: 0...100) { net.blocks = v }
-      if let v = try reader.int(section, "channels", in: 1...1024) { net.channels = v }
-      if let v = try reader.int(section, "policy_channels", in: 1...256) { net.policyChannels = v }
-      if let v = try reader.int(section, "value_channels", in: 1...256) { net.valueChannels = v }
-      if let v = try reader.int(section, "value_hidden", in: 1...4096) { net.valueHidden = v }
-      if let v = try reader.string(section, "value_head", section: "network") {
-        guard let head = ValueHead(rawValue: v) else {
-          throw .badValue(path, "network.value_head", "'\(v)' is not one of " + ValueHead.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        net.valueHead = head
+    for section in sections {
+      guard let s = table[section.name] else { continue }
+      guard let t = s.table else { throw .wrongType(path, section.name, "a table") }
+      let known = section.keys.map(\.name)
+      for key in t.keys.sorted() where !known.contains(key) {
+        throw .unknownKey(path, "\(section.name).\(key)", known: known)
       }
-      config.network = net
+      for key in section.keys {
+        if let v = t[key.name] { try key.read(&config, v, path, "\(section.name).\(key.name)") }
+      }
     }
     return config
   }
 
-  /// The configuration written out with every key, as TOML (the effective config of a run).
+  /// The configuration written out with every key and its meaning, as TOML (the effective config
+  /// of a run, and the starting point of a game's config file).
   public var toml: String {
-    let n = network
-    return """
-      game = "\(game.name)"
-
-      [network]
-      blocks = \(n.blocks)
-      channels = \(n.channels)
-      policy_channels = \(n.policyChannels)
-      value_channels = \(n.valueChannels)
-      value_hidden = \(n.valueHidden)
-      value_head = "\(n.valueHead.rawValue)"
-
-      """
+    var out = "# The game, with every parameter written out.\ngame = \"\(game.name)\"\n"
+    for section in ConfigSchema.sections {
+      out += "\n# \(section.doc)\n[\(section.name)]\n"
+      for key in section.keys {
+        out += key.doc.split(separator: "\n").map { "# \($0)\n" }.joined()
+        out += "\(key.name) = \(key.write(self))\n"
+      }
+    }
+    return out
   }
-}
-
-enum NetworkKeys {
-  static let all = ["blocks", "channels", "policy_channels", "value_channels", "value_hidden", "value_head"]
 }
 
 /// The default network for any game (opened to its concrete type).
 struct DefaultNetwork: GameTask {
   func run<G: Game>(_ game: G) -> NetworkConfig { NetworkConfig.defaults(for: game) }
-}
-
-/// Reads typed keys, naming the file and key in every error.
-struct Reader {
-  let path: String
-
-  func allow(_ table: TOMLTable, section: String?, keys: [String]) throws(ConfigError) {
-    for key in table.keys.sorted() where !keys.contains(key) {
-      throw .unknownKey(path, section.map { "\($0).\(key)" } ?? key, known: keys)
-    }
-  }
-
-  func int(_ table: TOMLTable, _ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
-    guard let value = table[key] else { return nil }
-    guard let v = value.int else { throw .wrongType(path, "network.\(key)", "an integer") }
-    guard range.contains(v) else { throw .badValue(path, "network.\(key)", "\(v) is outside \(range.lowerBound)...\(range.upperBound)") }
-    return v
-  }
-
-  func string(_ table: TOMLTable, _ key: String, section: String?) throws(ConfigError) -> String? {
-    guard let value = table[key] else { return nil }
-    guard let v = value.string else { throw .wrongType(path, section.map { "\($0).\(key)" } ?? key, "a string") }
-    return v
-  }
 }
 
 public enum ConfigError: Error, Equatable, CustomStringConvertible {

@@ -43,6 +43,16 @@ public struct MoveRecord: Sendable {
   /// The root value for the side to move, and the simulations spent.
   public var rootValue: Float
   public var simulations: Int
+
+  public init(action: Action, player: Player, fullSearch: Bool, actions: [Action], policyTarget: [Float], rootValue: Float, simulations: Int) {
+    self.action = action
+    self.player = player
+    self.fullSearch = fullSearch
+    self.actions = actions
+    self.policyTarget = policyTarget
+    self.rootValue = rootValue
+    self.simulations = simulations
+  }
 }
 
 /// A finished self-play game.
@@ -55,6 +65,14 @@ public struct GameRecord: Sendable {
   /// In a game that was not allowed to resign: the first player who would have resigned.
   public var wouldHaveResigned: Player?
   public var resignAllowed: Bool
+
+  public init(moves: [MoveRecord], outcomeForFirst: Float, resigned: Player?, wouldHaveResigned: Player?, resignAllowed: Bool) {
+    self.moves = moves
+    self.outcomeForFirst = outcomeForFirst
+    self.resigned = resigned
+    self.wouldHaveResigned = wouldHaveResigned
+    self.resignAllowed = resignAllowed
+  }
 
   /// The result for `player`.
   public func outcome(for player: Player) -> Float { player == .first ? outcomeForFirst : -outcomeForFirst }

@@ -1,28 +1,12 @@
-// The training loop in one process: actors play self-play games with the current network, their
-// samples go to the replay buffer, and the learner takes optimizer steps as the rate limiter
-// allows; after each round the actors switch to the newly trained weights. (The `dojo train`
-// command, run directory, checkpoints cadence, gating and resume build on this.)
+// The training loop in one thread, in rounds: self-play games with the current network, their
+// samples into the replay buffer, then the optimizer steps the rate limiter allows; the next round
+// plays with the new weights. Deterministic for a seed, so experiments repeat exactly (the CI
+// learning test uses it); `dojo train` runs the same parts as concurrent roles (TrainingRun).
 
 import DojoGames
 import DojoNN
 import DojoPlayers
 import DojoSearch
-
-public struct TrainerConfig: Sendable {
-  public var selfPlay = SelfPlayConfig()
-  /// Games played at once by the actor (one search batch).
-  public var parallelGames = 16
-  /// Games per round, between switches to the newest weights.
-  public var gamesPerRound = 32
-  public var batchSize = 64
-  public var bufferCapacity = 50_000
-  public var rateLimiter = RateLimiter(samplesPerInsert: 4, minSize: 256, errorBuffer: 512)
-  public var optimizer = OptimizerConfig(kind: .adamw, schedule: .constant(rate: 0.002), weightDecay: 1e-4)
-  /// Weight of the value loss against the policy loss.
-  public var valueWeight: Float = 1
-
-  public init() {}
-}
 
 public struct RoundReport: Sendable {
   public var round: Int
@@ -34,7 +18,10 @@ public struct RoundReport: Sendable {
 
 public final class Trainer<G: Game> {
   public let game: G
-  public let config: TrainerConfig
+  public let selfPlayConfig: SelfPlayConfig
+  public let config: TrainingConfig
+  /// Games per round, between switches to the newest weights.
+  public let gamesPerRound: Int
   public let network: PolicyValueNet
   public let optimizer: Optimizer
   public let buffer: ReplayBuffer
@@ -44,13 +31,15 @@ public final class Trainer<G: Game> {
   var round = 0
   let seed: UInt64
 
-  public init(game: G, network: PolicyValueNet, config: TrainerConfig, seed: UInt64) {
+  public init(game: G, network: PolicyValueNet, selfPlay: SelfPlayConfig, training: TrainingConfig, gamesPerRound: Int, seed: UInt64) {
     self.game = game
     self.network = network
-    self.config = config
+    selfPlayConfig = selfPlay
+    config = training
+    self.gamesPerRound = gamesPerRound
     self.seed = seed
-    optimizer = Optimizer(config: config.optimizer, layout: network.layout)
-    buffer = ReplayBuffer(game: game, capacity: config.bufferCapacity, seed: seed ^ 0xB0F)
+    optimizer = Optimizer(config: training.optimizer, layout: network.layout)
+    buffer = ReplayBuffer(game: game, capacity: training.windowSize, seed: seed ^ 0xB0F)
   }
 
   /// One round: self-play with a snapshot of the current weights, then the learner steps the rate
@@ -58,15 +47,15 @@ public final class Trainer<G: Game> {
   @discardableResult
   public func runRound() -> RoundReport {
     let engine = InferenceEngine(network: network)
-    let selfPlay = SelfPlay(game: game, evaluator: NetworkEvaluator(game: game, engine: engine), config: config.selfPlay,
+    let selfPlay = SelfPlay(game: game, evaluator: NetworkEvaluator(game: game, engine: engine), config: selfPlayConfig,
                             parallelGames: config.parallelGames, seed: seed &+ UInt64(round) &* 7919)
     var samples = 0
-    selfPlay.play(games: config.gamesPerRound) { record in
+    selfPlay.play(games: gamesPerRound) { record in
       let s = trainingSamples(from: record, game: game)
       buffer.append(s)
       samples += s.count
     }
-    gamesPlayed += config.gamesPerRound
+    gamesPlayed += gamesPerRound
     var steps = 0
     var last: Losses? = nil
     while config.rateLimiter.canSample(config.batchSize, inserted: buffer.inserted, sampled: sampled) {
@@ -75,6 +64,6 @@ public final class Trainer<G: Game> {
       steps += 1
     }
     round += 1
-    return RoundReport(round: round, games: config.gamesPerRound, samples: samples, steps: steps, losses: last)
+    return RoundReport(round: round, games: gamesPerRound, samples: samples, steps: steps, losses: last)
   }
 }

@@ -52,20 +52,6 @@ func strongerBotsRankHigher(game: String) throws {
   #expect(failure(["random"]).contains("at least two players"))
 }
 
-/// Runs the dojo binary with `arguments`; returns the process (already started).
-func dojo(_ arguments: [String]) throws -> Process {
-  let binary = repositoryRoot + "/.build/debug/dojo"
-  try #require(FileManager.default.isExecutableFile(atPath: binary), "build the dojo binary first (swift build, or tools/test)")
-  let p = Process()
-  p.executableURL = URL(fileURLWithPath: binary)
-  p.arguments = arguments
-  p.standardOutput = FileHandle.nullDevice
-  p.standardError = FileHandle.nullDevice
-  p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-  try p.run()
-  return p
-}
-
 @Test func aTournamentKilledWithSIGKILLResumesToTheSameTable() throws {
   let arguments = ["tournament", "--game", "connect_four", "--players", "random,mcts:800,mcts:1600", "--games", "6", "--seed", "11"]
   // Uninterrupted.

@@ -1,6 +1,7 @@
 import DojoConfig
 import DojoGames
 import DojoNN
+import DojoTraining
 import Foundation
 import Testing
 
@@ -51,4 +52,45 @@ func shippedConfigLoads(name: String) throws {
   #expect(message("[network]\nblocks = 1") == "x.toml: missing key 'game'")
   #expect(message("game = ").contains("not valid TOML"))
   #expect(throws: ConfigError.unreadable("/nonexistent.toml")) { try GameConfig.load(path: "/nonexistent.toml") }
+}
+
+@Test func searchTrainingAndGatingSectionsReadAndWriteBack() throws {
+  let c = try GameConfig.parse("""
+    game = "tic_tac_toe"
+    [search]
+    simulations = 12
+    root_policy = "puct"
+    [selfplay]
+    full_search_probability = 0.5
+    resign_threshold = -0.9
+    [training]
+    actors = 3
+    samples_per_insert = 6
+    learning_rate = 0.01
+    optimizer = "sgd"
+    [gating]
+    rule = "sprt"
+    elo1 = 20
+    """)
+  #expect(c.selfPlay.search.simulations == 12 && c.selfPlay.search.rootPolicy == .puct)
+  #expect(c.selfPlay.fullSearchProbability == 0.5 && c.selfPlay.resignThreshold == -0.9)
+  #expect(c.training.actors == 3 && c.training.samplesPerInsert == 6 && c.training.optimizer.kind == .sgd)
+  #expect(c.training.optimizer.schedule.rate(at: 1000) == 0.01)
+  #expect(c.gating.rule == .sprt && c.gating.elo1 == 20 && c.gating.games == GatingConfig().games)
+  let again = try GameConfig.parse(c.toml)
+  #expect(again.selfPlay == c.selfPlay && again.training == c.training && again.gating == c.gating && again.network == c.network)
+  #expect(c.toml.contains("# Simulations of a full search. AlphaZero: 800"))
+}
+
+@Test func badTrainingKeysNameTheKey() {
+  func message(_ text: String) -> String {
+    do { _ = try GameConfig.parse("game = \"tic_tac_toe\"\n" + text, path: "x.toml"); return "" } catch { return error.description }
+  }
+  #expect(message("[training]\nlearning_rat = 0.1").hasPrefix("x.toml: unknown key 'training.learning_rat'; known here: actors, parallel_games"))
+  #expect(message("[trainng]\nactors = 1").contains("unknown key 'trainng'; known here: game, network, search, selfplay, training, gating"))
+  #expect(message("[gating]\nrule = \"maybe\"") == "x.toml: 'gating.rule': 'maybe' is not one of none, fixed, sprt")
+  #expect(message("[selfplay]\nfull_search_probability = 1.5").contains("'selfplay.full_search_probability': 1.5 is outside 0.0...1.0"))
+  #expect(message("[training]\nsamples_per_insert = \"4\"") == "x.toml: 'training.samples_per_insert' must be a number")
+  #expect(message("[search]\nsimulations = 0").contains("'search.simulations': 0 is outside 1...100000"))
+  #expect(message("training = 3") == "x.toml: 'training' must be a table")
 }

@@ -38,3 +38,29 @@ public struct HashEvaluator<S: GameState>: Evaluator {
     }
   }
 }
+
+public struct MissingBinary: Error, CustomStringConvertible {
+  public var description: String
+}
+
+/// Starts the debug `dojo` binary with `arguments` in the repository root; output goes to
+/// `output` (a file path) or nowhere.
+public func dojo(_ arguments: [String], output: String? = nil) throws -> Process {
+  let binary = repositoryRoot + "/.build/debug/dojo"
+  guard FileManager.default.isExecutableFile(atPath: binary) else {
+    throw MissingBinary(description: "\(binary) is missing: build the dojo binary first (swift build, or tools/test)")
+  }
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: binary)
+  p.arguments = arguments
+  if let output {
+    FileManager.default.createFile(atPath: output, contents: nil)
+    p.standardOutput = FileHandle(forWritingAtPath: output)
+  } else {
+    p.standardOutput = FileHandle.nullDevice
+  }
+  p.standardError = p.standardOutput
+  p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+  try p.run()
+  return p
+}

@@ -48,18 +48,20 @@ func searchMistakeRate(_ net: PolicyValueNet, _ values: [TicTacToeState: Float],
   let game = TicTacToe()
   var net = NetworkConfig.defaults(for: game)
   net.channels = 16
-  var config = TrainerConfig()
-  config.selfPlay.search.simulations = 16
-  config.selfPlay.fullSearchProbability = 1
-  config.selfPlay.resignThreshold = -2
+  var selfPlay = SelfPlayConfig()
+  selfPlay.search.simulations = 16
+  selfPlay.fullSearchProbability = 1
+  selfPlay.resignThreshold = -2
+  var config = TrainingConfig()
   config.parallelGames = 16
-  config.gamesPerRound = 48
   config.batchSize = 64
-  config.rateLimiter = RateLimiter(samplesPerInsert: 8, minSize: 128, errorBuffer: 64)
+  config.samplesPerInsert = 8
+  config.minReplaySize = 128
+  config.rateErrorBuffer = 64
   let network = PolicyValueNet(config: net, seed: seed)
   let values = ticTacToeValues()
   let before = policyMistakeRate(network, values)
-  let trainer = Trainer(game: game, network: network, config: config, seed: seed)
+  let trainer = Trainer(game: game, network: network, selfPlay: selfPlay, training: config, gamesPerRound: 48, seed: seed)
   var reports: [RoundReport] = []
   for _ in 0..<30 { reports.append(trainer.runRound()) }
   let after = policyMistakeRate(network, values)

@@ -1,0 +1,155 @@
+// The replay store as a role: actors submit finished games, the learner draws batches. A game is
+// validated (replayed under the rules), written to the run database, and only then acknowledged
+// and added to the window. A samples-per-insert rate limiter holds back whichever side runs ahead:
+// `sample` waits for fresh data, `submit` waits (after storing) for the learner to catch up.
+// Thread-safe; the in-process twin of the replay server the cluster runs over ZeroMQ.
+
+import DojoGames
+import DojoNN
+import DojoSearch
+import DojoWire
+import Foundation
+
+/// Where actors send finished games (in process: a ReplayStore; in a cluster: a client of one).
+public protocol GameSink: Sendable {
+  /// Stores `game` and returns its id once it is durable; throws if it was refused.
+  func submit(_ game: Dojo_GameRecord) throws -> Int64
+}
+
+public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
+  public let game: G
+  let registryName: String
+  let buffer: ReplayBuffer
+  let store: RunStore?
+  let limiter: RateLimiter
+  let condition = NSCondition()
+  /// Samples ever inserted (including those from before a resume) and drawn by the learner.
+  var inserted = 0
+  var sampled = 0
+  var stopped = false
+  var accepted = 0
+  var rejected = 0
+  var positions = 0
+
+  public init(game: G, config: TrainingConfig, store: RunStore?, seed: UInt64) {
+    self.game = game
+    registryName = game.name
+    buffer = ReplayBuffer(game: game, capacity: config.windowSize, seed: seed)
+    self.store = store
+    limiter = config.rateLimiter
+  }
+
+  /// After a restart: the window refilled from the newest stored games, the insert counter from all
+  /// of them, and the learner's count of samples drawn from its checkpoint.
+  public func restore(sampled: Int) throws {
+    guard let store else { return }
+    let counts = try store.gameCounts()
+    for message in try store.recentGames(samples: buffer.capacity) {
+      buffer.append(trainingSamples(from: try message.record(), game: game))
+    }
+    condition.lock()
+    inserted = counts.samples
+    accepted = counts.games
+    self.sampled = sampled
+    condition.unlock()
+  }
+
+  public func submit(_ message: Dojo_GameRecord) throws -> Int64 {
+    guard message.game == registryName else {
+      record(rejected: true)
+      throw InvalidGame("a game of \(message.game), but this store holds \(registryName)")
+    }
+    let record: GameRecord
+    do {
+      record = try message.record()
+      try validate(record, in: game)
+    } catch {
+      self.record(rejected: true)
+      throw InvalidGame("\(error)")
+    }
+    let samples = trainingSamples(from: record, game: game)
+    let id = try store?.insertGame(message, samples: samples.count) ?? -1
+    condition.lock()
+    buffer.append(samples)
+    inserted += samples.count
+    accepted += 1
+    positions += record.moves.count
+    condition.broadcast()
+    // Back-pressure: the game is stored; the actor waits here until the learner has caught up.
+    while !stopped && !limiter.canInsert(inserted: inserted, sampled: sampled) { condition.wait() }
+    condition.unlock()
+    return id
+  }
+
+  func record(rejected: Bool) {
+    condition.lock()
+    self.rejected += 1
+    condition.unlock()
+  }
+
+  /// A batch once the rate limiter allows it, or nil when the store is stopped.
+  public func sample(_ size: Int) -> TrainingBatch? {
+    condition.lock()
+    defer { condition.unlock() }
+    while !stopped && !limiter.canSample(size, inserted: inserted, sampled: sampled) { condition.wait() }
+    if stopped { return nil }
+    sampled += size
+    condition.broadcast()
+    return buffer.sample(size)
+  }
+
+  /// Wakes every waiting actor and learner; `sample` returns nil from now on.
+  public func stop() {
+    condition.lock()
+    stopped = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  public struct Statistics: Sendable, Equatable {
+    public var gamesAccepted: Int
+    public var gamesRejected: Int
+    /// Moves in the games accepted since this process started.
+    public var positions: Int
+    public var samplesInserted: Int
+    public var samplesDrawn: Int
+    public var windowSize: Int
+  }
+
+  public var statistics: Statistics {
+    condition.lock()
+    defer { condition.unlock() }
+    return Statistics(gamesAccepted: accepted, gamesRejected: rejected, positions: positions, samplesInserted: inserted,
+                      samplesDrawn: sampled, windowSize: buffer.count)
+  }
+}
+
+/// The model the actors should play with: a checkpoint's generation, path and weights' hash.
+public struct ModelAnnouncement: Sendable, Equatable, Codable {
+  public var generation: Int
+  public var path: String
+  public var sha256: String
+
+  public init(generation: Int, path: String, sha256: String) {
+    self.generation = generation
+    self.path = path
+    self.sha256 = sha256
+  }
+}
+
+/// Where actors hear of new models (in process: a ModelBoard; in a cluster: a subscription).
+public protocol ModelFeed: Sendable {
+  var latest: ModelAnnouncement? { get }
+}
+
+/// The current best model, published by the learner (no gating) or the evaluator.
+public final class ModelBoard: ModelFeed, @unchecked Sendable {
+  let lock = NSLock()
+  var current: ModelAnnouncement?
+
+  public init(_ initial: ModelAnnouncement? = nil) { current = initial }
+
+  public var latest: ModelAnnouncement? { lock.withLock { current } }
+
+  public func publish(_ model: ModelAnnouncement) { lock.withLock { current = model } }
+}

@@ -1,0 +1,265 @@
+// The three roles of a training run besides the replay store, each a loop that talks to the others
+// only through GameSink, ModelFeed and the store's sample call, so the same loops run in one
+// process (threads, `dojo train`) or as separate processes (the cluster).
+//
+// - SelfPlayActor: lockstep batched self-play with the newest model, switching between games.
+// - Learner: batches from the store, optimizer steps, a checkpoint every K steps.
+// - Evaluator: gates each checkpoint against the best; the winner goes to the actors.
+
+import DojoArena
+import DojoGames
+import DojoNN
+import DojoPlayers
+import DojoSearch
+import DojoWire
+import Foundation
+
+/// A network whose weights can be replaced between evaluations (an actor's model switch).
+final class SwappableNetwork: PolicyValueFunction {
+  var engine: InferenceEngine
+  init(_ engine: InferenceEngine) { self.engine = engine }
+  var config: NetworkConfig { engine.config }
+  func evaluate(count: Int, observations: UnsafePointer<Float>, legalMasks: UnsafePointer<Float>?,
+                priors: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>) {
+    engine.evaluate(count: count, observations: observations, legalMasks: legalMasks, priors: priors, values: values)
+  }
+}
+
+/// Counters a role keeps for the status line (thread-safe).
+public final class RoleCounters: @unchecked Sendable {
+  let lock = NSLock()
+  var values: [String: Int] = [:]
+  public init() {}
+  public func add(_ key: String, _ n: Int = 1) { lock.withLock { values[key, default: 0] += n } }
+  public func set(_ key: String, _ n: Int) { lock.withLock { values[key] = n } }
+  public subscript(_ key: String) -> Int { lock.withLock { values[key] ?? 0 } }
+}
+
+public final class SelfPlayActor<G: Game>: @unchecked Sendable {
+  public let name: String
+  let game: G
+  let config: SelfPlayConfig
+  let parallelGames: Int
+  let feed: any ModelFeed
+  let sink: any GameSink
+  let seed: UInt64
+  let architecture: NetworkConfig
+  public let counters = RoleCounters()
+  /// Called with any error from the sink (a refused game, a dead store); the actor goes on.
+  let onError: @Sendable (Error) -> Void
+
+  public init(name: String, game: G, config: SelfPlayConfig, parallelGames: Int, architecture: NetworkConfig, feed: any ModelFeed,
+              sink: any GameSink, seed: UInt64, onError: @escaping @Sendable (Error) -> Void) {
+    self.name = name
+    self.game = game
+    self.config = config
+    self.parallelGames = parallelGames
+    self.architecture = architecture
+    self.feed = feed
+    self.sink = sink
+    self.seed = seed
+    self.onError = onError
+  }
+
+  /// Plays until `shouldStop`; the model is checked after every finished game and switched when
+  /// a newer one is announced (a model that fails to load is reported and the old one kept).
+  public func run(shouldStop: @escaping () -> Bool) {
+    var generation = -1
+    let model = SwappableNetwork(InferenceEngine(network: PolicyValueNet(config: architecture, seed: seed)))
+    func refresh() {
+      guard let latest = feed.latest, latest.generation != generation else { return }
+      do {
+        let loaded = try Checkpoint.read(latest.path, game: game.name, architecture: architecture)
+        guard loaded.metadata.modelSHA256 == latest.sha256 else {
+          throw InvalidRun("\(latest.path): weights hash \(loaded.metadata.modelSHA256), announced \(latest.sha256)")
+        }
+        model.engine = InferenceEngine(network: loaded.network)
+        generation = latest.generation
+        counters.set("generation", generation)
+      } catch {
+        onError(error)
+        generation = latest.generation  // do not retry the same broken announcement every game
+      }
+    }
+    refresh()
+    if generation < 0 { generation = 0 }
+    let selfPlay = SelfPlay(game: game, evaluator: NetworkEvaluator(game: game, engine: model), config: config,
+                            parallelGames: parallelGames, seed: seed)
+    selfPlay.play(games: Int.max, shouldStop: shouldStop) { record in
+      let message = Dojo_GameRecord(record, game: game.name, generation: generation, actor: name)
+      do {
+        _ = try sink.submit(message)
+        counters.add("games")
+        counters.add("positions", record.moves.count)
+        counters.add("samples", record.moves.filter(\.fullSearch).count)
+      } catch {
+        counters.add("refused")
+        onError(error)
+      }
+      refresh()
+    }
+  }
+}
+
+/// A checkpoint the learner wrote.
+public struct CheckpointWritten: Sendable {
+  public var generation: Int
+  public var path: String
+  public var sha256: String
+  public var steps: Int
+}
+
+public final class Learner<G: Game>: @unchecked Sendable {
+  let game: G
+  public let network: PolicyValueNet
+  public let optimizer: Optimizer
+  let config: TrainingConfig
+  let directory: String
+  let store: RunStore?
+  public let counters = RoleCounters()
+  public private(set) var generation: Int
+  public private(set) var samplesSeen: Int
+  let lock = NSLock()
+  var lastLosses: Losses?
+
+  /// Continues from `generation` (0 for a new run) with the counters of its checkpoint.
+  public init(game: G, network: PolicyValueNet, optimizer: Optimizer, config: TrainingConfig, directory: String, store: RunStore?,
+              generation: Int, samplesSeen: Int) {
+    self.game = game
+    self.network = network
+    self.optimizer = optimizer
+    self.config = config
+    self.directory = directory
+    self.store = store
+    self.generation = generation
+    self.samplesSeen = samplesSeen
+    counters.set("steps", optimizer.step)
+  }
+
+  public var losses: Losses? { lock.withLock { lastLosses } }
+
+  public static func checkpointPath(_ directory: String, generation: Int) -> String {
+    "\(directory)/checkpoints/" + String(format: "%06d", generation)
+  }
+
+  /// Trains until `source` returns nil (the store stopped), handing each checkpoint to `onCheckpoint`.
+  public func run(source: (Int) -> TrainingBatch?, onCheckpoint: (CheckpointWritten) -> Void, onError: (Error) -> Void) {
+    while let batch = source(config.batchSize) {
+      let rate = optimizer.currentRate
+      let l = network.trainStep(batch, optimizer: optimizer, valueWeight: config.valueWeight)
+      samplesSeen += batch.count
+      lock.withLock { lastLosses = l }
+      let step = optimizer.step
+      counters.set("steps", step)
+      do {
+        if step % 10 == 0 {
+          try store?.recordTraining(step: step, samplesSeen: samplesSeen, policyLoss: l.policy, valueLoss: l.value, learningRate: rate)
+        }
+        if step % config.checkpointSteps == 0 { onCheckpoint(try checkpoint()) }
+      } catch {
+        onError(error)
+      }
+    }
+  }
+
+  /// Writes the next generation's checkpoint (weights, optimizer state, counters).
+  public func checkpoint() throws -> CheckpointWritten {
+    let parent = generation > 0 ? String(format: "%06d", generation) : nil
+    generation += 1
+    let path = Self.checkpointPath(directory, generation: generation)
+    let meta = try Checkpoint.write(network, optimizer: optimizer, metadata: CheckpointMetadata(
+      game: game.name, architecture: network.config, generation: generation, trainingSteps: optimizer.step,
+      samplesSeen: samplesSeen, parent: parent), to: path)
+    counters.set("generation", generation)
+    let games = (try? store?.gameCounts().games) ?? nil ?? 0
+    try store?.recordCheckpoint(generation: generation, path: path, steps: optimizer.step, samplesSeen: samplesSeen, games: games)
+    return CheckpointWritten(generation: generation, path: path, sha256: meta.modelSHA256, steps: optimizer.step)
+  }
+}
+
+/// Gates candidates against the best and publishes the winners. Candidates queue; when several
+/// wait, only the newest is played.
+public final class Evaluator<G: Game>: @unchecked Sendable {
+  let game: G
+  let config: GatingConfig
+  let board: ModelBoard
+  let store: RunStore?
+  let seed: UInt64
+  let condition = NSCondition()
+  var pending: CheckpointWritten?
+  var stopped = false
+  var best: CheckpointWritten?
+  var bestRating: Double
+  public private(set) var lastVerdict: String?
+
+  /// `best` is the model the actors play now (nil: the untrained start), rated `bestRating`.
+  public init(game: G, config: GatingConfig, board: ModelBoard, store: RunStore?, best: CheckpointWritten?, bestRating: Double, seed: UInt64) {
+    self.game = game
+    self.config = config
+    self.board = board
+    self.store = store
+    self.best = best
+    self.bestRating = bestRating
+    self.seed = seed
+  }
+
+  public var verdict: String? { condition.withLock { lastVerdict } }
+
+  public func offer(_ candidate: CheckpointWritten) {
+    condition.withLock {
+      pending = candidate
+      condition.broadcast()
+    }
+  }
+
+  public func stop() {
+    condition.withLock {
+      stopped = true
+      condition.broadcast()
+    }
+  }
+
+  /// Gates candidates until stopped.
+  public func run(onError: (Error) -> Void) {
+    while true {
+      condition.lock()
+      while pending == nil && !stopped { condition.wait() }
+      let candidate = pending
+      pending = nil
+      let stop = stopped
+      condition.unlock()
+      guard let candidate, !stop else { return }
+      do { try gate(candidate) } catch { onError(error) }
+    }
+  }
+
+  /// Plays `candidate` against the best under the configured rule; publishes it if it wins.
+  @discardableResult
+  public func gate(_ candidate: CheckpointWritten) throws -> GateVerdict {
+    let sims = config.simulations
+    let verdict: GateVerdict
+    if let best, config.rule != .none {
+      verdict = try Gate.run(config.gateRule, game: game, candidate: .checkpoint(path: candidate.path, simulations: sims),
+                             best: .checkpoint(path: best.path, simulations: sims), seed: seed &+ UInt64(candidate.generation))
+    } else {
+      verdict = GateVerdict(accepted: true, result: MatchResult(), pairs: PairResult(), llr: nil,
+                            reason: best == nil ? "the first checkpoint" : "no gating")
+    }
+    // Elo from the gating games (a clean sweep counts as ±400, its error as the interval's half-width).
+    let e = verdict.result.games > 0 ? verdict.result.elo : (value: 0, lower: 0, upper: 0)
+    let elo = (value: e.value.isFinite ? e.value : (e.value > 0 ? 400 : -400),
+               error: (e.upper - e.lower).isFinite ? (e.upper - e.lower) / 2 : 400)
+    let rating = best == nil ? 0 : bestRating + elo.value
+    try store?.recordGate(RunStore.GateRecord(
+      candidate: candidate.generation, best: best?.generation ?? 0, accepted: verdict.accepted, wins: verdict.result.wins,
+      draws: verdict.result.draws, losses: verdict.result.losses, elo: elo.value, eloError: elo.error, rating: rating, reason: verdict.reason))
+    let text = "generation \(candidate.generation) " + (verdict.accepted ? "accepted" : "rejected") + ": \(verdict.reason)"
+    condition.withLock { lastVerdict = text }
+    if verdict.accepted {
+      best = candidate
+      bestRating = rating
+      board.publish(ModelAnnouncement(generation: candidate.generation, path: candidate.path, sha256: candidate.sha256))
+    }
+    return verdict
+  }
+}

@@ -1,0 +1,172 @@
+// A training run's database (SQLite through GRDB, WAL, synchronous FULL): every acknowledged game
+// (its full record, protobuf-encoded), the learner's statistics, checkpoints and gating results.
+// A game is acknowledged only once its transaction has committed, so kill -9 loses nothing that
+// was acknowledged; `dojo train --resume` rebuilds the replay window from here.
+
+import DojoWire
+import Foundation
+import GRDB
+
+public final class RunStore: @unchecked Sendable {
+  let db: DatabaseQueue
+  public let path: String
+
+  public init(path: String) throws {
+    self.path = path
+    do {
+      var configuration = Configuration()
+      configuration.busyMode = .timeout(30)
+      configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
+      db = try DatabaseQueue(path: path, configuration: configuration)
+      try db.write { db in
+        try db.execute(sql: """
+          CREATE TABLE IF NOT EXISTS games (
+            id INTEGER PRIMARY KEY, generation INTEGER NOT NULL, actor TEXT NOT NULL, plies INTEGER NOT NULL,
+            samples INTEGER NOT NULL, outcome REAL NOT NULL, resigned INTEGER NOT NULL, record BLOB NOT NULL,
+            finished_at REAL NOT NULL);
+          CREATE TABLE IF NOT EXISTS training (
+            step INTEGER PRIMARY KEY, samples_seen INTEGER NOT NULL, policy_loss REAL NOT NULL, value_loss REAL NOT NULL,
+            learning_rate REAL NOT NULL, at REAL NOT NULL);
+          CREATE TABLE IF NOT EXISTS checkpoints (
+            generation INTEGER PRIMARY KEY, path TEXT NOT NULL, steps INTEGER NOT NULL, samples_seen INTEGER NOT NULL,
+            games INTEGER NOT NULL, at REAL NOT NULL);
+          CREATE TABLE IF NOT EXISTS gates (
+            candidate INTEGER PRIMARY KEY, best INTEGER NOT NULL, accepted INTEGER NOT NULL, wins INTEGER NOT NULL,
+            draws INTEGER NOT NULL, losses INTEGER NOT NULL, elo REAL NOT NULL, elo_error REAL NOT NULL,
+            rating REAL NOT NULL, reason TEXT NOT NULL, at REAL NOT NULL);
+          """)
+      }
+    } catch {
+      throw InvalidRun("cannot open the run database \(path): \(error)")
+    }
+  }
+
+  /// Stores a validated game; returns its id once committed.
+  public func insertGame(_ message: Dojo_GameRecord, samples: Int) throws -> Int64 {
+    try db.write { db in
+      try db.execute(sql: """
+        INSERT INTO games (generation, actor, plies, samples, outcome, resigned, record, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """, arguments: [Int(message.generation), message.actor, message.moves.count, samples, Double(message.outcomeForFirst),
+                         message.resigned == .nobody ? 0 : 1, message.encoded(), Date().timeIntervalSince1970])
+      return db.lastInsertedRowID
+    }
+  }
+
+  public struct GameCounts: Sendable, Equatable {
+    public var games: Int
+    public var samples: Int
+  }
+
+  public func gameCounts() throws -> GameCounts {
+    try db.read { db in
+      let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(samples), 0) AS s FROM games")!
+      return GameCounts(games: row["n"], samples: row["s"])
+    }
+  }
+
+  /// The ids of the stored games, in order.
+  public func gameIDs() throws -> [Int64] {
+    try db.read { try Int64.fetchAll($0, sql: "SELECT id FROM games ORDER BY id") }
+  }
+
+  /// The newest games, oldest first, holding at least `samples` samples (or all there are).
+  public func recentGames(samples: Int) throws -> [Dojo_GameRecord] {
+    try db.read { db in
+      var out: [Dojo_GameRecord] = [], total = 0
+      let cursor = try Row.fetchCursor(db, sql: "SELECT samples, record FROM games ORDER BY id DESC")
+      while total < samples, let row = try cursor.next() {
+        out.append(try Dojo_GameRecord.decode(row["record"]))
+        total += row["samples"] as Int
+      }
+      return out.reversed()
+    }
+  }
+
+  public func recordTraining(step: Int, samplesSeen: Int, policyLoss: Float, valueLoss: Float, learningRate: Float) throws {
+    try db.write { db in
+      try db.execute(sql: "INSERT OR REPLACE INTO training VALUES (?, ?, ?, ?, ?, ?)",
+                     arguments: [step, samplesSeen, Double(policyLoss), Double(valueLoss), Double(learningRate), Date().timeIntervalSince1970])
+    }
+  }
+
+  /// Forgets the statistics of steps after `step` (lost in a crash, to be trained again).
+  public func forgetTraining(after step: Int) throws {
+    try db.write { try $0.execute(sql: "DELETE FROM training WHERE step > ?", arguments: [step]) }
+  }
+
+  public struct TrainingPoint: Sendable, Equatable {
+    public var step: Int
+    public var policyLoss: Double
+    public var valueLoss: Double
+  }
+
+  public func trainingCurve() throws -> [TrainingPoint] {
+    try db.read { db in
+      try Row.fetchAll(db, sql: "SELECT step, policy_loss, value_loss FROM training ORDER BY step").map {
+        TrainingPoint(step: $0["step"], policyLoss: $0["policy_loss"], valueLoss: $0["value_loss"])
+      }
+    }
+  }
+
+  public func recordCheckpoint(generation: Int, path: String, steps: Int, samplesSeen: Int, games: Int) throws {
+    try db.write { db in
+      try db.execute(sql: "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?)",
+                     arguments: [generation, path, steps, samplesSeen, games, Date().timeIntervalSince1970])
+    }
+  }
+
+  public struct GateRecord: Sendable, Equatable {
+    public var candidate: Int
+    public var best: Int
+    public var accepted: Bool
+    public var wins: Int, draws: Int, losses: Int
+    public var elo: Double, eloError: Double
+    /// The candidate's rating on the run's scale (generation 1 at 0): the best's rating plus `elo`.
+    public var rating: Double
+    public var reason: String
+    /// Training steps behind the candidate (from the checkpoints table).
+    public var steps: Int = 0
+
+    public init(candidate: Int, best: Int, accepted: Bool, wins: Int, draws: Int, losses: Int, elo: Double, eloError: Double,
+                rating: Double, reason: String) {
+      self.candidate = candidate
+      self.best = best
+      self.accepted = accepted
+      self.wins = wins
+      self.draws = draws
+      self.losses = losses
+      self.elo = elo
+      self.eloError = eloError
+      self.rating = rating
+      self.reason = reason
+    }
+  }
+
+  public func recordGate(_ g: GateRecord) throws {
+    try db.write { db in
+      try db.execute(sql: "INSERT OR REPLACE INTO gates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     arguments: [g.candidate, g.best, g.accepted ? 1 : 0, g.wins, g.draws, g.losses, g.elo, g.eloError, g.rating,
+                                 g.reason, Date().timeIntervalSince1970])
+    }
+  }
+
+  public func gates() throws -> [GateRecord] {
+    try db.read { db in
+      try Row.fetchAll(db, sql: """
+        SELECT g.*, COALESCE(c.steps, 0) AS steps FROM gates g LEFT JOIN checkpoints c ON c.generation = g.candidate ORDER BY candidate
+        """).map { row in
+        var g = GateRecord(candidate: row["candidate"], best: row["best"], accepted: (row["accepted"] as Int) != 0, wins: row["wins"],
+                           draws: row["draws"], losses: row["losses"], elo: row["elo"], eloError: row["elo_error"], rating: row["rating"],
+                           reason: row["reason"])
+        g.steps = row["steps"]
+        return g
+      }
+    }
+  }
+}
+
+/// A run directory or database that cannot be used, and why.
+public struct InvalidRun: Error, CustomStringConvertible {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,70 @@
+// The settings of a training run: actors, replay, learner and gating. Each field: its meaning,
+// Dojo's default (tuned on a 2-core machine, see games/connect_four/README.md) and the reference
+// value from the literature where there is one. games/<name>/config.toml sets them per game.
+
+import DojoArena
+import DojoNN
+
+public struct TrainingConfig: Sendable, Equatable, Codable {
+  /// Self-play worker threads, each with one BLAS thread. 0: one per core.
+  public var actors = 0
+  /// Games each actor plays at once in lockstep (one network call per step for all of them).
+  public var parallelGames = 32
+  /// The replay window: the last this many samples. AlphaZero: the last 500,000 games' positions;
+  /// KataGo grows its window with the data (from 250,000 samples).
+  public var windowSize = 100_000
+  /// Samples the learner draws per sample inserted (Reverb's samples-per-insert). KataGo: about 4.
+  public var samplesPerInsert: Double = 4
+  /// The learner waits until the window holds this many samples.
+  public var minReplaySize = 2_000
+  /// How far (in samples inserted) the learner may run ahead of or behind the ratio before the
+  /// faster side waits.
+  public var rateErrorBuffer: Double = 2_000
+  /// Samples per optimizer step. AlphaZero: 4,096 (on TPUs); AlphaZero.jl's Connect Four: 1,024.
+  public var batchSize = 128
+  public var optimizer = OptimizerConfig(kind: .adamw, schedule: .constant(rate: 0.002), weightDecay: 1e-4)
+  /// Weight of the value loss against the policy loss. AlphaZero: 1; KataGo: 1.5.
+  public var valueWeight: Float = 1
+  /// Optimizer steps between checkpoints (each checkpoint is a gating candidate).
+  public var checkpointSteps = 500
+
+  public init() {}
+
+  public var rateLimiter: RateLimiter {
+    RateLimiter(samplesPerInsert: samplesPerInsert, minSize: minReplaySize, errorBuffer: rateErrorBuffer)
+  }
+}
+
+/// How a candidate checkpoint becomes the actors' model.
+public struct GatingConfig: Sendable, Equatable, Codable {
+  public enum Rule: String, Sendable, Codable, CaseIterable {
+    /// Every checkpoint goes straight to the actors (AlphaZero).
+    case none
+    /// A fixed number of games against the best; accepted at or above a score (AlphaGo Zero: 400, 55 %).
+    case fixed
+    /// Colour-swapped pairs until the SPRT decides (Leela Zero: elo0 0, elo1 35, α = β = 0.05).
+    case sprt
+  }
+
+  public var rule = Rule.fixed
+  /// Games for `fixed`; the most games for `sprt` (undecided: rejected).
+  public var games = 40
+  /// The score `fixed` needs.
+  public var threshold = 0.55
+  public var elo0 = 0.0
+  public var elo1 = 35.0
+  public var alpha = 0.05
+  public var beta = 0.05
+  /// Simulations per move of both players in gating games.
+  public var simulations = 32
+
+  public init() {}
+
+  public var gateRule: GateRule {
+    switch rule {
+    case .none: .none
+    case .fixed: .fixed(games: games, threshold: threshold)
+    case .sprt: .sprt(SPRT(elo0: elo0, elo1: elo1, alpha: alpha, beta: beta), maxGames: games)
+    }
+  }
+}

@@ -1,0 +1,227 @@
+// A whole training run in one process: the replay store, N self-play actors, the learner and the
+// evaluator on their own threads, talking only through the role interfaces. The run directory
+// holds everything needed to continue after Ctrl-C or kill -9: checkpoints (weights, optimizer,
+// counters), the database of acknowledged games (the replay window is rebuilt from it), training
+// statistics and gating results; and the curves drawn from them.
+
+import DojoGames
+import DojoNN
+import DojoSearch
+import Foundation
+
+public struct RunSettings: Sendable {
+  public var network: NetworkConfig
+  public var selfPlay: SelfPlayConfig
+  public var training: TrainingConfig
+  public var gating: GatingConfig
+
+  public init(network: NetworkConfig, selfPlay: SelfPlayConfig, training: TrainingConfig, gating: GatingConfig) {
+    self.network = network
+    self.selfPlay = selfPlay
+    self.training = training
+    self.gating = gating
+  }
+}
+
+/// What the status line shows.
+public struct RunStatus: Sendable {
+  public var seconds: Double
+  public var games: Int
+  public var positions: Int
+  public var samplesInserted: Int
+  public var samplesDrawn: Int
+  public var window: Int
+  public var rejected: Int
+  public var steps: Int
+  public var losses: Losses?
+  public var generation: Int
+  public var bestGeneration: Int
+  public var verdict: String?
+}
+
+public final class TrainingRun<G: Game>: @unchecked Sendable {
+  public let game: G
+  public let directory: String
+  public let settings: RunSettings
+  public let store: RunStore
+  let replay: ReplayStore<G>
+  let learner: Learner<G>
+  let evaluator: Evaluator<G>
+  let board: ModelBoard
+  let seed: UInt64
+  let log: @Sendable (String) -> Void
+  let stopLock = NSLock()
+  var stopping = false
+  let group = DispatchGroup()
+  var actors: [SelfPlayActor<G>] = []
+  var startGeneration = 0
+  var pendingCandidate: CheckpointWritten?
+  /// Where the run started from: a new run, or the checkpoint it resumed.
+  public private(set) var origin: String
+  let started = Date()
+
+  /// Opens the run in `directory`: continues from its newest checkpoint if it has one.
+  public init(game: G, directory: String, settings: RunSettings, seed: UInt64, log: @escaping @Sendable (String) -> Void) throws {
+    self.game = game
+    self.directory = directory
+    self.settings = settings
+    self.seed = seed
+    self.log = log
+    let fm = FileManager.default
+    try fm.createDirectory(atPath: directory + "/checkpoints", withIntermediateDirectories: true)
+    store = try RunStore(path: directory + "/run.sqlite")
+    board = ModelBoard()
+
+    // The newest checkpoint that loads whole (a partial one cannot exist: writes are atomic).
+    var loaded: Checkpoint.Loaded?
+    let names = ((try? fm.contentsOfDirectory(atPath: directory + "/checkpoints")) ?? []).filter { Int($0) != nil }.sorted().reversed()
+    for name in names {
+      do {
+        loaded = try Checkpoint.read("\(directory)/checkpoints/\(name)", game: game.name, architecture: settings.network)
+        break
+      } catch {
+        log("skipping checkpoint \(name): \(error)")
+      }
+    }
+    let network = loaded?.network ?? PolicyValueNet(config: settings.network, seed: seed)
+    let optimizer = loaded?.optimizer ?? Optimizer(config: settings.training.optimizer, layout: network.layout)
+    let generation = loaded?.metadata.generation ?? 0
+    let samplesSeen = loaded?.metadata.samplesSeen ?? 0
+    try store.forgetTraining(after: optimizer.step)
+    learner = Learner(game: game, network: network, optimizer: optimizer, config: settings.training, directory: directory,
+                      store: store, generation: generation, samplesSeen: samplesSeen)
+    replay = ReplayStore(game: game, config: settings.training, store: store, seed: seed ^ 0xB0F &+ UInt64(generation))
+    try replay.restore(sampled: samplesSeen)
+
+    // The best model so far: the newest accepted gate at or before the checkpoint.
+    var best: CheckpointWritten?, rating = 0.0
+    if let g = try store.gates().last(where: { $0.accepted && $0.candidate <= generation }) {
+      let path = Learner<G>.checkpointPath(directory, generation: g.candidate)
+      if let meta = try? Checkpoint.read(path, game: game.name).metadata {
+        best = CheckpointWritten(generation: g.candidate, path: path, sha256: meta.modelSHA256, steps: meta.trainingSteps)
+        rating = g.rating
+      }
+    }
+    evaluator = Evaluator(game: game, config: settings.gating, board: board, store: store, best: best, bestRating: rating,
+                          seed: seed ^ 0x9A7E)
+    if let best { board.publish(ModelAnnouncement(generation: best.generation, path: best.path, sha256: best.sha256)) }
+    if let loaded, loaded.metadata.generation > (best?.generation ?? 0) {
+      // Written but never gated (stopped mid-gate): gate it first.
+      let path = Learner<G>.checkpointPath(directory, generation: loaded.metadata.generation)
+      pendingCandidate = CheckpointWritten(generation: loaded.metadata.generation, path: path, sha256: loaded.metadata.modelSHA256,
+                                           steps: loaded.metadata.trainingSteps)
+    }
+    startGeneration = generation
+    let counts = try store.gameCounts()
+    let window = replay.statistics.windowSize, steps = optimizer.step
+    origin = loaded.map {
+      "resumed from generation \($0.metadata.generation) (\(steps) steps), \(counts.games) games stored, window \(window) samples"
+    } ?? (counts.games > 0 ? "resumed before the first checkpoint: \(counts.games) games stored" : "a new run")
+  }
+
+  public var actorCount: Int { settings.training.actors > 0 ? settings.training.actors : ProcessInfo.processInfo.activeProcessorCount }
+
+  var isStopping: Bool { stopLock.withLock { stopping } }
+
+  /// Starts every role on its own thread.
+  public func start() {
+    setBLASThreadCount(1)
+    let log = self.log
+    for i in 0..<actorCount {
+      let actor = SelfPlayActor(name: "actor-\(i)", game: game, config: settings.selfPlay, parallelGames: settings.training.parallelGames,
+                                architecture: settings.network, feed: board, sink: replay,
+                                seed: seed &+ UInt64(i) &* 0x9E37_79B9 &+ UInt64(startGeneration) << 32,
+                                onError: { log("actor-\(i): \($0)") })
+      actors.append(actor)
+      spawn("actor-\(i)") { [self] in actor.run { self.isStopping } }
+    }
+    spawn("learner") { [self] in
+      learner.run(source: { self.replay.sample($0) }, onCheckpoint: { self.evaluator.offer($0) }, onError: { log("learner: \($0)") })
+    }
+    let evaluator = self.evaluator
+    if let pendingCandidate { evaluator.offer(pendingCandidate) }
+    Thread.detachNewThread { evaluator.run(onError: { log("evaluator: \($0)") }) }
+  }
+
+  func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+    group.enter()
+    let thread = Thread { [group] in
+      body()
+      group.leave()
+    }
+    thread.name = name
+    thread.stackSize = 16 << 20
+    thread.start()
+  }
+
+  public var status: RunStatus {
+    let s = replay.statistics
+    return RunStatus(seconds: Date().timeIntervalSince(started), games: s.gamesAccepted, positions: s.positions, samplesInserted: s.samplesInserted,
+                     samplesDrawn: s.samplesDrawn, window: s.windowSize, rejected: s.gamesRejected, steps: learner.counters["steps"],
+                     losses: learner.losses, generation: learner.generation, bestGeneration: board.latest?.generation ?? 0,
+                     verdict: evaluator.verdict)
+  }
+
+  /// Stops every role (unfinished games are dropped; every acknowledged one is stored), and writes
+  /// a last checkpoint if the learner stepped since the previous one. Returns its path, if any.
+  @discardableResult
+  public func stop() throws -> String? {
+    stopLock.withLock { stopping = true }
+    replay.stop()
+    group.wait()
+    evaluator.stop()
+    let stepsAtLast = (try? Checkpoint.read(Learner<G>.checkpointPath(directory, generation: learner.generation)).metadata.trainingSteps) ?? -1
+    if learner.optimizer.step > 0 && learner.optimizer.step != stepsAtLast {
+      return try learner.checkpoint().path
+    }
+    return learner.generation > 0 ? Learner<G>.checkpointPath(directory, generation: learner.generation) : nil
+  }
+
+  /// Redraws loss.svg and rating.svg in the run directory from the database.
+  public func drawCharts() throws {
+    let curve = try store.trainingCurve()
+    // A moving average over 20 records (200 steps) keeps the curves readable.
+    func smoothed(_ ys: [Double]) -> [Double] {
+      var out: [Double] = [], sum = 0.0
+      for (i, y) in ys.enumerated() {
+        sum += y
+        if i >= 20 { sum -= ys[i - 20] }
+        out.append(sum / Double(min(i + 1, 20)))
+      }
+      return out
+    }
+    let steps = curve.map { Double($0.step) }
+    let loss = LineChart(title: "\(game.name): training loss", xLabel: "optimizer steps", yLabel: "loss (moving average)", series: [
+      ChartSeries(name: "policy", color: "#1f77b4", points: Array(zip(steps, smoothed(curve.map(\.policyLoss))))),
+      ChartSeries(name: "value", color: "#d62728", points: Array(zip(steps, smoothed(curve.map(\.valueLoss))))),
+    ])
+    try loss.svg.write(toFile: directory + "/loss.svg", atomically: true, encoding: .utf8)
+    let gates = try store.gates()
+    let accepted = gates.filter(\.accepted)
+    let rating = LineChart(title: "\(game.name): rating of each checkpoint (gating games)", xLabel: "optimizer steps", yLabel: "Elo (generation 1 = 0)", series: [
+      ChartSeries(name: "all candidates", color: "#aaaaaa", points: gates.map { (Double($0.steps), $0.rating) }, errors: gates.map(\.eloError)),
+      ChartSeries(name: "accepted", color: "#2ca02c", points: accepted.map { (Double($0.steps), $0.rating) }),
+    ])
+    try rating.svg.write(toFile: directory + "/rating.svg", atomically: true, encoding: .utf8)
+  }
+}
+
+/// Finding things in a run directory.
+public enum RunDirectory {
+  /// `path` itself if it is a checkpoint; for a run directory, its best model (the newest checkpoint
+  /// the evaluator accepted), or its newest checkpoint when none has been gated yet.
+  public static func checkpoint(_ path: String) throws -> String {
+    let fm = FileManager.default
+    if fm.fileExists(atPath: path + "/meta.json") { return path }
+    guard fm.fileExists(atPath: path + "/checkpoints") else {
+      throw InvalidRun("\(path) is neither a checkpoint (no meta.json) nor a run directory (no checkpoints/)")
+    }
+    if fm.fileExists(atPath: path + "/run.sqlite"), let best = try RunStore(path: path + "/run.sqlite").gates().last(where: \.accepted) {
+      let p = "\(path)/checkpoints/" + String(format: "%06d", best.candidate)
+      if fm.fileExists(atPath: p + "/meta.json") { return p }
+    }
+    let names = try fm.contentsOfDirectory(atPath: path + "/checkpoints").filter { Int($0) != nil }.sorted()
+    guard let last = names.last else { throw InvalidRun("\(path) has no checkpoint yet") }
+    return "\(path)/checkpoints/\(last)"
+  }
+}

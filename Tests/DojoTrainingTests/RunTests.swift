@@ -1,0 +1,181 @@
+import DojoGames
+import DojoNN
+import DojoSearch
+import DojoTestSupport
+import DojoWire
+import Foundation
+import Testing
+@testable import DojoTraining
+
+@Test func aGameSurvivesTheWireAndValidates() throws {
+  let game = TicTacToe()
+  for (i, record) in selfPlayRecords(8, seed: 21).enumerated() {
+    let message = Dojo_GameRecord(record, game: game.name, generation: 3, actor: "actor-\(i)")
+    let decoded = try Dojo_GameRecord.decode(message.encoded())
+    #expect(decoded == message && decoded.generation == 3 && decoded.actor == "actor-\(i)")
+    let back = try decoded.record()
+    #expect(back.moves.map(\.action) == record.moves.map(\.action) && back.moves.map(\.player) == record.moves.map(\.player))
+    #expect(back.moves.map(\.policyTarget) == record.moves.map(\.policyTarget) && back.moves.map(\.fullSearch) == record.moves.map(\.fullSearch))
+    #expect(back.outcomeForFirst == record.outcomeForFirst && back.resignAllowed == record.resignAllowed)
+    try validate(back, in: game)
+  }
+}
+
+@Test func badGamesAreRefusedWithTheReason() throws {
+  let game = TicTacToe()
+  let good = selfPlayRecords(1, seed: 5)[0]
+  let fullIndex = good.moves.firstIndex { $0.fullSearch }
+  let full = try #require(fullIndex, "seed 5: no full search in the game")
+  func reason(_ change: (inout GameRecord) -> Void) -> String {
+    var r = good
+    change(&r)
+    do { try validate(r, in: game); return "accepted" } catch { return error.reason }
+  }
+  #expect(reason { _ in } == "accepted")
+  #expect(reason { $0.moves[1].action = $0.moves[0].action }.contains("move 2: action \(good.moves[0].action) is illegal"))
+  #expect(reason { $0.moves[full].policyTarget = $0.moves[full].policyTarget.map { $0 * 2 } }.contains("sums to 2"))
+  #expect(reason { $0.moves[0].rootValue = 3 }.contains("root value 3.0 outside [-1, 1]"))
+  #expect(reason { $0.moves[0].player = .second }.contains("recorded for second"))
+  #expect(reason { $0.moves.removeLast() }.contains("not over"))
+  #expect(reason { $0.outcomeForFirst = $0.outcomeForFirst == 1 ? -1 : 1 }.contains("the rules say"))
+  #expect(reason { $0.moves[full].actions.removeLast(); $0.moves[full].policyTarget.removeLast() }.contains("not the legal actions"))
+  // Bytes that are no message, and a message with a broken shape.
+  #expect(throws: WireError.self) { try Dojo_GameRecord.decode(Data([0xFF, 0xFF, 0xFF, 0x07])) }
+  var message = Dojo_GameRecord(good, game: game.name, generation: 0, actor: "x")
+  message.moves[full].policy.removeLast()
+  #expect(throws: WireError.self) { try message.record() }
+}
+
+@Test func theReplayStoreKeepsAcknowledgedGamesAndRefusesBadOnes() throws {
+  let game = TicTacToe()
+  let dir = temporaryDirectory("replay")
+  var config = TrainingConfig()
+  config.minReplaySize = 20
+  config.samplesPerInsert = 1_000  // the learner is never held back by the ratio here
+  config.rateErrorBuffer = 1e9
+  let store = try RunStore(path: dir + "/run.sqlite")
+  let replay = ReplayStore(game: game, config: config, store: store, seed: 1)
+  let records = selfPlayRecords(10, seed: 9)
+  var ids: [Int64] = []
+  for r in records { ids.append(try replay.submit(Dojo_GameRecord(r, game: game.name, generation: 0, actor: "t"))) }
+  var bad = records[0]
+  bad.moves.removeLast()
+  #expect(throws: InvalidGame.self) { try replay.submit(Dojo_GameRecord(bad, game: game.name, generation: 0, actor: "t")) }
+  #expect(throws: InvalidGame.self) { try replay.submit(Dojo_GameRecord(records[0], game: "connect_four(rows=6,columns=7)", generation: 0, actor: "t")) }
+  let samples = records.reduce(0) { $0 + $1.moves.filter(\.fullSearch).count }
+  #expect(ids == Array(1...10) && replay.statistics.gamesRejected == 2)
+  #expect(try store.gameCounts() == RunStore.GameCounts(games: 10, samples: samples))
+  #expect(replay.sample(8)?.count == 8)
+  // A second store on the same database (a restart) sees the same window and counters.
+  let reopened = ReplayStore(game: game, config: config, store: try RunStore(path: dir + "/run.sqlite"), seed: 2)
+  try reopened.restore(sampled: 8)
+  #expect(reopened.statistics.windowSize == samples && reopened.statistics.samplesInserted == samples && reopened.statistics.samplesDrawn == 8)
+  // Stopped, the store answers the learner with nil instead of waiting.
+  reopened.stop()
+  #expect(reopened.sample(8) == nil)
+}
+
+@Test func theLearnerWaitsForTheMinimumWindow() throws {
+  let game = TicTacToe()
+  var config = TrainingConfig()
+  config.minReplaySize = 1_000_000
+  let replay = ReplayStore(game: game, config: config, store: nil, seed: 1)
+  for r in selfPlayRecords(4, seed: 3) { _ = try replay.submit(Dojo_GameRecord(r, game: game.name, generation: 0, actor: "t")) }
+  let got = Locked<TrainingBatch?>(nil)
+  let done = DispatchSemaphore(value: 0)
+  Thread.detachNewThread {
+    got.value = replay.sample(4)
+    done.signal()
+  }
+  #expect(done.wait(timeout: .now() + 0.3) == .timedOut, "sampled before the window reached its minimum")
+  replay.stop()
+  #expect(done.wait(timeout: .now() + 5) == .success)
+  #expect(got.value == nil)
+}
+
+final class Locked<T>: @unchecked Sendable {
+  let lock = NSLock()
+  var stored: T
+  init(_ v: T) { stored = v }
+  var value: T {
+    get { lock.withLock { stored } }
+    set { lock.withLock { stored = newValue } }
+  }
+}
+
+@Test func chartsDrawEverySeriesOnRoundTicks() {
+  #expect(LineChart.ticks(0, 1) == [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1].map { ($0 * 10).rounded() / 10 } || LineChart.ticks(0, 1).count == 6)
+  #expect(LineChart.ticks(0, 1000).first == 0 && LineChart.ticks(0, 1000).last == 1000)
+  let chart = LineChart(title: "loss <a&b>", xLabel: "steps", yLabel: "loss", series: [
+    ChartSeries(name: "policy", color: "#00f", points: [(0, 2), (10, 1.5), (20, 1)]),
+    ChartSeries(name: "value", color: "#f00", points: [(0, 1), (20, 0.5)], errors: [0.1, 0.2]),
+  ])
+  let svg = chart.svg
+  #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
+  #expect(svg.components(separatedBy: "<polyline").count == 3 && svg.contains(">policy<") && svg.contains(">value<"))
+  #expect(svg.contains("loss &lt;a&amp;b>") && svg.components(separatedBy: "stroke-opacity").count == 3)
+}
+
+/// The tiny run the kill test trains: a small tic-tac-toe net, frequent checkpoints, quick gates.
+let tinyRunConfig = """
+  game = "tic_tac_toe"
+  [network]
+  blocks = 1
+  channels = 8
+  [search]
+  simulations = 8
+  [training]
+  actors = 1
+  parallel_games = 16
+  window_size = 5000
+  min_replay_size = 100
+  batch_size = 32
+  checkpoint_steps = 20
+  [gating]
+  games = 4
+  simulations = 4
+  """
+
+@Test func aRunKilledWithSIGKILLResumesWithItsGamesWeightsAndCounters() throws {
+  let dir = temporaryDirectory("train-kill")
+  try tinyRunConfig.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
+  let run = dir + "/run"
+  let first = try dojo(["train", "tic_tac_toe", "--config", dir + "/tiny.toml", "--run", run, "--status-every", "1"], output: dir + "/first.log")
+  var acknowledged = 0
+  for _ in 0..<1200 where first.isRunning {
+    usleep(50_000)
+    acknowledged = (try? RunStore(path: run + "/run.sqlite").gameCounts().games) ?? 0
+    if FileManager.default.fileExists(atPath: run + "/checkpoints/000002/meta.json") { break }
+  }
+  kill(first.processIdentifier, SIGKILL)
+  first.waitUntilExit()
+  let firstLog = (try? String(contentsOfFile: dir + "/first.log", encoding: .utf8)) ?? ""
+  try #require(first.terminationReason == .uncaughtSignal, "the first run ended by itself: \(firstLog)")
+  let store = try RunStore(path: run + "/run.sqlite")
+  let survivors = try store.gameCounts()
+  #expect(survivors.games >= acknowledged && acknowledged > 0, "acknowledged \(acknowledged), found \(survivors.games)")
+  let newest = try FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints").filter { Int($0) != nil }.sorted().last!
+  let before = try Checkpoint.read(run + "/checkpoints/" + newest)
+  #expect(before.metadata.generation >= 2 && before.optimizer != nil)
+
+  let second = try dojo(["train", "--resume", run, "--steps", "\(before.metadata.trainingSteps + 30)", "--status-every", "1"], output: dir + "/second.log")
+  second.waitUntilExit()
+  let log = try String(contentsOfFile: dir + "/second.log", encoding: .utf8)
+  try #require(second.terminationStatus == 0, "resume failed:\n\(log)")
+  #expect(log.contains("resumed from generation \(before.metadata.generation) (\(before.metadata.trainingSteps) steps), \(survivors.games) games stored"))
+  let after = try store.gameCounts()
+  #expect(after.games > survivors.games, "no new games after the resume")
+  // Every game acknowledged before the kill is still there, unchanged in number and order.
+  let ids = try store.gameIDs()
+  #expect(Array(ids.prefix(survivors.games)) == Array(1...Int64(survivors.games)))
+  let last = try FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints").filter { Int($0) != nil }.sorted().last!
+  let final = try Checkpoint.read(run + "/checkpoints/" + last)
+  #expect(final.metadata.generation > before.metadata.generation)
+  #expect(final.metadata.trainingSteps >= before.metadata.trainingSteps + 30 && final.metadata.samplesSeen > before.metadata.samplesSeen)
+  #expect(final.optimizer?.step == final.metadata.trainingSteps)
+  // The run directory holds its effective config, curves and log.
+  for file in ["config.toml", "loss.svg", "rating.svg", "train.log"] {
+    #expect(FileManager.default.fileExists(atPath: "\(run)/\(file)"), "\(file) missing")
+  }
+  #expect(try store.gates().contains { $0.candidate == 1 && $0.accepted })
+}
