@@ -114,6 +114,7 @@ enum ConfigSchema {
     .int("temperature_plies", \.selfPlay.temperaturePlies, 0...1000, "PUCT roots only: plies played with the temperature, then the most visited move. AlphaZero: 30 (chess)."),
     .float("resign_threshold", \.selfPlay.resignThreshold, -2...1, "Resign when the root value and the best move's value are below this; -1 or less never resigns.\nAlphaGo Zero tuned it to keep false resignations under 5 %."),
     .float("no_resign_fraction", \.selfPlay.noResignFraction, 0...1, "Games that may not resign, to measure false resignations. AlphaGo Zero: 0.1."),
+    .int("random_opening_plies", \.selfPlay.randomOpeningPlies, 0...1000, "Each game opens with 0 to this many uniformly random moves (not samples), so the data holds\npositions after bad play. 0: off (AlphaZero); KataGo varies its starting positions likewise."),
   ]
 
   static let training: [ConfigKey] = [

@@ -27,6 +27,10 @@ public struct SelfPlayConfig: Sendable, Equatable, Codable {
   public var resignThreshold: Float = -0.95
   /// The fraction of games that never resign, to measure false resignations. AlphaGo Zero: 0.1.
   public var noResignFraction: Float = 0.1
+  /// Each game opens with a uniform number in 0...this of uniformly random moves (recorded, never
+  /// samples), so the positions learned from include those after bad play. 0: off (AlphaZero);
+  /// KataGo starts a share of its games from varied positions for the same reason.
+  public var randomOpeningPlies = 0
 
   public init() {}
 }
@@ -151,8 +155,20 @@ public final class SelfPlay<G: Game, E: Evaluator> where E.State == G.State {
   }
 
   func start(_ i: Int) {
-    search.setRoot(i, search.game.initialState())
+    var state = search.game.initialState()
     moves[i].removeAll(keepingCapacity: true)
+    if config.randomOpeningPlies > 0 {
+      let plies = rng.next(below: config.randomOpeningPlies + 1)
+      for _ in 0..<plies {
+        let legal = state.legalActions
+        let a = legal[rng.next(below: legal.count)]
+        let next = state.applying(a)
+        if next.isTerminal { break }
+        moves[i].append(MoveRecord(action: a, player: state.currentPlayer, fullSearch: false, actions: [], policyTarget: [], rootValue: 0, simulations: 0))
+        state = next
+      }
+    }
+    search.setRoot(i, state)
     resignAllowed[i] = uniform(&rng) >= config.noResignFraction
     wouldResign[i] = nil
     active[i] = true
