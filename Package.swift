@@ -61,6 +61,9 @@ let package = Package(
       exclude: ["Schema"]
     ),
 
+    // Transports: bytes between roles, over ZeroMQ or in process (the same contract for both).
+    .target(name: "DojoTransport", dependencies: ["CZeroMQ"]),
+
     // Training: the replay store, actors, learner, evaluator, the run directory and its database.
     .target(
       name: "DojoTraining",
@@ -110,6 +113,7 @@ let package = Package(
     .testTarget(name: "DojoArenaTests", dependencies: ["DojoArena", "DojoTestSupport"]),
     .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoWire", "DojoTestSupport"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig", "DojoTraining"]),
+    .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport"]),
     .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CZeroMQ"]),
   ]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import DojoArena
 import DojoGames
 import DojoPlayers
+import DojoTraining
 import Foundation
 
 struct Eval: ParsableCommand {
@@ -13,7 +14,7 @@ struct Eval: ParsableCommand {
   @Argument(help: "The game, e.g. connect_four.")
   var game: String
 
-  @Option(help: "The checkpoint to evaluate.")
+  @Option(help: "The checkpoint to evaluate, or a run directory (its best model).")
   var checkpoint: String?
 
   @Option(help: "Or any player: mcts:N, random, ckpt:PATH:sims=N.")
@@ -32,7 +33,7 @@ struct Eval: ParsableCommand {
   func run() throws {
     do {
       let g = try GameRegistry.make(game)
-      let spec = try checkpoint.map { PlayerSpec.checkpoint(path: $0, simulations: sims) } ?? PlayerSpec(parsing: player!)
+      let spec = try checkpoint.map { PlayerSpec.checkpoint(path: try RunDirectory.checkpoint($0), simulations: sims) } ?? PlayerSpec(parsing: player!)
       let list = try ScoredPosition.load(positions)
       let choices = try ChooseInPositions(player: spec, positions: list)(g).get()
       let report = EvalReport(positions: list, choices: choices)
