@@ -77,6 +77,10 @@ let package = Package(
       exclude: ["Schema"]
     ),
 
+    // The roles as servers and clients over a Transport: the replay service, remote game sinks,
+    // model distribution.
+    .target(name: "DojoCluster", dependencies: ["DojoGames", "DojoNN", "DojoTraining", "DojoTransport", "DojoWire"]),
+
     // Configuration files (games/<name>/config.toml): every key known, unknown keys are errors.
     .target(
       name: "DojoConfig",
@@ -96,6 +100,8 @@ let package = Package(
         "DojoArena",
         "DojoTraining",
         "DojoWire",
+        "DojoTransport",
+        "DojoCluster",
         "CBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Rainbow", package: "Rainbow"),
@@ -114,6 +120,7 @@ let package = Package(
     .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoWire", "DojoTestSupport"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig", "DojoTraining"]),
     .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport"]),
+    .testTarget(name: "DojoClusterTests", dependencies: ["DojoCluster", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"]),
     .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CZeroMQ"]),
   ]
 )

@@ -166,7 +166,7 @@ public enum Checkpoint {
       + network.statisticsLayout.tensors.map { .init(name: $0.name, shape: $0.shape, values: Array(UnsafeBufferPointer(start: network.statistics + $0.offset, count: $0.count))) }
   }
 
-  static func sha256(_ data: Data) -> String {
+  public static func sha256(_ data: Data) -> String {
     SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
   }
 

@@ -55,30 +55,56 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
   }
 
   public func submit(_ message: Dojo_GameRecord) throws -> Int64 {
-    guard message.game == registryName else {
-      record(rejected: true)
-      throw InvalidGame("a game of \(message.game), but this store holds \(registryName)")
+    switch try submit([message], waitForRoom: true)![0] {
+    case let .success(id): return id
+    case let .failure(refusal): throw refusal
     }
-    let record: GameRecord
-    do {
-      record = try message.record()
-      try validate(record, in: game)
-    } catch {
-      self.record(rejected: true)
-      throw InvalidGame("\(error)")
+  }
+
+  /// Validates and stores `messages` in one transaction; each is stored (its id) or refused (the
+  /// reason). With `waitForRoom` the caller waits afterwards while the learner is behind; without,
+  /// nothing is stored and nil comes back if the learner is behind now (a server's answer "busy").
+  public func submit(_ messages: [Dojo_GameRecord], waitForRoom: Bool) throws -> [Result<Int64, InvalidGame>]? {
+    if !waitForRoom {
+      let room = condition.withLock { stopped || limiter.canInsert(inserted: inserted, sampled: sampled) }
+      if !room { return nil }
     }
-    let samples = trainingSamples(from: record, game: game)
-    let id = try store?.insertGame(message, samples: samples.count) ?? -1
+    var results: [Result<Int64, InvalidGame>] = []
+    var valid: [(message: Dojo_GameRecord, samples: Int)] = []
+    var validSamples: [[(observation: [Float], mask: [Float], policy: [Float], value: Float)]] = []
+    var plies = 0
+    for message in messages {
+      do {
+        guard message.game == registryName else { throw InvalidGame("a game of \(message.game), but this store holds \(registryName)") }
+        let record: GameRecord
+        do { record = try message.record() } catch { throw InvalidGame("\(error)") }
+        try validate(record, in: game)
+        let samples = trainingSamples(from: record, game: game)
+        valid.append((message, samples.count))
+        validSamples.append(samples)
+        plies += record.moves.count
+        results.append(.success(-1))
+      } catch let e as InvalidGame {
+        results.append(.failure(e))
+      }
+    }
+    var ids = try store?.insertGames(valid) ?? Array(repeating: -1, count: valid.count)
     condition.lock()
-    buffer.append(samples)
-    inserted += samples.count
-    accepted += 1
-    positions += record.moves.count
+    for samples in validSamples {
+      buffer.append(samples)
+      inserted += samples.count
+    }
+    accepted += valid.count
+    rejected += messages.count - valid.count
+    positions += plies
     condition.broadcast()
-    // Back-pressure: the game is stored; the actor waits here until the learner has caught up.
-    while !stopped && !limiter.canInsert(inserted: inserted, sampled: sampled) { condition.wait() }
+    // Back-pressure: the games are stored; the caller waits here until the learner has caught up.
+    while waitForRoom && !stopped && !limiter.canInsert(inserted: inserted, sampled: sampled) { condition.wait() }
     condition.unlock()
-    return id
+    for i in results.indices where (try? results[i].get()) != nil {
+      results[i] = .success(ids.removeFirst())
+    }
+    return results
   }
 
   func record(rejected: Bool) {
@@ -93,6 +119,16 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     defer { condition.unlock() }
     while !stopped && !limiter.canSample(size, inserted: inserted, sampled: sampled) { condition.wait() }
     if stopped { return nil }
+    sampled += size
+    condition.broadcast()
+    return buffer.sample(size)
+  }
+
+  /// A batch if the rate limiter allows one now, else nil (a server's answer "retry").
+  public func trySample(_ size: Int) -> TrainingBatch? {
+    condition.lock()
+    defer { condition.unlock() }
+    guard !stopped && limiter.canSample(size, inserted: inserted, sampled: sampled) else { return nil }
     sampled += size
     condition.broadcast()
     return buffer.sample(size)

@@ -30,6 +30,7 @@ public final class RunStore: @unchecked Sendable {
           CREATE TABLE IF NOT EXISTS checkpoints (
             generation INTEGER PRIMARY KEY, path TEXT NOT NULL, steps INTEGER NOT NULL, samples_seen INTEGER NOT NULL,
             games INTEGER NOT NULL, at REAL NOT NULL);
+          CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
           CREATE TABLE IF NOT EXISTS gates (
             candidate INTEGER PRIMARY KEY, best INTEGER NOT NULL, accepted INTEGER NOT NULL, wins INTEGER NOT NULL,
             draws INTEGER NOT NULL, losses INTEGER NOT NULL, elo REAL NOT NULL, elo_error REAL NOT NULL,
@@ -52,6 +53,22 @@ public final class RunStore: @unchecked Sendable {
     }
   }
 
+  /// Stores validated games in one transaction; returns their ids once committed.
+  public func insertGames(_ games: [(message: Dojo_GameRecord, samples: Int)]) throws -> [Int64] {
+    if games.isEmpty { return [] }
+    return try db.write { db in
+      let now = Date().timeIntervalSince1970
+      let statement = try db.makeStatement(sql: """
+        INSERT INTO games (generation, actor, plies, samples, outcome, resigned, record, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+      return try games.map { g in
+        try statement.execute(arguments: [Int(g.message.generation), g.message.actor, g.message.moves.count, g.samples,
+                                          Double(g.message.outcomeForFirst), g.message.resigned == .nobody ? 0 : 1, g.message.encoded(), now])
+        return db.lastInsertedRowID
+      }
+    }
+  }
+
   public struct GameCounts: Sendable, Equatable {
     public var games: Int
     public var samples: Int
@@ -62,6 +79,15 @@ public final class RunStore: @unchecked Sendable {
       let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(samples), 0) AS s FROM games")!
       return GameCounts(games: row["n"], samples: row["s"])
     }
+  }
+
+  /// A named counter (0 if never set), e.g. the replay server's samples drawn.
+  public func counter(_ name: String) throws -> Int {
+    try db.read { try Int.fetchOne($0, sql: "SELECT value FROM counters WHERE name = ?", arguments: [name]) } ?? 0
+  }
+
+  public func setCounter(_ name: String, _ value: Int) throws {
+    try db.write { try $0.execute(sql: "INSERT OR REPLACE INTO counters VALUES (?, ?)", arguments: [name, value]) }
   }
 
   /// The ids of the stored games, in order.

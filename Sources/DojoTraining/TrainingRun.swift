@@ -225,3 +225,12 @@ public enum RunDirectory {
     return "\(path)/checkpoints/\(last)"
   }
 }
+
+extension RunDirectory {
+  /// The newest checkpoint in a run directory.
+  public static func newestCheckpoint(_ run: String) throws -> String {
+    let names = try FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints").filter { Int($0) != nil }.sorted()
+    guard let last = names.last else { throw InvalidRun("\(run) has no checkpoint yet") }
+    return "\(run)/checkpoints/\(last)"
+  }
+}

@@ -13,6 +13,11 @@
 // tools/generate-protos. Field numbers are never reused; a change that old readers cannot ignore
 // raises Envelope.version.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -119,6 +124,316 @@ public nonisolated struct Dojo_Move: Sendable {
   public var rootValue: Float = 0
 
   public var simulations: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Every message between processes travels in an Envelope. A server answers a message it cannot
+/// decode, or one of another version, with an Error and goes on serving.
+public nonisolated struct Dojo_Envelope: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The sender's protocol version (ProtocolVersion.current in DojoWire).
+  public var version: UInt32 = 0
+
+  public var body: Dojo_Envelope.OneOf_Body? = nil
+
+  public var submitGames: Dojo_SubmitGames {
+    get {
+      if case .submitGames(let v)? = body {return v}
+      return Dojo_SubmitGames()
+    }
+    set {body = .submitGames(newValue)}
+  }
+
+  public var accepted: Dojo_Accepted {
+    get {
+      if case .accepted(let v)? = body {return v}
+      return Dojo_Accepted()
+    }
+    set {body = .accepted(newValue)}
+  }
+
+  public var error: Dojo_Error {
+    get {
+      if case .error(let v)? = body {return v}
+      return Dojo_Error()
+    }
+    set {body = .error(newValue)}
+  }
+
+  public var heartbeat: Dojo_Heartbeat {
+    get {
+      if case .heartbeat(let v)? = body {return v}
+      return Dojo_Heartbeat()
+    }
+    set {body = .heartbeat(newValue)}
+  }
+
+  public var statsRequest: Dojo_StatsRequest {
+    get {
+      if case .statsRequest(let v)? = body {return v}
+      return Dojo_StatsRequest()
+    }
+    set {body = .statsRequest(newValue)}
+  }
+
+  public var replayStats: Dojo_ReplayStats {
+    get {
+      if case .replayStats(let v)? = body {return v}
+      return Dojo_ReplayStats()
+    }
+    set {body = .replayStats(newValue)}
+  }
+
+  public var sampleRequest: Dojo_SampleRequest {
+    get {
+      if case .sampleRequest(let v)? = body {return v}
+      return Dojo_SampleRequest()
+    }
+    set {body = .sampleRequest(newValue)}
+  }
+
+  public var sampleBatch: Dojo_SampleBatch {
+    get {
+      if case .sampleBatch(let v)? = body {return v}
+      return Dojo_SampleBatch()
+    }
+    set {body = .sampleBatch(newValue)}
+  }
+
+  public var model: Dojo_ModelAnnouncement {
+    get {
+      if case .model(let v)? = body {return v}
+      return Dojo_ModelAnnouncement()
+    }
+    set {body = .model(newValue)}
+  }
+
+  public var fetchModel: Dojo_FetchModel {
+    get {
+      if case .fetchModel(let v)? = body {return v}
+      return Dojo_FetchModel()
+    }
+    set {body = .fetchModel(newValue)}
+  }
+
+  public var modelFiles: Dojo_ModelFiles {
+    get {
+      if case .modelFiles(let v)? = body {return v}
+      return Dojo_ModelFiles()
+    }
+    set {body = .modelFiles(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Body: Equatable, Sendable {
+    case submitGames(Dojo_SubmitGames)
+    case accepted(Dojo_Accepted)
+    case error(Dojo_Error)
+    case heartbeat(Dojo_Heartbeat)
+    case statsRequest(Dojo_StatsRequest)
+    case replayStats(Dojo_ReplayStats)
+    case sampleRequest(Dojo_SampleRequest)
+    case sampleBatch(Dojo_SampleBatch)
+    case model(Dojo_ModelAnnouncement)
+    case fetchModel(Dojo_FetchModel)
+    case modelFiles(Dojo_ModelFiles)
+
+  }
+
+  public init() {}
+}
+
+/// Actor → replay store: finished games. Each is validated and stored, or refused, on its own.
+public nonisolated struct Dojo_SubmitGames: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var games: [Dojo_GameRecord] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Replay store → actor: the ids of the stored games (durable), and the refusals with reasons.
+/// `busy` instead means nothing was stored: the learner is behind; retry after `retry_after_ms`.
+public nonisolated struct Dojo_Accepted: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var gameIds: [Int64] = []
+
+  public var refused: [Dojo_Refusal] = []
+
+  public var busy: Bool = false
+
+  public var retryAfterMs: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Dojo_Refusal: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The game's index in SubmitGames.games.
+  public var index: UInt32 = 0
+
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Dojo_Error: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Any role → any server: "I am alive"; answered with a Heartbeat.
+public nonisolated struct Dojo_Heartbeat: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var role: String = String()
+
+  public var name: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Dojo_StatsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Dojo_ReplayStats: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var games: UInt64 = 0
+
+  public var gamesRefused: UInt64 = 0
+
+  public var samplesInserted: UInt64 = 0
+
+  public var samplesDrawn: UInt64 = 0
+
+  public var window: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Learner → replay store: a training batch, when the rate limiter allows (else `count` 0 in the
+/// reply, and `retry_after_ms`).
+public nonisolated struct Dojo_SampleRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var count: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Dojo_SampleBatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var count: UInt32 = 0
+
+  /// Row-major: count × observation size, count × actions, count × actions, count.
+  public var observations: [Float] = []
+
+  public var legalMasks: [Float] = []
+
+  public var policyTargets: [Float] = []
+
+  public var valueTargets: [Float] = []
+
+  public var retryAfterMs: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Learner (or evaluator) → actors, published: a new model to play with.
+public nonisolated struct Dojo_ModelAnnouncement: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var generation: UInt32 = 0
+
+  /// SHA-256 of model.safetensors, checked by the actor after fetching.
+  public var sha256: String = String()
+
+  /// Where to fetch it (a FetchModel request).
+  public var endpoint: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Dojo_FetchModel: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var generation: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A checkpoint's files: model.safetensors and meta.json (no optimizer state).
+public nonisolated struct Dojo_ModelFiles: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var generation: UInt32 = 0
+
+  public var model: Data = Data()
+
+  public var meta: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -253,6 +568,670 @@ nonisolated extension Dojo_Move: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
     if lhs.policy != rhs.policy {return false}
     if lhs.rootValue != rhs.rootValue {return false}
     if lhs.simulations != rhs.simulations {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Envelope"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{4}\u{9}submit_games\0\u{1}accepted\0\u{1}error\0\u{1}heartbeat\0\u{3}stats_request\0\u{3}replay_stats\0\u{3}sample_request\0\u{3}sample_batch\0\u{1}model\0\u{3}fetch_model\0\u{3}model_files\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.version) }()
+      case 10: try {
+        var v: Dojo_SubmitGames?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .submitGames(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .submitGames(v)
+        }
+      }()
+      case 11: try {
+        var v: Dojo_Accepted?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .accepted(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .accepted(v)
+        }
+      }()
+      case 12: try {
+        var v: Dojo_Error?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .error(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .error(v)
+        }
+      }()
+      case 13: try {
+        var v: Dojo_Heartbeat?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .heartbeat(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .heartbeat(v)
+        }
+      }()
+      case 14: try {
+        var v: Dojo_StatsRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .statsRequest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .statsRequest(v)
+        }
+      }()
+      case 15: try {
+        var v: Dojo_ReplayStats?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .replayStats(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .replayStats(v)
+        }
+      }()
+      case 16: try {
+        var v: Dojo_SampleRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .sampleRequest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .sampleRequest(v)
+        }
+      }()
+      case 17: try {
+        var v: Dojo_SampleBatch?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .sampleBatch(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .sampleBatch(v)
+        }
+      }()
+      case 18: try {
+        var v: Dojo_ModelAnnouncement?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .model(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .model(v)
+        }
+      }()
+      case 19: try {
+        var v: Dojo_FetchModel?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .fetchModel(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .fetchModel(v)
+        }
+      }()
+      case 20: try {
+        var v: Dojo_ModelFiles?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .modelFiles(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .modelFiles(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.version != 0 {
+      try visitor.visitSingularUInt32Field(value: self.version, fieldNumber: 1)
+    }
+    switch self.body {
+    case .submitGames?: try {
+      guard case .submitGames(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    }()
+    case .accepted?: try {
+      guard case .accepted(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    }()
+    case .error?: try {
+      guard case .error(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+    }()
+    case .heartbeat?: try {
+      guard case .heartbeat(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+    }()
+    case .statsRequest?: try {
+      guard case .statsRequest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+    }()
+    case .replayStats?: try {
+      guard case .replayStats(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+    }()
+    case .sampleRequest?: try {
+      guard case .sampleRequest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+    }()
+    case .sampleBatch?: try {
+      guard case .sampleBatch(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+    }()
+    case .model?: try {
+      guard case .model(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+    }()
+    case .fetchModel?: try {
+      guard case .fetchModel(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+    }()
+    case .modelFiles?: try {
+      guard case .modelFiles(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_Envelope, rhs: Dojo_Envelope) -> Bool {
+    if lhs.version != rhs.version {return false}
+    if lhs.body != rhs.body {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_SubmitGames: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SubmitGames"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}games\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.games) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.games.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.games, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_SubmitGames, rhs: Dojo_SubmitGames) -> Bool {
+    if lhs.games != rhs.games {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_Accepted: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Accepted"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}game_ids\0\u{1}refused\0\u{1}busy\0\u{3}retry_after_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedInt64Field(value: &self.gameIds) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.refused) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.busy) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.retryAfterMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.gameIds.isEmpty {
+      try visitor.visitPackedInt64Field(value: self.gameIds, fieldNumber: 1)
+    }
+    if !self.refused.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.refused, fieldNumber: 2)
+    }
+    if self.busy != false {
+      try visitor.visitSingularBoolField(value: self.busy, fieldNumber: 3)
+    }
+    if self.retryAfterMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.retryAfterMs, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_Accepted, rhs: Dojo_Accepted) -> Bool {
+    if lhs.gameIds != rhs.gameIds {return false}
+    if lhs.refused != rhs.refused {return false}
+    if lhs.busy != rhs.busy {return false}
+    if lhs.retryAfterMs != rhs.retryAfterMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_Refusal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Refusal"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}index\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.index) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.index != 0 {
+      try visitor.visitSingularUInt32Field(value: self.index, fieldNumber: 1)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_Refusal, rhs: Dojo_Refusal) -> Bool {
+    if lhs.index != rhs.index {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_Error: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Error"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_Error, rhs: Dojo_Error) -> Bool {
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Heartbeat"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}role\0\u{1}name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.role) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.role.isEmpty {
+      try visitor.visitSingularStringField(value: self.role, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_Heartbeat, rhs: Dojo_Heartbeat) -> Bool {
+    if lhs.role != rhs.role {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_StatsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StatsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_StatsRequest, rhs: Dojo_StatsRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_ReplayStats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReplayStats"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}games\0\u{3}games_refused\0\u{3}samples_inserted\0\u{3}samples_drawn\0\u{1}window\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.games) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.gamesRefused) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.samplesInserted) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.samplesDrawn) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.window) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.games != 0 {
+      try visitor.visitSingularUInt64Field(value: self.games, fieldNumber: 1)
+    }
+    if self.gamesRefused != 0 {
+      try visitor.visitSingularUInt64Field(value: self.gamesRefused, fieldNumber: 2)
+    }
+    if self.samplesInserted != 0 {
+      try visitor.visitSingularUInt64Field(value: self.samplesInserted, fieldNumber: 3)
+    }
+    if self.samplesDrawn != 0 {
+      try visitor.visitSingularUInt64Field(value: self.samplesDrawn, fieldNumber: 4)
+    }
+    if self.window != 0 {
+      try visitor.visitSingularUInt64Field(value: self.window, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_ReplayStats, rhs: Dojo_ReplayStats) -> Bool {
+    if lhs.games != rhs.games {return false}
+    if lhs.gamesRefused != rhs.gamesRefused {return false}
+    if lhs.samplesInserted != rhs.samplesInserted {return false}
+    if lhs.samplesDrawn != rhs.samplesDrawn {return false}
+    if lhs.window != rhs.window {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_SampleRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SampleRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.count) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.count != 0 {
+      try visitor.visitSingularUInt32Field(value: self.count, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_SampleRequest, rhs: Dojo_SampleRequest) -> Bool {
+    if lhs.count != rhs.count {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_SampleBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SampleBatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}count\0\u{1}observations\0\u{3}legal_masks\0\u{3}policy_targets\0\u{3}value_targets\0\u{3}retry_after_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.count) }()
+      case 2: try { try decoder.decodeRepeatedFloatField(value: &self.observations) }()
+      case 3: try { try decoder.decodeRepeatedFloatField(value: &self.legalMasks) }()
+      case 4: try { try decoder.decodeRepeatedFloatField(value: &self.policyTargets) }()
+      case 5: try { try decoder.decodeRepeatedFloatField(value: &self.valueTargets) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.retryAfterMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.count != 0 {
+      try visitor.visitSingularUInt32Field(value: self.count, fieldNumber: 1)
+    }
+    if !self.observations.isEmpty {
+      try visitor.visitPackedFloatField(value: self.observations, fieldNumber: 2)
+    }
+    if !self.legalMasks.isEmpty {
+      try visitor.visitPackedFloatField(value: self.legalMasks, fieldNumber: 3)
+    }
+    if !self.policyTargets.isEmpty {
+      try visitor.visitPackedFloatField(value: self.policyTargets, fieldNumber: 4)
+    }
+    if !self.valueTargets.isEmpty {
+      try visitor.visitPackedFloatField(value: self.valueTargets, fieldNumber: 5)
+    }
+    if self.retryAfterMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.retryAfterMs, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_SampleBatch, rhs: Dojo_SampleBatch) -> Bool {
+    if lhs.count != rhs.count {return false}
+    if lhs.observations != rhs.observations {return false}
+    if lhs.legalMasks != rhs.legalMasks {return false}
+    if lhs.policyTargets != rhs.policyTargets {return false}
+    if lhs.valueTargets != rhs.valueTargets {return false}
+    if lhs.retryAfterMs != rhs.retryAfterMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_ModelAnnouncement: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ModelAnnouncement"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}generation\0\u{1}sha256\0\u{1}endpoint\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.generation) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.sha256) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.endpoint) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.generation != 0 {
+      try visitor.visitSingularUInt32Field(value: self.generation, fieldNumber: 1)
+    }
+    if !self.sha256.isEmpty {
+      try visitor.visitSingularStringField(value: self.sha256, fieldNumber: 2)
+    }
+    if !self.endpoint.isEmpty {
+      try visitor.visitSingularStringField(value: self.endpoint, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_ModelAnnouncement, rhs: Dojo_ModelAnnouncement) -> Bool {
+    if lhs.generation != rhs.generation {return false}
+    if lhs.sha256 != rhs.sha256 {return false}
+    if lhs.endpoint != rhs.endpoint {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_FetchModel: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FetchModel"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}generation\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.generation) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.generation != 0 {
+      try visitor.visitSingularUInt32Field(value: self.generation, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_FetchModel, rhs: Dojo_FetchModel) -> Bool {
+    if lhs.generation != rhs.generation {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_ModelFiles: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ModelFiles"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}generation\0\u{1}model\0\u{1}meta\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.generation) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.model) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.meta) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.generation != 0 {
+      try visitor.visitSingularUInt32Field(value: self.generation, fieldNumber: 1)
+    }
+    if !self.model.isEmpty {
+      try visitor.visitSingularBytesField(value: self.model, fieldNumber: 2)
+    }
+    if !self.meta.isEmpty {
+      try visitor.visitSingularBytesField(value: self.meta, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_ModelFiles, rhs: Dojo_ModelFiles) -> Bool {
+    if lhs.generation != rhs.generation {return false}
+    if lhs.model != rhs.model {return false}
+    if lhs.meta != rhs.meta {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,291 @@
+import ArgumentParser
+import DojoCluster
+import DojoConfig
+import DojoGames
+import DojoNN
+import DojoTraining
+import DojoTransport
+import DojoWire
+import Foundation
+
+/// Options every cluster role shares.
+struct ClusterOptions: ParsableArguments {
+  @Option(help: "A directory of CURVE keys from `dojo keys generate`: every socket is then authenticated and encrypted.")
+  var keys: String?
+
+  @Option(help: "Seconds between status lines.")
+  var statusEvery: Double = 10
+
+  /// The transport: ZeroMQ, with CURVE when --keys is given (refusals are logged).
+  func transport(log: RunLog?) throws -> ZeroMQTransport {
+    guard let keys else { return try ZeroMQTransport() }
+    return try ZeroMQTransport(keys: try KeyFiles.load(keys), onRefusal: { line in log?(line) ?? print(line) })
+  }
+}
+
+/// Key files: server.pub, server.secret, client.pub, client.secret, authorized_clients (one public
+/// key per line). A server needs the server pair and the list; a client its pair and server.pub.
+enum KeyFiles {
+  static func load(_ dir: String) throws -> ClusterKeys {
+    func read(_ name: String, required: Bool = true) throws -> String? {
+      guard let text = try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8) else {
+        if required { throw CommandError("\(dir)/\(name) is missing (make keys with `dojo keys generate \(dir)`)") }
+        return nil
+      }
+      let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+      guard CurveKeyPair.isValid(key) else { throw CommandError("\(dir)/\(name) does not hold a 40-character Z85 CURVE key") }
+      return key
+    }
+    let serverPublic = try read("server.pub")!
+    let server = CurveKeyPair(publicKey: serverPublic, secretKey: try read("server.secret", required: false) ?? "")
+    let client = CurveKeyPair(publicKey: try read("client.pub")!, secretKey: try read("client.secret")!)
+    let list = (try? String(contentsOfFile: dir + "/authorized_clients", encoding: .utf8)) ?? ""
+    let authorized = Set(list.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") })
+    return ClusterKeys(server: server, client: client, authorizedClients: authorized)
+  }
+}
+
+struct Keys: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Make CURVE keys for a cluster.", subcommands: [Generate.self])
+
+  struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Write a server key pair and a client key pair into DIR, the client authorized.",
+      discussion: """
+        Servers (replay, learner) read server.pub, server.secret and authorized_clients; clients
+        (actors, learner, evaluator) read client.pub, client.secret and server.pub. Copy server.pub and
+        a client pair to another machine; add more clients' public keys to authorized_clients.
+        """
+    )
+    @Argument(help: "The directory to write (created; existing keys are never overwritten).")
+    var directory: String
+
+    func run() throws {
+      let fm = FileManager.default
+      try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      for name in ["server.pub", "server.secret", "client.pub", "client.secret"] where fm.fileExists(atPath: "\(directory)/\(name)") {
+        throw CommandError("\(directory)/\(name) exists: keys are never overwritten")
+      }
+      let server = try CurveKeyPair.generate(), client = try CurveKeyPair.generate()
+      for (name, key, mode) in [("server.pub", server.publicKey, 0o644), ("server.secret", server.secretKey, 0o600),
+                                ("client.pub", client.publicKey, 0o644), ("client.secret", client.secretKey, 0o600)] {
+        try (key + "\n").write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
+        try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: "\(directory)/\(name)")
+      }
+      try "# client public keys the servers accept, one per line\n\(client.publicKey)\n"
+        .write(toFile: directory + "/authorized_clients", atomically: true, encoding: .utf8)
+      print("wrote \(directory)/{server,client}.{pub,secret} and authorized_clients (client \(client.publicKey))")
+    }
+  }
+}
+
+/// Loads or creates a run directory's config.toml.
+func runConfig(run: String, game: String?, config: String?) throws -> GameConfig {
+  let path = run + "/config.toml"
+  if FileManager.default.fileExists(atPath: path) {
+    let c = try GameConfig.load(path: path)
+    if let game, try parseGame(game).name != c.game.name { throw CommandError("\(run) trains \(c.game.name), not \(game)") }
+    return c
+  }
+  guard let game else { throw CommandError("\(run) is not a run directory yet: name the game") }
+  let g = try parseGame(game)
+  let c = try config.map { try GameConfig.load(path: $0) } ?? GameConfig.forGame(g)
+  try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+  try ("# The effective configuration of this run (every default written out).\n" + c.toml).write(toFile: path, atomically: true, encoding: .utf8)
+  return c
+}
+
+struct Replay: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Serve a run's replay store over ZeroMQ: actors submit games, the learner samples.",
+    discussion: """
+      Every game is replayed under the rules before it is stored (RUN/run.sqlite, WAL) and
+      acknowledged; a bad game is refused with the reason, a malformed message gets an error reply.
+      Restarting it on the same RUN continues with every acknowledged game.
+      """
+  )
+  @Argument(help: "The game (needed for a new run directory).")
+  var game: String?
+  @Option(name: .customLong("run"), help: "The run directory.") var directory: String
+  @Option(help: "A config file for a new run (default games/<game>/config.toml).") var config: String?
+  @Option(help: "Where to listen.") var bind = "tcp://127.0.0.1:5555"
+  @OptionGroup var cluster: ClusterOptions
+
+  func run() throws {
+    let settings = try runConfig(run: directory, game: game, config: config)
+    signal(SIGINT) { _ in stopRequested = true }
+    signal(SIGTERM) { _ in stopRequested = true }
+    try ServeReplay(directory: directory, settings: settings, bind: bind, cluster: cluster)(settings.game).get()
+  }
+}
+
+struct ServeReplay: GameTask {
+  let directory: String
+  let settings: GameConfig
+  let bind: String
+  let cluster: ClusterOptions
+
+  func run<G: Game>(_ game: G) -> Result<Void, Error> {
+    Result {
+      let log = RunLog(path: directory + "/replay.log")
+      let store = try RunStore(path: directory + "/run.sqlite")
+      let replay = ReplayStore(game: game, config: settings.training, store: store, seed: UInt64(Date().timeIntervalSince1970))
+      try replay.restore(sampled: try store.counter("samples_drawn"))
+      let service = ReplayService(replay: replay, log: { log($0) })
+      let server = try cluster.transport(log: log).serve(bind) { service.handle($0) }
+      let s0 = replay.statistics
+      log("replay store for \(game.name) at \(server.endpoint): \(s0.gamesAccepted) games stored, window \(s0.windowSize)" + (cluster.keys != nil ? ", CURVE on" : ""))
+      var last = Date(), previous = s0
+      while !stopRequested {
+        Thread.sleep(forTimeInterval: 0.2)
+        if Date().timeIntervalSince(last) >= cluster.statusEvery {
+          let s = replay.statistics, dt = Date().timeIntervalSince(last)
+          try? store.setCounter("samples_drawn", s.samplesDrawn)
+          log(String(format: "games %d (%.1f/s), refused %d, samples in %.0f/s, drawn %.0f/s, window %d", s.gamesAccepted,
+                     Double(s.gamesAccepted - previous.gamesAccepted) / dt, s.gamesRejected,
+                     Double(s.samplesInserted - previous.samplesInserted) / dt, Double(s.samplesDrawn - previous.samplesDrawn) / dt, s.windowSize))
+          previous = s
+          last = Date()
+        }
+      }
+      server.stop()
+      try store.setCounter("samples_drawn", replay.statistics.samplesDrawn)
+      log("replay store stopped: \(replay.statistics.gamesAccepted) games stored")
+    }
+  }
+}
+
+struct LearnerCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "learner",
+    abstract: "Train from a replay server; write checkpoints and announce each to the actors.",
+    discussion: "Resumes from RUN's newest checkpoint. Models are served at --models and announced at --announce."
+  )
+  @Argument(help: "The game (needed for a new run directory).") var game: String?
+  @Option(name: .customLong("run"), help: "The run directory (its config.toml and checkpoints).") var directory: String
+  @Option(help: "A config file for a new run (default games/<game>/config.toml).") var config: String?
+  @Option(help: "The replay server.") var replay = "tcp://127.0.0.1:5555"
+  @Option(help: "Where actors fetch models.") var models = "tcp://127.0.0.1:5556"
+  @Option(help: "Where new models are announced.") var announce = "tcp://127.0.0.1:5557"
+  @Option(help: "Stop after this many optimizer steps in all (0: until Ctrl-C).") var steps = 0
+  @Option(help: "Seed of a new network.") var seed: UInt64 = 1
+  @OptionGroup var cluster: ClusterOptions
+
+  func run() throws {
+    let settings = try runConfig(run: directory, game: game, config: config)
+    signal(SIGINT) { _ in stopRequested = true }
+    signal(SIGTERM) { _ in stopRequested = true }
+    try RunLearner(command: self, settings: settings)(settings.game).get()
+  }
+}
+
+struct RunLearner: GameTask {
+  let command: LearnerCommand
+  let settings: GameConfig
+
+  func run<G: Game>(_ game: G) -> Result<Void, Error> {
+    Result {
+      setBLASThreadCount(1)
+      let run = command.directory
+      let log = RunLog(path: run + "/learner.log")
+      try FileManager.default.createDirectory(atPath: run + "/checkpoints", withIntermediateDirectories: true)
+      let newest = try? RunDirectory.newestCheckpoint(run)
+      let loaded = try newest.map { try Checkpoint.read($0, game: game.name, architecture: settings.network) }
+      let network = loaded?.network ?? PolicyValueNet(config: settings.network, seed: command.seed)
+      let optimizer = loaded?.optimizer ?? Optimizer(config: settings.training.optimizer, layout: network.layout)
+      let learner = Learner(game: game, network: network, optimizer: optimizer, config: settings.training, directory: run, store: nil,
+                            generation: loaded?.metadata.generation ?? 0, samplesSeen: loaded?.metadata.samplesSeen ?? 0)
+      let transport = try command.cluster.transport(log: log)
+      let hub = try ModelHub(transport: transport, fetch: command.models, announce: command.announce, log: { log($0) })
+      if let loaded, let newest { hub.publish(generation: loaded.metadata.generation, path: newest, sha256: loaded.metadata.modelSHA256) }
+      let remote = try RemoteReplay(transport: transport, endpoint: command.replay, log: { log("learner: \($0)") }, shouldStop: { stopRequested })
+      log("learner for \(game.name): generation \(learner.generation), \(optimizer.step) steps; replay \(command.replay), models \(hub.fetchEndpoint), announcements \(hub.announceEndpoint)")
+      let status = Thread {
+        var lastSteps = learner.counters["steps"], last = Date()
+        while !stopRequested {
+          Thread.sleep(forTimeInterval: command.cluster.statusEvery)
+          let s = learner.counters["steps"]
+          let loss = learner.losses.map { String(format: "policy %.3f value %.3f", $0.policy, $0.value) } ?? "—"
+          log(String(format: "steps %d (%.1f/s), generation %d, loss %@", s, Double(s - lastSteps) / Date().timeIntervalSince(last), learner.generation, loss as NSString))
+          lastSteps = s
+          last = Date()
+        }
+      }
+      status.start()
+      learner.run(source: { count in
+        if command.steps > 0 && learner.optimizer.step >= command.steps { stopRequested = true }
+        return (try? remote.sample(count)) ?? nil
+      }, onCheckpoint: { c in
+        hub.publish(generation: c.generation, path: c.path, sha256: c.sha256)
+        log("checkpoint \(c.path) announced")
+      }, onError: { log("learner: \($0)") })
+      let final = try learner.checkpoint()
+      hub.publish(generation: final.generation, path: final.path, sha256: final.sha256)
+      log("learner stopped at \(learner.optimizer.step) steps; last checkpoint \(final.path)")
+      Thread.sleep(forTimeInterval: 0.5)
+      hub.stop()
+    }
+  }
+}
+
+struct ActorCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "actor",
+    abstract: "Play self-play games for a cluster: games to its replay server, models from its learner.",
+    discussion: """
+      On another machine: dojo actor connect_four --connect tcp://HOST:5555 --announce tcp://HOST:5557 --keys KEYS.
+      A game is kept until the replay server acknowledges it (retrying through timeouts and "busy").
+      """
+  )
+  @Argument(help: "The game (its network and self-play settings from games/<game>/config.toml or --config).")
+  var game: String
+  @Option(help: "A config file instead of games/<game>/config.toml.") var config: String?
+  @Option(help: "The replay server.") var connect = "tcp://127.0.0.1:5555"
+  @Option(help: "Where the learner announces models.") var announce = "tcp://127.0.0.1:5557"
+  @Option(help: "This actor's name in the game records.") var name = "actor-\(ProcessInfo.processInfo.hostName)-\(getpid())"
+  @Option(help: "Where fetched models are kept.") var cache = NSTemporaryDirectory() + "dojo-models-\(getpid())"
+  @Option(help: "Stop after this many games (0: until Ctrl-C).") var games = 0
+  @Option(help: "Seed.") var seed: UInt64 = UInt64(getpid())
+  @OptionGroup var cluster: ClusterOptions
+
+  func run() throws {
+    let g = try parseGame(game)
+    let settings = try config.map { try GameConfig.load(path: $0) } ?? GameConfig.forGame(g)
+    guard settings.game.name == g.name else { throw CommandError("\(config!) configures \(settings.game.name), not \(g.name)") }
+    signal(SIGINT) { _ in stopRequested = true }
+    signal(SIGTERM) { _ in stopRequested = true }
+    try RunActor(command: self, settings: settings)(g).get()
+  }
+}
+
+struct RunActor: GameTask {
+  let command: ActorCommand
+  let settings: GameConfig
+
+  func run<G: Game>(_ game: G) -> Result<Void, Error> {
+    Result {
+      setBLASThreadCount(1)
+      let log: @Sendable (String) -> Void = { line in
+        print("\(command.name): \(line)")
+        fflush(nil)
+      }
+      let transport = try command.cluster.transport(log: nil)
+      let sink = try RemoteReplay(transport: transport, endpoint: command.connect, log: log, shouldStop: { stopRequested })
+      let feed = try RemoteModelFeed(transport: transport, announce: command.announce, cache: command.cache, log: log)
+      let actor = SelfPlayActor(name: command.name, game: game, config: settings.selfPlay, parallelGames: settings.training.parallelGames,
+                                architecture: settings.network, feed: feed, sink: sink, seed: command.seed, onError: { log("\($0)") })
+      log("playing \(game.name) for \(command.connect), models from \(command.announce)")
+      let limit = command.games
+      let status = Thread {
+        while !stopRequested {
+          Thread.sleep(forTimeInterval: command.cluster.statusEvery)
+          log("games \(actor.counters["games"]) acknowledged, \(actor.counters["refused"]) refused, model generation \(actor.counters["generation"])")
+        }
+      }
+      status.start()
+      actor.run { stopRequested || (limit > 0 && actor.counters["games"] >= limit) }
+      feed.stop()
+      log("stopped after \(actor.counters["games"]) acknowledged games")
+    }
+  }
+}

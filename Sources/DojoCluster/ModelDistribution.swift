@@ -1,0 +1,157 @@
+// Model distribution: the learner (or evaluator) announces each new model on a PUB socket, again
+// every few seconds for late joiners, and serves its files on request. An actor's RemoteModelFeed
+// hears the announcements on a thread of its own, fetches the files, checks their SHA-256, keeps
+// them in a local cache, and only then tells the actor; the actor never stops playing meanwhile.
+
+import DojoNN
+import DojoTraining
+import DojoTransport
+import DojoWire
+import Foundation
+
+/// Announces models and serves their files.
+public final class ModelHub: @unchecked Sendable {
+  let publisher: any Publisher
+  let server: any TransportServer
+  let lock = NSLock()
+  var latest: (announcement: Dojo_ModelAnnouncement, path: String)?
+  var paths: [UInt32: String] = [:]
+  var stopped = false
+  public var fetchEndpoint: String { server.endpoint }
+  public var announceEndpoint: String { publisher.endpoint }
+
+  /// Serves files at `fetch`, announces at `announce` (re-announcing every `every` seconds).
+  public init(transport: any Transport, fetch: String, announce: String, every: Double = 2, log: @escaping @Sendable (String) -> Void) throws {
+    publisher = try transport.publisher(announce)
+    let box = HubFiles()
+    server = try transport.serve(fetch) { request in
+      let envelope: Dojo_Envelope
+      do { envelope = try Dojo_Envelope.open(request) } catch let e as WireError {
+        log("refused a request: \(e)")
+        return Dojo_Envelope.error(e.reason).encoded()
+      } catch { return Dojo_Envelope.error("\(error)").encoded() }
+      guard case .fetchModel(let f) = envelope.body else { return Dojo_Envelope.error("the model server answers FetchModel only").encoded() }
+      guard let (generation, path) = box.find(f.generation) else { return Dojo_Envelope.error("no model of generation \(f.generation)").encoded() }
+      guard let model = FileManager.default.contents(atPath: path + "/model.safetensors"),
+        let meta = FileManager.default.contents(atPath: path + "/meta.json")
+      else { return Dojo_Envelope.error("the files of generation \(generation) are gone").encoded() }
+      var files = Dojo_ModelFiles()
+      files.generation = generation
+      files.model = model
+      files.meta = meta
+      return Dojo_Envelope(.modelFiles(files)).encoded()
+    }
+    files = box
+    let thread = Thread { [weak self] in
+      while let self, !(self.lock.withLock { self.stopped }) {
+        self.reannounce()
+        Thread.sleep(forTimeInterval: every)
+      }
+    }
+    thread.name = "announce"
+    thread.start()
+  }
+
+  let files: HubFiles
+
+  /// Announces the checkpoint at `path` as the actors' model.
+  public func publish(generation: Int, path: String, sha256: String) {
+    var a = Dojo_ModelAnnouncement()
+    a.generation = UInt32(generation)
+    a.sha256 = sha256
+    a.endpoint = server.endpoint
+    files.add(UInt32(generation), path)
+    lock.withLock { latest = (a, path) }
+    reannounce()
+  }
+
+  func reannounce() {
+    guard let a = lock.withLock({ latest?.announcement }) else { return }
+    try? publisher.publish(Dojo_Envelope(.model(a)).encoded())
+  }
+
+  public func stop() {
+    lock.withLock { stopped = true }
+    server.stop()
+  }
+}
+
+final class HubFiles: @unchecked Sendable {
+  let lock = NSLock()
+  var paths: [UInt32: String] = [:]
+  func add(_ g: UInt32, _ p: String) { lock.withLock { paths[g] = p } }
+  /// Generation 0 asks for the newest.
+  func find(_ g: UInt32) -> (UInt32, String)? {
+    lock.withLock {
+      if g == 0 { return paths.max { $0.key < $1.key }.map { ($0.key, $0.value) } }
+      return paths[g].map { (g, $0) }
+    }
+  }
+}
+
+/// An actor's view of the models announced in a cluster (a ModelFeed).
+public final class RemoteModelFeed: ModelFeed, @unchecked Sendable {
+  let lock = NSLock()
+  var current: ModelAnnouncement?
+  var stopped = false
+  let cache: String
+  let transport: any Transport
+  let log: @Sendable (String) -> Void
+
+  /// Listens at `announce`; fetched models go to `cache` (a directory of this machine's).
+  public init(transport: any Transport, announce: String, cache: String, log: @escaping @Sendable (String) -> Void) throws {
+    self.cache = cache
+    self.transport = transport
+    self.log = log
+    try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+    let subscriber = UncheckedBox(try transport.subscriber(announce))
+    let thread = Thread { [self] in
+      let subscriber = subscriber.value
+      var clients: [String: any RequestClient] = [:]
+      while !(lock.withLock { stopped }) {
+        guard let data = try? subscriber.receive(timeout: 0.5), let e = try? Dojo_Envelope.open(data), case .model(let a) = e.body else { continue }
+        if let have = latest, have.generation >= Int(a.generation) { continue }
+        do {
+          if clients[a.endpoint] == nil { clients[a.endpoint] = try transport.connect(a.endpoint) }
+          try fetch(a, client: clients[a.endpoint]!)
+        } catch {
+          log("model \(a.generation) from \(a.endpoint): \(error)")
+        }
+      }
+    }
+    thread.name = "models"
+    thread.start()
+  }
+
+  public var latest: ModelAnnouncement? { lock.withLock { current } }
+
+  public func stop() { lock.withLock { stopped = true } }
+
+  func fetch(_ a: Dojo_ModelAnnouncement, client: any RequestClient) throws {
+    var f = Dojo_FetchModel()
+    f.generation = a.generation
+    let reply = try Dojo_Envelope.open(try client.request(Dojo_Envelope(.fetchModel(f)).encoded(), timeout: 30))
+    guard case .modelFiles(let files) = reply.body else {
+      if case .error(let e) = reply.body { throw RemoteError(e.reason) }
+      throw RemoteError("unexpected reply to FetchModel")
+    }
+    let hash = Checkpoint.sha256(files.model)
+    guard hash == a.sha256 else { throw RemoteError("the fetched weights hash to \(hash), announced \(a.sha256): discarded") }
+    let path = "\(cache)/" + String(format: "%06d", a.generation)
+    let temp = path + ".partial"
+    try? FileManager.default.removeItem(atPath: temp)
+    try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: true)
+    try files.model.write(to: URL(fileURLWithPath: temp + "/model.safetensors"))
+    try files.meta.write(to: URL(fileURLWithPath: temp + "/meta.json"))
+    try? FileManager.default.removeItem(atPath: path)
+    try FileManager.default.moveItem(atPath: temp, toPath: path)
+    lock.withLock { current = ModelAnnouncement(generation: Int(a.generation), path: path, sha256: a.sha256) }
+    log("model \(a.generation) fetched and checked")
+  }
+}
+
+/// Hands a thread-confined object to the one thread that will use it.
+struct UncheckedBox<T>: @unchecked Sendable {
+  let value: T
+  init(_ value: T) { self.value = value }
+}
