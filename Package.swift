@@ -120,7 +120,10 @@ let package = Package(
     .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoWire", "DojoTestSupport"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig", "DojoTraining"]),
     .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport"]),
-    .testTarget(name: "DojoClusterTests", dependencies: ["DojoCluster", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"]),
+    .testTarget(
+      name: "DojoClusterTests", dependencies: ["DojoCluster", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"],
+      exclude: ["foreign_client.py"]
+    ),
     .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CZeroMQ"]),
   ]
 )

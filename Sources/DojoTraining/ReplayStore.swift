@@ -189,3 +189,8 @@ public final class ModelBoard: ModelFeed, @unchecked Sendable {
 
   public func publish(_ model: ModelAnnouncement) { lock.withLock { current = model } }
 }
+
+extension ReplayStore {
+  /// Whether an insert would be taken now without waiting for the learner.
+  public var canInsertNow: Bool { condition.withLock { limiter.canInsert(inserted: inserted, sampled: sampled) } }
+}

@@ -1,1 +1,150 @@
+import DojoCluster
+import DojoGames
+import DojoSearch
+import DojoTestSupport
+import DojoTraining
+import DojoTransport
+import DojoWire
+import Foundation
 import Testing
+
+/// Tic-tac-toe self-play games (a fake network), as actors would send them.
+func games(_ n: Int, seed: UInt64) -> [Dojo_GameRecord] {
+  var config = SelfPlayConfig()
+  config.search.simulations = 8
+  config.fullSearchProbability = 0.5
+  config.resignThreshold = -2
+  var out: [Dojo_GameRecord] = []
+  SelfPlay(game: TicTacToe(), evaluator: HashEvaluator<TicTacToeState>(), config: config, parallelGames: 4, seed: seed).play(games: n) {
+    out.append(Dojo_GameRecord($0, game: TicTacToe().name, generation: 0, actor: "test"))
+  }
+  return out
+}
+
+enum Kind: String, CaseIterable, CustomStringConvertible {
+  case inProcess, zeroMQ
+  var description: String { rawValue }
+  func make() throws -> any Transport { self == .inProcess ? InProcessTransport() : try ZeroMQTransport() }
+  var endpoint: String { self == .inProcess ? "replay" : "tcp://127.0.0.1:*" }
+}
+
+func service(_ dir: String, minSize: Int = 10, samplesPerInsert: Double = 1000) throws -> (ReplayService<TicTacToe>, RunStore, Log) {
+  var config = TrainingConfig()
+  config.minReplaySize = minSize
+  config.samplesPerInsert = samplesPerInsert
+  config.rateErrorBuffer = 20
+  let store = try RunStore(path: dir + "/run.sqlite")
+  let log = Log()
+  return (ReplayService(replay: ReplayStore(game: TicTacToe(), config: config, store: store, seed: 1), log: { log.add($0) }), store, log)
+}
+
+@Test("the replay service stores good games, refuses bad ones with reasons, and survives garbage", arguments: Kind.allCases)
+func replayServiceContract(kind: Kind) throws {
+  let dir = temporaryDirectory("replay-service")
+  let (svc, store, log) = try service(dir)
+  let t = try kind.make()
+  let server = try t.serve(kind.endpoint) { svc.handle($0) }
+  defer { server.stop() }
+  let remote = try RemoteReplay(transport: t, endpoint: server.endpoint, timeout: 5)
+  var batch = games(6, seed: 3)
+  var bad = batch[2]
+  bad.moves[1].action = bad.moves[0].action
+  batch[2] = bad
+  let results = try remote.submit(batch)
+  #expect(results.count == 6)
+  #expect(results.compactMap { try? $0.get() } == [1, 2, 3, 4, 5])
+  guard case .failure(let refusal) = results[2] else { Issue.record("the illegal game was stored"); return }
+  #expect(refusal.reason.contains("move 2: action \(batch[0].moves[0].action) is illegal") || refusal.reason.contains("is illegal"))
+  #expect(try store.gameCounts().games == 5)
+  #expect(log.lines.contains { $0.contains("refused game 2 from test") })
+  // Garbage and a wrong version get error replies; the server goes on.
+  let client = try t.connect(server.endpoint)
+  let garbage = try Dojo_Envelope.open(try client.request(Data([0x0A, 0xFF, 0xFF]), timeout: 5))
+  guard case .error(let e1) = garbage.body else { Issue.record("no error reply to garbage"); return }
+  #expect(e1.reason.hasPrefix("malformed message"))
+  var future = Dojo_Envelope(.statsRequest(Dojo_StatsRequest()))
+  future.version = 99
+  guard case .error(let e2) = try Dojo_Envelope.open(try client.request(future.encoded(), timeout: 5)).body else { Issue.record("no error reply to version 99"); return }
+  #expect(e2.reason == "protocol version 99, but this server speaks version 1")
+  #expect(log.lines.contains { $0.contains("protocol version 99") })
+  let stats = try remote.statistics()
+  #expect(stats.games == 5 && stats.gamesRefused == 1)
+  // The learner's side: a batch of the requested size.
+  let sample = try remote.sample(8)
+  #expect(sample?.count == 8 && sample?.valueTargets.count == 8)
+}
+
+@Test func aBusyStoreStoresNothingAndTheActorWaits() throws {
+  let dir = temporaryDirectory("replay-busy")
+  // One sample drawn per sample inserted, with little slack: the store fills up until sampled.
+  let (svc, store, _) = try service(dir, minSize: 1, samplesPerInsert: 1)
+  let t = InProcessTransport()
+  let server = try t.serve("replay") { svc.handle($0) }
+  defer { server.stop() }
+  let remote = try RemoteReplay(transport: t, endpoint: "replay", timeout: 5)
+  var submitted = 0
+  for g in games(20, seed: 5) {
+    if store.gameCounts_() > 0 && !svc.replay.canInsertNow { break }
+    _ = try remote.submit(g)
+    submitted += 1
+  }
+  #expect(!svc.replay.canInsertNow, "never busy after \(submitted) games")
+  // A submission now waits for the learner: it completes only after samples are drawn.
+  let done = DispatchSemaphore(value: 0)
+  let extra = games(1, seed: 99)[0]
+  Thread.detachNewThread {
+    _ = try? remote.submit(extra)
+    done.signal()
+  }
+  #expect(done.wait(timeout: .now() + 0.5) == .timedOut)
+  let before = try store.gameCounts().games
+  #expect(before == submitted, "a busy store stored a game")
+  while svc.replay.trySample(16) != nil {}
+  #expect(done.wait(timeout: .now() + 5) == .success)
+  #expect(try store.gameCounts().games == submitted + 1)
+}
+
+extension RunStore {
+  func gameCounts_() -> Int { (try? gameCounts().games) ?? 0 }
+}
+
+final class Log: @unchecked Sendable {
+  let lock = NSLock()
+  var items: [String] = []
+  func add(_ s: String) { lock.withLock { items.append(s) } }
+  var lines: [String] { lock.withLock { items } }
+}
+
+@Test func aPythonClientSpeaksTheProtocol() throws {
+  let python = repositoryRoot + "/tools/.venv/bin/python"
+  let check = Process()
+  check.executableURL = URL(fileURLWithPath: python)
+  check.arguments = ["-c", "import zmq, google.protobuf"]
+  try check.run()
+  check.waitUntilExit()
+  try #require(check.terminationStatus == 0, "tools/.venv lacks pyzmq or protobuf: run tools/setup")
+  let dir = temporaryDirectory("foreign")
+  let (svc, store, log) = try service(dir)
+  let client = try CurveKeyPair.generate()
+  let keys = ClusterKeys(server: try CurveKeyPair.generate(), client: client, authorizedClients: [client.publicKey])
+  let server = try ZeroMQTransport(keys: keys, onRefusal: { log.add($0) }).serve("tcp://127.0.0.1:*") { svc.handle($0) }
+  defer { server.stop() }
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: python)
+  p.arguments = [repositoryRoot + "/Tests/DojoClusterTests/foreign_client.py", server.endpoint, keys.server.publicKey, client.publicKey,
+                 client.secretKey, repositoryRoot + "/Sources/DojoWire/Schema"]
+  let pipe = Pipe()
+  p.standardOutput = pipe
+  try p.run()
+  let output = pipe.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  try #require(p.terminationStatus == 0, "the Python client failed")
+  let r = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+  let valid = try #require(r["valid"] as? [String: Any]), bad = try #require(r["bad_policy"] as? [String: Any])
+  #expect((valid["ids"] as? [Int]) == [1] && (valid["refused"] as? [String]) == [])
+  #expect((bad["ids"] as? [Int]) == [] && ((bad["refused"] as? [String])?.first ?? "").contains("the policy target sums to 2"))
+  #expect((r["garbage"] as? String)?.hasPrefix("malformed message") == true)
+  #expect(r["wrong_key"] as? String == "timeout")
+  #expect(log.lines.contains { $0.contains("refused a client with key") })
+  #expect(try store.gameCounts().games == 1)
+}
