@@ -245,6 +245,8 @@ struct ActorCommand: ParsableCommand {
   @Option(help: "This actor's name in the game records.") var name = "actor-\(ProcessInfo.processInfo.hostName)-\(getpid())"
   @Option(help: "Where fetched models are kept.") var cache = NSTemporaryDirectory() + "dojo-models-\(getpid())"
   @Option(help: "Stop after this many games (0: until Ctrl-C).") var games = 0
+  @Option(help: "Seconds to wait for the replay server's reply before resending.") var timeout: Double = 10
+  @Option(help: "Append each acknowledged game's id to this file (for audits and tests).") var ackLog: String?
   @Option(help: "Seed.") var seed: UInt64 = UInt64(getpid())
   @OptionGroup var cluster: ClusterOptions
 
@@ -270,10 +272,16 @@ struct RunActor: GameTask {
         fflush(nil)
       }
       let transport = try command.cluster.transport(log: nil)
-      let sink = try RemoteReplay(transport: transport, endpoint: command.connect, log: log, shouldStop: { stopRequested })
+      let sink = try RemoteReplay(transport: transport, endpoint: command.connect, timeout: command.timeout, log: log, shouldStop: { stopRequested })
       let feed = try RemoteModelFeed(transport: transport, announce: command.announce, cache: command.cache, log: log)
       let actor = SelfPlayActor(name: command.name, game: game, config: settings.selfPlay, parallelGames: settings.training.parallelGames,
                                 architecture: settings.network, feed: feed, sink: sink, seed: command.seed, onError: { log("\($0)") })
+      if let path = command.ackLog {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = UncheckedSendable(FileHandle(forWritingAtPath: path))
+        _ = try? handle.value?.seekToEnd()
+        actor.onStored = { id in try? handle.value?.write(contentsOf: Data("\(id)\n".utf8)) }
+      }
       log("playing \(game.name) for \(command.connect), models from \(command.announce)")
       let limit = command.games
       let status = Thread {
@@ -288,4 +296,9 @@ struct RunActor: GameTask {
       log("stopped after \(actor.counters["games"]) acknowledged games")
     }
   }
+}
+
+struct UncheckedSendable<T>: @unchecked Sendable {
+  let value: T
+  init(_ value: T) { self.value = value }
 }

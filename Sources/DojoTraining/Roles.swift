@@ -47,6 +47,8 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
   public let counters = RoleCounters()
   /// Called with any error from the sink (a refused game, a dead store); the actor goes on.
   let onError: @Sendable (Error) -> Void
+  /// Called with each game's id once the store has acknowledged it.
+  public var onStored: (@Sendable (Int64) -> Void)?
 
   public init(name: String, game: G, config: SelfPlayConfig, parallelGames: Int, architecture: NetworkConfig, feed: any ModelFeed,
               sink: any GameSink, seed: UInt64, onError: @escaping @Sendable (Error) -> Void) {
@@ -88,7 +90,8 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
     selfPlay.play(games: Int.max, shouldStop: shouldStop) { record in
       let message = Dojo_GameRecord(record, game: game.name, generation: generation, actor: name)
       do {
-        _ = try sink.submit(message)
+        let id = try sink.submit(message)
+        onStored?(id)
         counters.add("games")
         counters.add("positions", record.moves.count)
         counters.add("samples", record.moves.filter(\.fullSearch).count)
