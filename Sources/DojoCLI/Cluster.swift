@@ -302,3 +302,70 @@ struct UncheckedSendable<T>: @unchecked Sendable {
   let value: T
   init(_ value: T) { self.value = value }
 }
+
+struct EvaluatorCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "evaluator",
+    abstract: "Gate the learner's checkpoints against the best (the run's [gating]); announce the winners to the actors.",
+    discussion: "Hears the learner at --learner, plays gating games, records verdicts in RUN/run.sqlite, announces accepted models at --announce."
+  )
+  @Option(name: .customLong("run"), help: "The run directory (config.toml; verdicts go to run.sqlite).") var directory: String
+  @Option(help: "Where the learner announces checkpoints.") var learner = "tcp://127.0.0.1:5557"
+  @Option(help: "Where actors fetch accepted models.") var models = "tcp://127.0.0.1:5558"
+  @Option(help: "Where accepted models are announced (actors' --announce).") var announce = "tcp://127.0.0.1:5559"
+  @OptionGroup var cluster: ClusterOptions
+
+  func run() throws {
+    let settings = try runConfig(run: directory, game: nil, config: nil)
+    signal(SIGINT) { _ in stopRequested = true }
+    signal(SIGTERM) { _ in stopRequested = true }
+    try RunEvaluator(command: self, settings: settings)(settings.game).get()
+  }
+}
+
+struct RunEvaluator: GameTask {
+  let command: EvaluatorCommand
+  let settings: GameConfig
+
+  func run<G: Game>(_ game: G) -> Result<Void, Error> {
+    Result {
+      setBLASThreadCount(1)
+      let run = command.directory
+      let log = RunLog(path: run + "/evaluator.log")
+      let transport = try command.cluster.transport(log: log)
+      let store = try RunStore(path: run + "/run.sqlite")
+      let feed = try RemoteModelFeed(transport: transport, announce: command.learner, cache: run + "/candidates", log: { log($0) })
+      let hub = try ModelHub(transport: transport, fetch: command.models, announce: command.announce, log: { log($0) })
+      // The best so far: the newest accepted candidate whose files are still here.
+      var best: CheckpointWritten?, rating = 0.0
+      if let g = try store.gates().last(where: \.accepted) {
+        let path = run + "/candidates/" + String(format: "%06d", g.candidate)
+        if let meta = try? Checkpoint.read(path, game: game.name).metadata {
+          best = CheckpointWritten(generation: g.candidate, path: path, sha256: meta.modelSHA256, steps: meta.trainingSteps)
+          rating = g.rating
+          hub.publish(generation: g.candidate, path: path, sha256: meta.modelSHA256)
+        }
+      }
+      let evaluator = Evaluator(game: game, config: settings.gating, board: ModelBoard(), store: store, best: best, bestRating: rating,
+                                seed: UInt64(getpid()))
+      evaluator.onAccepted = { c in hub.publish(generation: c.generation, path: c.path, sha256: c.sha256) }
+      log("evaluator for \(game.name): gating \(settings.gating.rule.rawValue), best generation \(best?.generation ?? 0); learner \(command.learner), announcing at \(hub.announceEndpoint)")
+      var gated = best?.generation ?? 0
+      while !stopRequested {
+        Thread.sleep(forTimeInterval: 0.2)
+        guard let latest = feed.latest, latest.generation > gated else { continue }
+        gated = latest.generation
+        do {
+          let meta = try Checkpoint.read(latest.path, game: game.name).metadata
+          let verdict = try evaluator.gate(CheckpointWritten(generation: latest.generation, path: latest.path, sha256: latest.sha256,
+                                                             steps: meta.trainingSteps))
+          log("generation \(latest.generation) " + (verdict.accepted ? "accepted" : "rejected") + ": \(verdict.reason)")
+        } catch {
+          log("evaluator: \(error)")
+        }
+      }
+      feed.stop()
+      hub.stop()
+    }
+  }
+}

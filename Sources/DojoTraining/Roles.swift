@@ -110,6 +110,13 @@ public struct CheckpointWritten: Sendable {
   public var path: String
   public var sha256: String
   public var steps: Int
+
+  public init(generation: Int, path: String, sha256: String, steps: Int) {
+    self.generation = generation
+    self.path = path
+    self.sha256 = sha256
+    self.steps = steps
+  }
 }
 
 public final class Learner<G: Game>: @unchecked Sendable {
@@ -194,6 +201,8 @@ public final class Evaluator<G: Game>: @unchecked Sendable {
   var best: CheckpointWritten?
   var bestRating: Double
   public private(set) var lastVerdict: String?
+  /// Called with each accepted candidate (after the board has it), e.g. to announce it to a cluster.
+  public var onAccepted: (@Sendable (CheckpointWritten) -> Void)?
 
   /// `best` is the model the actors play now (nil: the untrained start), rated `bestRating`.
   public init(game: G, config: GatingConfig, board: ModelBoard, store: RunStore?, best: CheckpointWritten?, bestRating: Double, seed: UInt64) {
@@ -262,6 +271,7 @@ public final class Evaluator<G: Game>: @unchecked Sendable {
       best = candidate
       bestRating = rating
       board.publish(ModelAnnouncement(generation: candidate.generation, path: candidate.path, sha256: candidate.sha256))
+      onAccepted?(candidate)
     }
     return verdict
   }

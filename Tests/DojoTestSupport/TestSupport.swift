@@ -45,13 +45,14 @@ public struct MissingBinary: Error, CustomStringConvertible {
 
 /// Starts the debug `dojo` binary with `arguments` in the repository root; output goes to
 /// `output` (a file path) or nowhere.
-public func dojo(_ arguments: [String], output: String? = nil) throws -> Process {
+/// With `executable`, runs that program instead (e.g. `ip netns exec NS dojo ...`).
+public func dojo(_ arguments: [String], output: String? = nil, executable: String? = nil) throws -> Process {
   let binary = repositoryRoot + "/.build/debug/dojo"
   guard FileManager.default.isExecutableFile(atPath: binary) else {
     throw MissingBinary(description: "\(binary) is missing: build the dojo binary first (swift build, or tools/test)")
   }
   let p = Process()
-  p.executableURL = URL(fileURLWithPath: binary)
+  p.executableURL = URL(fileURLWithPath: executable ?? binary)
   p.arguments = arguments
   if let output {
     FileManager.default.createFile(atPath: output, contents: nil)
