@@ -346,7 +346,7 @@ struct RunEvaluator: GameTask {
           hub.publish(generation: g.candidate, path: path, sha256: meta.modelSHA256)
         }
       }
-      let evaluator = Evaluator(game: game, config: settings.gating, board: ModelBoard(), store: store, best: best, bestRating: rating,
+      let evaluator = CheckpointEvaluator(game: game, config: settings.gating, board: ModelBoard(), store: store, best: best, bestRating: rating,
                                 seed: UInt64(getpid()))
       evaluator.onAccepted = { c in hub.publish(generation: c.generation, path: c.path, sha256: c.sha256) }
       log("evaluator for \(game.name): gating \(settings.gating.rule.rawValue), best generation \(best?.generation ?? 0); learner \(command.learner), announcing at \(hub.announceEndpoint)")

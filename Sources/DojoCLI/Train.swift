@@ -3,6 +3,7 @@ import DojoConfig
 import DojoGames
 import DojoNN
 import DojoTraining
+import DojoCluster
 import Foundation
 
 /// Set by SIGINT / SIGTERM: stop every role, write a last checkpoint, exit.

@@ -4,7 +4,7 @@
 //
 // - SelfPlayActor: lockstep batched self-play with the newest model, switching between games.
 // - Learner: batches from the store, optimizer steps, a checkpoint every K steps.
-// - Evaluator: gates each checkpoint against the best; the winner goes to the actors.
+// - CheckpointEvaluator: gates each checkpoint against the best; the winner goes to the actors.
 
 import DojoArena
 import DojoGames
@@ -96,8 +96,11 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
         counters.add("positions", record.moves.count)
         counters.add("samples", record.moves.filter(\.fullSearch).count)
       } catch {
-        counters.add("refused")
-        onError(error)
+        // While stopping, unacknowledged games are dropped quietly (they were never stored).
+        if !shouldStop() {
+          counters.add("refused")
+          onError(error)
+        }
       }
       refresh()
     }
@@ -189,7 +192,7 @@ public final class Learner<G: Game>: @unchecked Sendable {
 
 /// Gates candidates against the best and publishes the winners. Candidates queue; when several
 /// wait, only the newest is played.
-public final class Evaluator<G: Game>: @unchecked Sendable {
+public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
   let game: G
   let config: GatingConfig
   let board: ModelBoard

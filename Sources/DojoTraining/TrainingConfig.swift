@@ -4,6 +4,7 @@
 
 import DojoArena
 import DojoNN
+import DojoSearch
 
 public struct TrainingConfig: Sendable, Equatable, Codable {
   /// Self-play worker threads, each with one BLAS thread. 0: one per core.
@@ -68,3 +69,19 @@ public struct GatingConfig: Sendable, Equatable, Codable {
     }
   }
 }
+
+/// Everything a training run is configured by.
+public struct RunSettings: Sendable {
+  public var network: NetworkConfig
+  public var selfPlay: SelfPlayConfig
+  public var training: TrainingConfig
+  public var gating: GatingConfig
+
+  public init(network: NetworkConfig, selfPlay: SelfPlayConfig, training: TrainingConfig, gating: GatingConfig) {
+    self.network = network
+    self.selfPlay = selfPlay
+    self.training = training
+    self.gating = gating
+  }
+}
+

@@ -93,6 +93,11 @@ public final class ZMQSocket: @unchecked Sendable {
     try set(ZMQ_LINGER, 0)
     try set(ZMQ_SNDHWM, highWaterMark)
     try set(ZMQ_RCVHWM, highWaterMark)
+    // ZMTP heartbeats: a peer silent for 6 s (dead machine, cut cable) is dropped and reconnected
+    // instead of holding queued messages forever.
+    try set(ZMQ_HEARTBEAT_IVL, 2000)
+    try set(ZMQ_HEARTBEAT_TIMEOUT, 6000)
+    try set(ZMQ_HEARTBEAT_TTL, 6000)
   }
 
   deinit { close() }

@@ -1,5 +1,7 @@
 // A whole training run in one process: the replay store, N self-play actors, the learner and the
-// evaluator on their own threads, talking only through the role interfaces. The run directory
+// evaluator on their own threads. Actors and learner reach the replay store through the same
+// service and messages as in a cluster, over the in-process transport; models go through a
+// ModelBoard (the in-process ModelFeed). The run directory
 // holds everything needed to continue after Ctrl-C or kill -9: checkpoints (weights, optimizer,
 // counters), the database of acknowledged games (the replay window is rebuilt from it), training
 // statistics and gating results; and the curves drawn from them.
@@ -7,21 +9,9 @@
 import DojoGames
 import DojoNN
 import DojoSearch
+import DojoTraining
+import DojoTransport
 import Foundation
-
-public struct RunSettings: Sendable {
-  public var network: NetworkConfig
-  public var selfPlay: SelfPlayConfig
-  public var training: TrainingConfig
-  public var gating: GatingConfig
-
-  public init(network: NetworkConfig, selfPlay: SelfPlayConfig, training: TrainingConfig, gating: GatingConfig) {
-    self.network = network
-    self.selfPlay = selfPlay
-    self.training = training
-    self.gating = gating
-  }
-}
 
 /// What the status line shows.
 public struct RunStatus: Sendable {
@@ -45,8 +35,10 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   public let settings: RunSettings
   public let store: RunStore
   let replay: ReplayStore<G>
+  let transport = InProcessTransport()
+  let server: any TransportServer
   let learner: Learner<G>
-  let evaluator: Evaluator<G>
+  let evaluator: CheckpointEvaluator<G>
   let board: ModelBoard
   let seed: UInt64
   let log: @Sendable (String) -> Void
@@ -92,6 +84,9 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
                       store: store, generation: generation, samplesSeen: samplesSeen)
     replay = ReplayStore(game: game, config: settings.training, store: store, seed: seed ^ 0xB0F &+ UInt64(generation))
     try replay.restore(sampled: samplesSeen)
+    let service = ReplayService(replay: replay, log: log)
+    service.retryAfterMilliseconds = 5
+    server = try transport.serve("replay") { service.handle($0) }
 
     // The best model so far: the newest accepted gate at or before the checkpoint.
     var best: CheckpointWritten?, rating = 0.0
@@ -102,7 +97,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
         rating = g.rating
       }
     }
-    evaluator = Evaluator(game: game, config: settings.gating, board: board, store: store, best: best, bestRating: rating,
+    evaluator = CheckpointEvaluator(game: game, config: settings.gating, board: board, store: store, best: best, bestRating: rating,
                           seed: seed ^ 0x9A7E)
     if let best { board.publish(ModelAnnouncement(generation: best.generation, path: best.path, sha256: best.sha256)) }
     if let loaded, loaded.metadata.generation > (best?.generation ?? 0) {
@@ -129,14 +124,16 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     let log = self.log
     for i in 0..<actorCount {
       let actor = SelfPlayActor(name: "actor-\(i)", game: game, config: settings.selfPlay, parallelGames: settings.training.parallelGames,
-                                architecture: settings.network, feed: board, sink: replay,
+                                architecture: settings.network, feed: board,
+                                sink: try! RemoteReplay(transport: transport, endpoint: "replay", timeout: 60, shouldStop: { [self] in isStopping }),
                                 seed: seed &+ UInt64(i) &* 0x9E37_79B9 &+ UInt64(startGeneration) << 32,
                                 onError: { log("actor-\(i): \($0)") })
       actors.append(actor)
       spawn("actor-\(i)") { [self] in actor.run { self.isStopping } }
     }
+    let samples = try! RemoteReplay(transport: transport, endpoint: "replay", timeout: 60, shouldStop: { [self] in isStopping })
     spawn("learner") { [self] in
-      learner.run(source: { self.replay.sample($0) }, onCheckpoint: { self.evaluator.offer($0) }, onError: { log("learner: \($0)") })
+      learner.run(source: { (try? samples.sample($0)) ?? nil }, onCheckpoint: { self.evaluator.offer($0) }, onError: { log("learner: \($0)") })
     }
     let evaluator = self.evaluator
     if let pendingCandidate { evaluator.offer(pendingCandidate) }
@@ -169,6 +166,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     stopLock.withLock { stopping = true }
     replay.stop()
     group.wait()
+    server.stop()
     evaluator.stop()
     let stepsAtLast = (try? Checkpoint.read(Learner<G>.checkpointPath(directory, generation: learner.generation)).metadata.trainingSteps) ?? -1
     if learner.optimizer.step > 0 && learner.optimizer.step != stepsAtLast {
@@ -206,31 +204,3 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   }
 }
 
-/// Finding things in a run directory.
-public enum RunDirectory {
-  /// `path` itself if it is a checkpoint; for a run directory, its best model (the newest checkpoint
-  /// the evaluator accepted), or its newest checkpoint when none has been gated yet.
-  public static func checkpoint(_ path: String) throws -> String {
-    let fm = FileManager.default
-    if fm.fileExists(atPath: path + "/meta.json") { return path }
-    guard fm.fileExists(atPath: path + "/checkpoints") else {
-      throw InvalidRun("\(path) is neither a checkpoint (no meta.json) nor a run directory (no checkpoints/)")
-    }
-    if fm.fileExists(atPath: path + "/run.sqlite"), let best = try RunStore(path: path + "/run.sqlite").gates().last(where: \.accepted) {
-      let p = "\(path)/checkpoints/" + String(format: "%06d", best.candidate)
-      if fm.fileExists(atPath: p + "/meta.json") { return p }
-    }
-    let names = try fm.contentsOfDirectory(atPath: path + "/checkpoints").filter { Int($0) != nil }.sorted()
-    guard let last = names.last else { throw InvalidRun("\(path) has no checkpoint yet") }
-    return "\(path)/checkpoints/\(last)"
-  }
-}
-
-extension RunDirectory {
-  /// The newest checkpoint in a run directory.
-  public static func newestCheckpoint(_ run: String) throws -> String {
-    let names = try FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints").filter { Int($0) != nil }.sorted()
-    guard let last = names.last else { throw InvalidRun("\(run) has no checkpoint yet") }
-    return "\(run)/checkpoints/\(last)"
-  }
-}
