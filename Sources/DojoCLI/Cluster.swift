@@ -109,13 +109,19 @@ struct Replay: ParsableCommand {
   @Option(name: .customLong("run"), help: "The run directory.") var directory: String
   @Option(help: "A config file for a new run (default games/<game>/config.toml).") var config: String?
   @Option(help: "Where to listen.") var bind = "tcp://127.0.0.1:5555"
+  @Option(help: "Replay tables, comma-separated (one per learning agent, each with its own window and rate limiter).")
+  var tables = "main"
   @OptionGroup var cluster: ClusterOptions
 
   func run() throws {
     let settings = try runConfig(run: directory, game: game, config: config)
+    let names = tables.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }), Set(names).count == names.count else {
+      throw CommandError("--tables '\(tables)': give distinct, non-empty names")
+    }
     signal(SIGINT) { _ in stopRequested = true }
     signal(SIGTERM) { _ in stopRequested = true }
-    try ServeReplay(directory: directory, settings: settings, bind: bind, cluster: cluster)(settings.game).get()
+    try ServeReplay(directory: directory, settings: settings, bind: bind, tables: names, cluster: cluster)(settings.game).get()
   }
 }
 
@@ -123,24 +129,30 @@ struct ServeReplay: GameTask {
   let directory: String
   let settings: GameConfig
   let bind: String
+  let tables: [String]
   let cluster: ClusterOptions
 
   func run<G: Game>(_ game: G) -> Result<Void, Error> {
     Result {
       let log = RunLog(path: directory + "/replay.log")
       let store = try RunStore(path: directory + "/run.sqlite")
-      let replay = ReplayStore(game: game, config: settings.training, store: store, seed: UInt64(Date().timeIntervalSince1970))
-      try replay.restore(sampled: try store.counter("samples_drawn"))
-      let service = ReplayService(replay: replay, log: { log($0) })
+      let stores = try tables.map { name in
+        let t = ReplayStore(game: game, config: settings.training, store: store, seed: UInt64(Date().timeIntervalSince1970), table: name)
+        try t.restore(sampled: try store.counter(name == "main" ? "samples_drawn" : "samples_drawn:\(name)"))
+        return t
+      }
+      let replay = stores[0]
+      let service = ReplayService(tables: stores, log: { log($0) })
       let server = try cluster.transport(log: log).serve(bind) { service.handle($0) }
       let s0 = replay.statistics
-      log("replay store for \(game.name) at \(server.endpoint): \(s0.gamesAccepted) games stored, window \(s0.windowSize)" + (cluster.keys != nil ? ", CURVE on" : ""))
+      log("replay store for \(game.name) at \(server.endpoint): \(s0.gamesAccepted) games stored, window \(s0.windowSize)"
+          + (tables.count > 1 ? "; tables \(tables.joined(separator: ", "))" : "") + (cluster.keys != nil ? ", CURVE on" : ""))
       var last = Date(), previous = s0
       while !stopRequested {
         Thread.sleep(forTimeInterval: 0.2)
         if Date().timeIntervalSince(last) >= cluster.statusEvery {
           let s = replay.statistics, dt = Date().timeIntervalSince(last)
-          try? store.setCounter("samples_drawn", s.samplesDrawn)
+          for t in stores { try? store.setCounter(t.table == "main" ? "samples_drawn" : "samples_drawn:\(t.table)", t.statistics.samplesDrawn) }
           log(String(format: "games %d (%.1f/s), refused %d, samples in %.0f/s, drawn %.0f/s, window %d", s.gamesAccepted,
                      Double(s.gamesAccepted - previous.gamesAccepted) / dt, s.gamesRejected,
                      Double(s.samplesInserted - previous.samplesInserted) / dt, Double(s.samplesDrawn - previous.samplesDrawn) / dt, s.windowSize))
@@ -149,7 +161,7 @@ struct ServeReplay: GameTask {
         }
       }
       server.stop()
-      try store.setCounter("samples_drawn", replay.statistics.samplesDrawn)
+      for t in stores { try store.setCounter(t.table == "main" ? "samples_drawn" : "samples_drawn:\(t.table)", t.statistics.samplesDrawn) }
       log("replay store stopped: \(replay.statistics.gamesAccepted) games stored")
     }
   }
@@ -165,6 +177,7 @@ struct LearnerCommand: ParsableCommand {
   @Option(name: .customLong("run"), help: "The run directory (its config.toml and checkpoints).") var directory: String
   @Option(help: "A config file for a new run (default games/<game>/config.toml).") var config: String?
   @Option(help: "The replay server.") var replay = "tcp://127.0.0.1:5555"
+  @Option(help: "The replay table to learn from (default: the server's first).") var table = ""
   @Option(help: "Where actors fetch models.") var models = "tcp://127.0.0.1:5556"
   @Option(help: "Where new models are announced.") var announce = "tcp://127.0.0.1:5557"
   @Option(help: "Stop after this many optimizer steps in all (0: until Ctrl-C).") var steps = 0
@@ -198,7 +211,7 @@ struct RunLearner: GameTask {
       let transport = try command.cluster.transport(log: log)
       let hub = try ModelHub(transport: transport, fetch: command.models, announce: command.announce, log: { log($0) })
       if let loaded, let newest { hub.publish(generation: loaded.metadata.generation, path: newest, sha256: loaded.metadata.modelSHA256) }
-      let remote = try RemoteReplay(transport: transport, endpoint: command.replay, log: { log("learner: \($0)") }, shouldStop: { stopRequested })
+      let remote = try RemoteReplay(transport: transport, endpoint: command.replay, table: command.table, log: { log("learner: \($0)") }, shouldStop: { stopRequested })
       log("learner for \(game.name): generation \(learner.generation), \(optimizer.step) steps; replay \(command.replay), models \(hub.fetchEndpoint), announcements \(hub.announceEndpoint)")
       let status = Thread {
         var lastSteps = learner.counters["steps"], last = Date()
@@ -241,6 +254,7 @@ struct ActorCommand: ParsableCommand {
   var game: String
   @Option(help: "A config file instead of games/<game>/config.toml.") var config: String?
   @Option(help: "The replay server.") var connect = "tcp://127.0.0.1:5555"
+  @Option(help: "The replay table to write to (default: the server's first).") var table = ""
   @Option(help: "Where the learner announces models.") var announce = "tcp://127.0.0.1:5557"
   @Option(help: "This actor's name in the game records.") var name = "actor-\(ProcessInfo.processInfo.hostName)-\(getpid())"
   @Option(help: "Where fetched models are kept.") var cache = NSTemporaryDirectory() + "dojo-models-\(getpid())"
@@ -272,7 +286,7 @@ struct RunActor: GameTask {
         fflush(nil)
       }
       let transport = try command.cluster.transport(log: nil)
-      let sink = try RemoteReplay(transport: transport, endpoint: command.connect, timeout: command.timeout, log: log, shouldStop: { stopRequested })
+      let sink = try RemoteReplay(transport: transport, endpoint: command.connect, table: command.table, timeout: command.timeout, log: log, shouldStop: { stopRequested })
       let feed = try RemoteModelFeed(transport: transport, announce: command.announce, cache: command.cache, log: log)
       let actor = SelfPlayActor(name: command.name, game: game, config: settings.selfPlay, parallelGames: settings.training.parallelGames,
                                 architecture: settings.network, feed: feed, sink: sink, seed: command.seed, onError: { log("\($0)") })

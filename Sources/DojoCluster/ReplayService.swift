@@ -10,6 +10,10 @@ import DojoWire
 import Foundation
 
 public final class ReplayService<G: Game>: @unchecked Sendable {
+  /// The tables by name (Reverb's tables: one per learning agent, each with its own window and
+  /// rate limiter); a request naming no table goes to the first.
+  public let tables: [String: ReplayStore<G>]
+  /// The first table.
   public let replay: ReplayStore<G>
   let log: @Sendable (String) -> Void
   /// How long a busy actor or an early learner is told to wait.
@@ -17,7 +21,21 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
 
   public init(replay: ReplayStore<G>, log: @escaping @Sendable (String) -> Void) {
     self.replay = replay
+    tables = [replay.table: replay]
     self.log = log
+  }
+
+  public init(tables: [ReplayStore<G>], log: @escaping @Sendable (String) -> Void) {
+    precondition(!tables.isEmpty, "a replay service needs a table")
+    replay = tables[0]
+    self.tables = Dictionary(tables.map { ($0.table, $0) }, uniquingKeysWith: { a, _ in a })
+    self.log = log
+  }
+
+  func table(_ name: String) throws(WireError) -> ReplayStore<G> {
+    if name.isEmpty { return replay }
+    guard let t = tables[name] else { throw WireError("no replay table '\(name)'; tables: " + tables.keys.sorted().joined(separator: ", ")) }
+    return t
   }
 
   public func handle(_ request: Data) -> Data {
@@ -30,6 +48,7 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
     case .submitGames(let s):
       var reply = Dojo_Accepted()
       do {
+        let replay = try table(s.table)
         guard let results = try replay.submit(s.games, waitForRoom: false) else {
           reply.busy = true
           reply.retryAfterMs = retryAfterMilliseconds
@@ -47,6 +66,9 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
           }
         }
         return Dojo_Envelope(.accepted(reply)).encoded()
+      } catch let e as WireError {
+        log("refused a request: \(e)")
+        return Dojo_Envelope.error(e.reason).encoded()
       } catch {
         log("could not store games: \(error)")
         return Dojo_Envelope.error("could not store the games: \(error)").encoded()
@@ -54,6 +76,8 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
     case .sampleRequest(let r):
       var reply = Dojo_SampleBatch()
       guard r.count > 0 && r.count <= 65_536 else { return Dojo_Envelope.error("sample count \(r.count) outside 1...65536").encoded() }
+      let replay: ReplayStore<G>
+      do { replay = try table(r.table) } catch { return Dojo_Envelope.error(error.reason).encoded() }
       if let b = replay.trySample(Int(r.count)) {
         reply.count = UInt32(b.count)
         reply.observations = b.observations
@@ -64,7 +88,9 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
         reply.retryAfterMs = retryAfterMilliseconds
       }
       return Dojo_Envelope(.sampleBatch(reply)).encoded()
-    case .statsRequest:
+    case .statsRequest(let r):
+      let replay: ReplayStore<G>
+      do { replay = try table(r.table) } catch { return Dojo_Envelope.error(error.reason).encoded() }
       let s = replay.statistics
       var reply = Dojo_ReplayStats()
       reply.games = UInt64(s.gamesAccepted)
@@ -98,10 +124,13 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
   let timeout: Double
   let log: @Sendable (String) -> Void
   let shouldStop: @Sendable () -> Bool
+  /// The replay table this client writes to and samples from ("": the server's first).
+  public let table: String
 
-  public init(transport: any Transport, endpoint: String, timeout: Double = 10, log: @escaping @Sendable (String) -> Void = { _ in },
-              shouldStop: @escaping @Sendable () -> Bool = { false }) throws {
+  public init(transport: any Transport, endpoint: String, table: String = "", timeout: Double = 10,
+              log: @escaping @Sendable (String) -> Void = { _ in }, shouldStop: @escaping @Sendable () -> Bool = { false }) throws {
     client = try transport.connect(endpoint)
+    self.table = table
     self.timeout = timeout
     self.log = log
     self.shouldStop = shouldStop
@@ -119,6 +148,7 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
   public func submit(_ games: [Dojo_GameRecord]) throws -> [Result<Int64, InvalidGame>] {
     var s = Dojo_SubmitGames()
     s.games = games
+    s.table = table
     let request = Dojo_Envelope(.submitGames(s)).encoded()
     var wait = 0.1
     while true {
@@ -153,7 +183,9 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
 
   /// The store's statistics.
   public func statistics() throws -> Dojo_ReplayStats {
-    let reply = try lock.withLock { try client.request(Dojo_Envelope(.statsRequest(Dojo_StatsRequest())).encoded(), timeout: timeout) }
+    var r = Dojo_StatsRequest()
+    r.table = table
+    let reply = try lock.withLock { try client.request(Dojo_Envelope(.statsRequest(r)).encoded(), timeout: timeout) }
     guard case .replayStats(let s) = try Dojo_Envelope.open(reply).body else { throw RemoteError("unexpected reply to a stats request") }
     return s
   }
@@ -162,6 +194,7 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
   public func sample(_ count: Int) throws -> TrainingBatch? {
     var r = Dojo_SampleRequest()
     r.count = UInt32(count)
+    r.table = table
     let request = Dojo_Envelope(.sampleRequest(r)).encoded()
     while !shouldStop() {
       let reply: Data

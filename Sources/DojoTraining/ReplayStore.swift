@@ -18,6 +18,8 @@ public protocol GameSink: Sendable {
 
 public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
   public let game: G
+  /// The table's name (one per learning agent; "main" for a single learner).
+  public let table: String
   let registryName: String
   let buffer: ReplayBuffer
   let store: RunStore?
@@ -31,8 +33,9 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
   var rejected = 0
   var positions = 0
 
-  public init(game: G, config: TrainingConfig, store: RunStore?, seed: UInt64) {
+  public init(game: G, config: TrainingConfig, store: RunStore?, seed: UInt64, table: String = "main") {
     self.game = game
+    self.table = table
     registryName = game.name
     buffer = ReplayBuffer(game: game, capacity: config.windowSize, seed: seed)
     self.store = store
@@ -43,8 +46,8 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
   /// of them, and the learner's count of samples drawn from its checkpoint.
   public func restore(sampled: Int) throws {
     guard let store else { return }
-    let counts = try store.gameCounts()
-    for message in try store.recentGames(samples: buffer.capacity) {
+    let counts = try store.gameCounts(table: table)
+    for message in try store.recentGames(samples: buffer.capacity, table: table) {
       buffer.append(trainingSamples(from: try message.record(), game: game))
     }
     condition.lock()
@@ -88,7 +91,7 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
         results.append(.failure(e))
       }
     }
-    var ids = try store?.insertGames(valid) ?? Array(repeating: -1, count: valid.count)
+    var ids = try store?.insertGames(valid, table: table) ?? Array(repeating: -1, count: valid.count)
     condition.lock()
     for samples in validSamples {
       buffer.append(samples)

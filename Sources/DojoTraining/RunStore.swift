@@ -19,11 +19,16 @@ public final class RunStore: @unchecked Sendable {
       configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
       db = try DatabaseQueue(path: path, configuration: configuration)
       try db.write { db in
+        // Databases from before replay tables: every game was in "main".
+        if try db.tableExists("games"), try !db.columns(in: "games").contains(where: { $0.name == "table_name" }) {
+          try db.execute(sql: "ALTER TABLE games ADD COLUMN table_name TEXT NOT NULL DEFAULT 'main'")
+        }
         try db.execute(sql: """
           CREATE TABLE IF NOT EXISTS games (
-            id INTEGER PRIMARY KEY, generation INTEGER NOT NULL, actor TEXT NOT NULL, plies INTEGER NOT NULL,
+            id INTEGER PRIMARY KEY, table_name TEXT NOT NULL DEFAULT 'main', generation INTEGER NOT NULL, actor TEXT NOT NULL, plies INTEGER NOT NULL,
             samples INTEGER NOT NULL, outcome REAL NOT NULL, resigned INTEGER NOT NULL, record BLOB NOT NULL,
             finished_at REAL NOT NULL);
+          CREATE INDEX IF NOT EXISTS games_by_table ON games (table_name, id);
           CREATE TABLE IF NOT EXISTS training (
             step INTEGER PRIMARY KEY, samples_seen INTEGER NOT NULL, policy_loss REAL NOT NULL, value_loss REAL NOT NULL,
             learning_rate REAL NOT NULL, at REAL NOT NULL);
@@ -42,27 +47,16 @@ public final class RunStore: @unchecked Sendable {
     }
   }
 
-  /// Stores a validated game; returns its id once committed.
-  public func insertGame(_ message: Dojo_GameRecord, samples: Int) throws -> Int64 {
-    try db.write { db in
-      try db.execute(sql: """
-        INSERT INTO games (generation, actor, plies, samples, outcome, resigned, record, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        """, arguments: [Int(message.generation), message.actor, message.moves.count, samples, Double(message.outcomeForFirst),
-                         message.resigned == .nobody ? 0 : 1, message.encoded(), Date().timeIntervalSince1970])
-      return db.lastInsertedRowID
-    }
-  }
-
   /// Stores validated games in one transaction; returns their ids once committed.
-  public func insertGames(_ games: [(message: Dojo_GameRecord, samples: Int)]) throws -> [Int64] {
+  public func insertGames(_ games: [(message: Dojo_GameRecord, samples: Int)], table: String = "main") throws -> [Int64] {
     if games.isEmpty { return [] }
     return try db.write { db in
       let now = Date().timeIntervalSince1970
       let statement = try db.makeStatement(sql: """
-        INSERT INTO games (generation, actor, plies, samples, outcome, resigned, record, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO games (table_name, generation, actor, plies, samples, outcome, resigned, record, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
       return try games.map { g in
-        try statement.execute(arguments: [Int(g.message.generation), g.message.actor, g.message.moves.count, g.samples,
+        try statement.execute(arguments: [table, Int(g.message.generation), g.message.actor, g.message.moves.count, g.samples,
                                           Double(g.message.outcomeForFirst), g.message.resigned == .nobody ? 0 : 1, g.message.encoded(), now])
         return db.lastInsertedRowID
       }
@@ -74,9 +68,11 @@ public final class RunStore: @unchecked Sendable {
     public var samples: Int
   }
 
-  public func gameCounts() throws -> GameCounts {
+  /// Games and samples stored, in one table or (nil) in all.
+  public func gameCounts(table: String? = nil) throws -> GameCounts {
     try db.read { db in
-      let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(samples), 0) AS s FROM games")!
+      let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(samples), 0) AS s FROM games WHERE ? IS NULL OR table_name = ?",
+                                 arguments: [table, table])!
       return GameCounts(games: row["n"], samples: row["s"])
     }
   }
@@ -96,10 +92,10 @@ public final class RunStore: @unchecked Sendable {
   }
 
   /// The newest games, oldest first, holding at least `samples` samples (or all there are).
-  public func recentGames(samples: Int) throws -> [Dojo_GameRecord] {
+  public func recentGames(samples: Int, table: String = "main") throws -> [Dojo_GameRecord] {
     try db.read { db in
       var out: [Dojo_GameRecord] = [], total = 0
-      let cursor = try Row.fetchCursor(db, sql: "SELECT samples, record FROM games ORDER BY id DESC")
+      let cursor = try Row.fetchCursor(db, sql: "SELECT samples, record FROM games WHERE table_name = ? ORDER BY id DESC", arguments: [table])
       while total < samples, let row = try cursor.next() {
         out.append(try Dojo_GameRecord.decode(row["record"]))
         total += row["samples"] as Int

@@ -258,6 +258,9 @@ public nonisolated struct Dojo_SubmitGames: Sendable {
 
   public var games: [Dojo_GameRecord] = []
 
+  /// The replay table (one per learning agent, as Reverb's tables); empty: "main".
+  public var table: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -330,6 +333,8 @@ public nonisolated struct Dojo_StatsRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  public var table: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -363,6 +368,8 @@ public nonisolated struct Dojo_SampleRequest: Sendable {
   // methods supported on all messages.
 
   public var count: UInt32 = 0
+
+  public var table: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -800,7 +807,7 @@ nonisolated extension Dojo_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Messa
 
 nonisolated extension Dojo_SubmitGames: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SubmitGames"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}games\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}games\0\u{1}table\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -809,6 +816,7 @@ nonisolated extension Dojo_SubmitGames: SwiftProtobuf.Message, SwiftProtobuf._Me
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.games) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.table) }()
       default: break
       }
     }
@@ -818,11 +826,15 @@ nonisolated extension Dojo_SubmitGames: SwiftProtobuf.Message, SwiftProtobuf._Me
     if !self.games.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.games, fieldNumber: 1)
     }
+    if !self.table.isEmpty {
+      try visitor.visitSingularStringField(value: self.table, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Dojo_SubmitGames, rhs: Dojo_SubmitGames) -> Bool {
     if lhs.games != rhs.games {return false}
+    if lhs.table != rhs.table {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -975,18 +987,29 @@ nonisolated extension Dojo_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf._Mess
 
 nonisolated extension Dojo_StatsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}table\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.table) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.table.isEmpty {
+      try visitor.visitSingularStringField(value: self.table, fieldNumber: 1)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Dojo_StatsRequest, rhs: Dojo_StatsRequest) -> Bool {
+    if lhs.table != rhs.table {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1044,7 +1067,7 @@ nonisolated extension Dojo_ReplayStats: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Dojo_SampleRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SampleRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}count\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}count\0\u{1}table\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1053,6 +1076,7 @@ nonisolated extension Dojo_SampleRequest: SwiftProtobuf.Message, SwiftProtobuf._
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt32Field(value: &self.count) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.table) }()
       default: break
       }
     }
@@ -1062,11 +1086,15 @@ nonisolated extension Dojo_SampleRequest: SwiftProtobuf.Message, SwiftProtobuf._
     if self.count != 0 {
       try visitor.visitSingularUInt32Field(value: self.count, fieldNumber: 1)
     }
+    if !self.table.isEmpty {
+      try visitor.visitSingularStringField(value: self.table, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Dojo_SampleRequest, rhs: Dojo_SampleRequest) -> Bool {
     if lhs.count != rhs.count {return false}
+    if lhs.table != rhs.table {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

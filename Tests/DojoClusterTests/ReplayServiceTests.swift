@@ -148,3 +148,29 @@ final class Log: @unchecked Sendable {
   #expect(log.lines.contains { $0.contains("refused a client with key") })
   #expect(try store.gameCounts().games == 1)
 }
+
+@Test func tablesKeepTheirOwnGamesWindowsAndLimits() throws {
+  let dir = temporaryDirectory("replay-tables")
+  var config = TrainingConfig()
+  config.minReplaySize = 5
+  config.samplesPerInsert = 1000
+  config.rateErrorBuffer = 1e9
+  let store = try RunStore(path: dir + "/run.sqlite")
+  let tables = ["main", "agent_b"].map { ReplayStore(game: TicTacToe(), config: config, store: store, seed: 1, table: $0) }
+  let svc = ReplayService(tables: tables, log: { _ in })
+  let t = InProcessTransport()
+  let server = try t.serve("replay") { svc.handle($0) }
+  defer { server.stop() }
+  let a = try RemoteReplay(transport: t, endpoint: "replay", timeout: 5)
+  let b = try RemoteReplay(transport: t, endpoint: "replay", table: "agent_b", timeout: 5)
+  _ = try a.submit(games(3, seed: 1))
+  _ = try b.submit(games(7, seed: 2))
+  #expect(try a.statistics().games == 3 && b.statistics().games == 7)
+  #expect(try store.gameCounts(table: "main").games == 3 && store.gameCounts(table: "agent_b").games == 7 && store.gameCounts().games == 10)
+  let unknown = try RemoteReplay(transport: t, endpoint: "replay", table: "agent_c", timeout: 5)
+  #expect(throws: RemoteError.self) { try unknown.submit(games(1, seed: 3)) }
+  // A restarted store refills each table's window from that table's games only.
+  let again = ReplayStore(game: TicTacToe(), config: config, store: store, seed: 1, table: "agent_b")
+  try again.restore(sampled: 0)
+  #expect(again.statistics.gamesAccepted == 7 && again.statistics.windowSize == tables[1].statistics.windowSize)
+}
