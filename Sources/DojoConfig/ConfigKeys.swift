@@ -60,14 +60,6 @@ extension OptimizerConfig.Kind: CaseIterable {
   public static let allCases: [OptimizerConfig.Kind] = [.sgd, .adamw]
 }
 
-extension OptimizerConfig {
-  /// The learning rate of a constant schedule (config files set a constant rate).
-  var constantRate: Float {
-    get { schedule.rate(at: 0) }
-    set { schedule = .constant(rate: newValue) }
-  }
-}
-
 struct ConfigSection {
   let name: String
   let doc: String
@@ -126,7 +118,11 @@ enum ConfigSchema {
     .double("rate_error_buffer", \.training.rateErrorBuffer, 1...1e9, "How many samples the faster side may run ahead of the ratio before it waits."),
     .int("batch_size", \.training.batchSize, 1...65536, "Samples per optimizer step. AlphaZero: 4,096; AlphaZero.jl's Connect Four: 1,024."),
     .choice("optimizer", \.training.optimizer.kind, "\"sgd\" (with Nesterov momentum, as AlphaZero) or \"adamw\"."),
-    .float("learning_rate", \.training.optimizer.constantRate, 1e-7...10, "AlphaZero (SGD): 0.2 → 0.0002 in steps; Adam-family: about 1e-3."),
+    .float("learning_rate", \.training.learningRate, 1e-7...10, "The (peak) learning rate. AlphaZero (SGD): 0.2, stepped down to 0.0002; Adam-family: about 1e-3."),
+    .choice("schedule", \.training.schedule, "\"constant\", or \"cosine\": linear warm-up over warmup_steps, then a half cosine down to\nminimum_learning_rate at total_steps (KataGo and most modern recipes warm up)."),
+    .int("warmup_steps", \.training.warmupSteps, 0...100_000_000, "Cosine schedule: steps of linear warm-up."),
+    .int("total_steps", \.training.totalSteps, 1...1_000_000_000, "Cosine schedule: the step at which the rate reaches its minimum (and stays)."),
+    .float("minimum_learning_rate", \.training.minimumLearningRate, 0...10, "Cosine schedule: the final rate."),
     .float("momentum", \.training.optimizer.momentum, 0...1, "SGD momentum. AlphaZero: 0.9."),
     .float("weight_decay", \.training.optimizer.weightDecay, 0...1, "L2 (SGD) or decoupled (AdamW) weight decay on weights. AlphaZero: 1e-4."),
     .float("value_weight", \.training.valueWeight, 0...100, "Weight of the value loss against the policy loss. AlphaZero: 1; KataGo: 1.5."),

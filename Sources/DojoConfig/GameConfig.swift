@@ -86,6 +86,10 @@ public struct GameConfig: Sendable {
         if let v = t[key.name] { try key.read(&config, v, path, "\(section.name).\(key.name)") }
       }
     }
+    config.training.applySchedule()
+    guard config.training.schedule == .constant || config.training.warmupSteps < config.training.totalSteps else {
+      throw .badValue(path, "training.warmup_steps", "\(config.training.warmupSteps) is not below total_steps \(config.training.totalSteps)")
+    }
     return config
   }
 

@@ -24,6 +24,24 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
   /// Samples per optimizer step. AlphaZero: 4,096 (on TPUs); AlphaZero.jl's Connect Four: 1,024.
   public var batchSize = 128
   public var optimizer = OptimizerConfig(kind: .adamw, schedule: .constant(rate: 0.002), weightDecay: 1e-4)
+
+  /// How the learning rate moves: constant, or cosine (linear warm-up over `warmupSteps`, then a
+  /// half cosine from the rate to `minimumLearningRate` at `totalSteps`). Config files set these;
+  /// `applySchedule()` writes them into `optimizer.schedule`.
+  public enum ScheduleKind: String, Sendable, Codable, CaseIterable { case constant, cosine }
+  public var learningRate: Float = 0.002
+  public var schedule = ScheduleKind.constant
+  public var warmupSteps = 0
+  public var totalSteps = 100_000
+  public var minimumLearningRate: Float = 0
+
+  /// Sets `optimizer.schedule` from the schedule fields.
+  public mutating func applySchedule() {
+    switch schedule {
+    case .constant: optimizer.schedule = .constant(rate: learningRate)
+    case .cosine: optimizer.schedule = .cosine(rate: learningRate, warmupSteps: warmupSteps, totalSteps: totalSteps, minimumRate: minimumLearningRate)
+    }
+  }
   /// Weight of the value loss against the policy loss. AlphaZero: 1; KataGo: 1.5.
   public var valueWeight: Float = 1
   /// Optimizer steps between checkpoints (each checkpoint is a gating candidate).

@@ -76,6 +76,10 @@ func shippedConfigLoads(name: String) throws {
   #expect(c.selfPlay.fullSearchProbability == 0.5 && c.selfPlay.resignThreshold == -0.9)
   #expect(c.training.actors == 3 && c.training.samplesPerInsert == 6 && c.training.optimizer.kind == .sgd)
   #expect(c.training.optimizer.schedule.rate(at: 1000) == 0.01)
+  let cosine = try GameConfig.parse("game = \"tic_tac_toe\"\n[training]\nlearning_rate = 0.01\nschedule = \"cosine\"\nwarmup_steps = 10\ntotal_steps = 110\nminimum_learning_rate = 0.001")
+  #expect(cosine.training.optimizer.schedule == .cosine(rate: 0.01, warmupSteps: 10, totalSteps: 110, minimumRate: 0.001))
+  #expect(cosine.training.optimizer.schedule.rate(at: 4) == 0.005 && cosine.training.optimizer.schedule.rate(at: 500) == 0.001)
+  #expect(try GameConfig.parse(cosine.toml).training == cosine.training)
   #expect(c.gating.rule == .sprt && c.gating.elo1 == 20 && c.gating.games == GatingConfig().games)
   let again = try GameConfig.parse(c.toml)
   #expect(again.selfPlay == c.selfPlay && again.training == c.training && again.gating == c.gating && again.network == c.network)
@@ -93,4 +97,5 @@ func shippedConfigLoads(name: String) throws {
   #expect(message("[training]\nsamples_per_insert = \"4\"") == "x.toml: 'training.samples_per_insert' must be a number")
   #expect(message("[search]\nsimulations = 0").contains("'search.simulations': 0 is outside 1...100000"))
   #expect(message("training = 3") == "x.toml: 'training' must be a table")
+  #expect(message("[training]\nschedule = \"cosine\"\nwarmup_steps = 500\ntotal_steps = 100").contains("'training.warmup_steps': 500 is not below total_steps 100"))
 }
