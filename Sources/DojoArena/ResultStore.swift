@@ -5,6 +5,16 @@
 import Foundation
 import GRDB
 
+/// A SQLite database for state that must survive a crash: WAL (someone reading it, a dashboard,
+/// `sqlite3`, a test, never blocks the writer), synchronous FULL (a committed transaction is on
+/// disk), and a writer that finds it locked waits up to 30 s instead of failing.
+public func openDurableDatabase(_ path: String) throws -> DatabaseQueue {
+  var configuration = Configuration()
+  configuration.busyMode = .timeout(30)
+  configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
+  return try DatabaseQueue(path: path, configuration: configuration)
+}
+
 public final class ResultStore: @unchecked Sendable {
   let db: DatabaseQueue
   public let path: String
@@ -12,12 +22,7 @@ public final class ResultStore: @unchecked Sendable {
   public init(path: String) throws {
     self.path = path
     do {
-      // WAL: someone reading the database (a dashboard, `sqlite3`, a test) never blocks the writer;
-      // and a writer that finds it locked waits instead of failing.
-      var configuration = Configuration()
-      configuration.busyMode = .timeout(10)
-      configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
-      db = try DatabaseQueue(path: path, configuration: configuration)
+      db = try openDurableDatabase(path)
       try db.write { db in
         try db.execute(sql: """
           CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -119,8 +119,7 @@ struct Replay: ParsableCommand {
     guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }), Set(names).count == names.count else {
       throw CommandError("--tables '\(tables)': give distinct, non-empty names")
     }
-    signal(SIGINT) { _ in stopRequested = true }
-    signal(SIGTERM) { _ in stopRequested = true }
+    stopOnSignals()
     try ServeReplay(directory: directory, settings: settings, bind: bind, tables: names, cluster: cluster)(settings.game).get()
   }
 }
@@ -186,8 +185,7 @@ struct LearnerCommand: ParsableCommand {
 
   func run() throws {
     let settings = try runConfig(run: directory, game: game, config: config)
-    signal(SIGINT) { _ in stopRequested = true }
-    signal(SIGTERM) { _ in stopRequested = true }
+    stopOnSignals()
     try RunLearner(command: self, settings: settings)(settings.game).get()
   }
 }
@@ -268,8 +266,7 @@ struct ActorCommand: ParsableCommand {
     let g = try parseGame(game)
     let settings = try config.map { try GameConfig.load(path: $0) } ?? GameConfig.forGame(g)
     guard settings.game.name == g.name else { throw CommandError("\(config!) configures \(settings.game.name), not \(g.name)") }
-    signal(SIGINT) { _ in stopRequested = true }
-    signal(SIGTERM) { _ in stopRequested = true }
+    stopOnSignals()
     try RunActor(command: self, settings: settings)(g).get()
   }
 }
@@ -331,8 +328,7 @@ struct EvaluatorCommand: ParsableCommand {
 
   func run() throws {
     let settings = try runConfig(run: directory, game: nil, config: nil)
-    signal(SIGINT) { _ in stopRequested = true }
-    signal(SIGTERM) { _ in stopRequested = true }
+    stopOnSignals()
     try RunEvaluator(command: self, settings: settings)(settings.game).get()
   }
 }

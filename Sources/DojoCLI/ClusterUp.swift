@@ -34,8 +34,7 @@ struct ClusterUp: ParsableCommand {
     let run = directory ?? "runs/\(g.name.prefix { $0 != "(" })-cluster"
     let settings = try runConfig(run: run, game: game, config: config)
     try FileManager.default.createDirectory(atPath: run + "/logs", withIntermediateDirectories: true)
-    signal(SIGINT) { _ in stopRequested = true }
-    signal(SIGTERM) { _ in stopRequested = true }
+    stopOnSignals()
     let at = { (k: Int) in "tcp://\(host):\(basePort + k)" }
     let keys = cluster.keys.map { ["--keys", $0] } ?? []
     let gated = settings.gating.rule != .none

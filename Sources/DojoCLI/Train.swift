@@ -9,6 +9,12 @@ import Foundation
 /// Set by SIGINT / SIGTERM: stop every role, write a last checkpoint, exit.
 nonisolated(unsafe) var stopRequested = false
 
+/// Ctrl-C and SIGTERM ask for a clean stop (`stopRequested`).
+func stopOnSignals() {
+  signal(SIGINT) { _ in stopRequested = true }
+  signal(SIGTERM) { _ in stopRequested = true }
+}
+
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Train a game from zero by self-play on this machine; resume a run after a stop or a crash.",
@@ -84,8 +90,7 @@ struct Train: ParsableCommand {
       try ("# The effective configuration of this run (every default written out). `dojo train --resume` reads it.\n" + settings.toml)
         .write(toFile: directory + "/config.toml", atomically: true, encoding: .utf8)
     }
-    signal(SIGINT) { _ in stopRequested = true }
-    signal(SIGTERM) { _ in stopRequested = true }
+    stopOnSignals()
     try RunTraining(settings: settings, directory: directory, minutes: minutes, steps: steps, statusEvery: statusEvery, seed: seed)(settings.game).get()
   }
 }

@@ -3,6 +3,7 @@
 // A game is acknowledged only once its transaction has committed, so kill -9 loses nothing that
 // was acknowledged; `dojo train --resume` rebuilds the replay window from here.
 
+import DojoArena
 import DojoWire
 import Foundation
 import GRDB
@@ -14,10 +15,7 @@ public final class RunStore: @unchecked Sendable {
   public init(path: String) throws {
     self.path = path
     do {
-      var configuration = Configuration()
-      configuration.busyMode = .timeout(30)
-      configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
-      db = try DatabaseQueue(path: path, configuration: configuration)
+      db = try openDurableDatabase(path)
       try db.write { db in
         // Databases from before replay tables: every game was in "main".
         if try db.tableExists("games"), try !db.columns(in: "games").contains(where: { $0.name == "table_name" }) {

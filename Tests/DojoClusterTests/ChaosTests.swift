@@ -10,25 +10,11 @@ import DojoTraining
 import Foundation
 import Testing
 
-let chaosConfig = """
-  game = "tic_tac_toe"
-  [network]
-  blocks = 1
-  channels = 8
-  [search]
-  simulations = 8
-  [training]
-  parallel_games = 8
-  min_replay_size = 100
-  batch_size = 32
-  checkpoint_steps = 25
-  """
-
 @Test func killingEachRoleLosesNoAcknowledgedGame() throws {
   let seed: UInt64 = UInt64(ProcessInfo.processInfo.environment["DOJO_CHAOS_SEED"] ?? "") ?? 7
   var rng = SplitMix64(seed: seed)
   let dir = temporaryDirectory("chaos")
-  try chaosConfig.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
+  try tinyClusterConfig.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
   let run = dir + "/run"
   let base = 20_000 + Int(rng.next(below: 20_000))
   let replayAt = "tcp://127.0.0.1:\(base)", modelsAt = "tcp://127.0.0.1:\(base + 1)", announceAt = "tcp://127.0.0.1:\(base + 2)"
