@@ -179,3 +179,41 @@ let tinyRunConfig = """
   }
   #expect(try store.gates().contains { $0.candidate == 1 && $0.accepted })
 }
+
+@Test func playAgainstARunsBestModelWithHints() throws {
+  // A run directory with two checkpoints, the first accepted by the evaluator: play uses that one.
+  let run = temporaryDirectory("play-run")
+  let game = TicTacToe()
+  var net = NetworkConfig.defaults(for: game)
+  net.blocks = 1
+  net.channels = 8
+  for g in 1...2 {
+    _ = try Checkpoint.write(PolicyValueNet(config: net, seed: UInt64(g)), optimizer: nil,
+                             metadata: CheckpointMetadata(game: game.name, architecture: net, generation: g), to: "\(run)/checkpoints/00000\(g)")
+  }
+  let store = try RunStore(path: run + "/run.sqlite")
+  try store.recordGate(RunStore.GateRecord(candidate: 1, best: 0, accepted: true, wins: 0, draws: 0, losses: 0, elo: 0, eloError: 0, rating: 0, reason: "first"))
+  try store.recordGate(RunStore.GateRecord(candidate: 2, best: 1, accepted: false, wins: 0, draws: 0, losses: 4, elo: -400, eloError: 0, rating: -400, reason: "lost"))
+  #expect(try RunDirectory.checkpoint(run) == run + "/checkpoints/000001")
+  #expect(try RunDirectory.checkpoint(run + "/checkpoints/000002") == run + "/checkpoints/000002")
+  #expect(throws: InvalidRun.self) { try RunDirectory.checkpoint(run + "/nothing") }
+
+  let input = Pipe(), output = run + "/play.txt"
+  let binary = repositoryRoot + "/.build/debug/dojo"
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: binary)
+  p.arguments = ["play", "tic_tac_toe", "--checkpoint", run, "--sims", "16", "--second", "--no-color"]
+  p.standardInput = input
+  FileManager.default.createFile(atPath: output, contents: nil)
+  p.standardOutput = FileHandle(forWritingAtPath: output)
+  try p.run()
+  input.fileHandleForWriting.write(Data("hint\nz9\nquit\n".utf8))
+  try input.fileHandleForWriting.close()
+  p.waitUntilExit()
+  let text = try String(contentsOfFile: output, encoding: .utf8)
+  #expect(p.terminationStatus == 0)
+  #expect(text.contains("playing against ckpt:\(run)/checkpoints/000001:sims=16"))
+  #expect(text.contains("ckpt:") && text.contains(" plays ") && text.contains("(for it)"), "the engine's move, value and top moves:\n\(text)")
+  #expect(text.contains("hint: ") && text.contains("(for you)   top: "), "no hint:\n\(text)")
+  #expect(text.contains("'z9' is not a move in tic_tac_toe"))
+}
