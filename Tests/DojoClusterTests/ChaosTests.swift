@@ -16,7 +16,7 @@ import Testing
   let dir = temporaryDirectory("chaos")
   try tinyClusterConfig.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
   let run = dir + "/run"
-  let base = 20_000 + Int(rng.next(below: 20_000))
+  let base = freePorts(3)
   let replayAt = "tcp://127.0.0.1:\(base)", modelsAt = "tcp://127.0.0.1:\(base + 1)", announceAt = "tcp://127.0.0.1:\(base + 2)"
   let roles: [String: [String]] = [
     "replay": ["replay", "tic_tac_toe", "--run", run, "--config", dir + "/tiny.toml", "--bind", replayAt, "--status-every", "1"],

@@ -37,7 +37,7 @@ func pids(_ path: String) -> [String: Int32] {
   let dir = temporaryDirectory("cluster-up")
   try tinyClusterConfig.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
   let run = dir + "/run"
-  let port = 30_000 + Int(getpid() % 10_000)
+  let port = freePorts(5)
   let up = try dojo(["cluster", "up", "tic_tac_toe", "--run", run, "--config", dir + "/tiny.toml", "--actors", "2", "--base-port", "\(port)",
                      "--status-every", "2"], output: dir + "/up.log")
   var first: [String: Int32] = [:]
@@ -100,7 +100,7 @@ func sh(_ command: String) -> (Int32, String) {
   }
   let dir = temporaryDirectory("hosts")
   try tinyClusterConfig.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
-  let port = 40_000 + Int(getpid() % 10_000)
+  let port = freePorts(1)
   // The replay store listens on every interface of this host; each actor knows it by its own link's address.
   let replay = try dojo(["replay", "tic_tac_toe", "--run", dir + "/run", "--config", dir + "/tiny.toml", "--bind", "tcp://0.0.0.0:\(port)"],
                         output: dir + "/replay.log")

@@ -65,3 +65,23 @@ public func dojo(_ arguments: [String], output: String? = nil, executable: Strin
   try p.run()
   return p
 }
+
+/// The first of `count` consecutive TCP ports on 127.0.0.1 that are free now (checked by binding
+/// each), from a random start, so that concurrent test runs do not collide.
+public func freePorts(_ count: Int) -> Int {
+  func free(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+  }
+  while true {
+    let base = Int.random(in: 20_000...60_000)
+    if (base..<(base + count)).allSatisfy(free) { return base }
+  }
+}
