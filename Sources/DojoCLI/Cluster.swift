@@ -204,7 +204,11 @@ struct RunLearner: GameTask {
       let loaded = try newest.map { try Checkpoint.read($0, game: game.name, architecture: settings.network) }
       let network = loaded?.network ?? PolicyValueNet(config: settings.network, seed: command.seed)
       let optimizer = loaded?.optimizer ?? Optimizer(config: settings.training.optimizer, layout: network.layout)
-      let learner = Learner(game: game, network: network, optimizer: optimizer, config: settings.training, directory: run, store: nil,
+      // Training statistics and checkpoints go to the run's database (shared with a replay store on
+      // the same machine: SQLite WAL lets both write); steps lost in a crash are forgotten.
+      let store = try RunStore(path: run + "/run.sqlite")
+      try store.forgetTraining(after: optimizer.step)
+      let learner = Learner(game: game, network: network, optimizer: optimizer, config: settings.training, directory: run, store: store,
                             generation: loaded?.metadata.generation ?? 0, samplesSeen: loaded?.metadata.samplesSeen ?? 0)
       let transport = try command.cluster.transport(log: log)
       let hub = try ModelHub(transport: transport, fetch: command.models, announce: command.announce, log: { log($0) })
