@@ -113,6 +113,7 @@ enum ConfigSchema {
     .int("actors", \.training.actors, 0...1024, "Self-play threads, each with one BLAS thread. 0: one per core."),
     .int("parallel_games", \.training.parallelGames, 1...4096, "Games each actor plays in lockstep (one network call per step for all of them)."),
     .int("window_size", \.training.windowSize, 1...100_000_000, "The replay window: the newest this many samples. AlphaZero: positions of the last 500,000 games."),
+    .int("window_growth_minimum", \.training.windowGrowthMinimum, 0...100_000_000, "0: a fixed window. Else KataGo's window that grows with the data, from this many samples\n(n^0.75 growth, scale 0.4), up to window_size. KataGo: 250,000."),
     .double("samples_per_insert", \.training.samplesPerInsert, 0.01...1000, "Samples the learner draws per sample inserted (Reverb's rate limiter). KataGo: about 4."),
     .int("min_replay_size", \.training.minReplaySize, 1...100_000_000, "The learner waits until the window holds this many samples."),
     .double("rate_error_buffer", \.training.rateErrorBuffer, 1...1e9, "How many samples the faster side may run ahead of the ratio before it waits."),

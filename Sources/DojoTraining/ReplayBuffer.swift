@@ -6,6 +6,7 @@
 import DojoGames
 import DojoNN
 import DojoSearch
+import Foundation
 
 /// The samples in a finished game: one per full-search move (playout cap randomization keeps only
 /// those), with the search's policy target over all actions and the game's result for the mover.
@@ -38,6 +39,14 @@ public final class ReplayBuffer {
   public private(set) var count = 0
   public private(set) var inserted = 0
   var next = 0
+  /// The window sampled from, given the samples ever inserted (nil: everything held). KataGo grows
+  /// its window with the data so that early, weak games leave it soon (`WindowGrowth`).
+  public var window: (@Sendable (Int) -> Int)?
+  /// Samples inserted before this buffer was made (a restart), for the growing window.
+  public var insertedBefore = 0
+
+  /// The newest samples `sample` draws from now.
+  public var windowCount: Int { min(count, window.map { max(1, $0(inserted + insertedBefore)) } ?? count) }
 
   public init<G: Game>(game: G, capacity: Int, seed: UInt64) {
     self.capacity = capacity
@@ -69,11 +78,13 @@ public final class ReplayBuffer {
   /// `size` samples drawn uniformly (with replacement), each under a random symmetry.
   public func sample(_ size: Int) -> TrainingBatch {
     precondition(count > 0, "sampling an empty replay buffer")
+    let w = windowCount
     var obs = [Float](repeating: 0, count: size * observationCount)
     var mask = [Float](repeating: 0, count: size * actionCount), policy = mask
     var value = [Float](repeating: 0, count: size)
     for b in 0..<size {
-      let i = rng.next(below: count)
+      // One of the newest `w` samples (the ring's last written slot is next − 1).
+      let i = (next - 1 - rng.next(below: w) + capacity) % capacity
       let s = symmetries[rng.next(below: symmetries.count)]
       observations.withUnsafeBufferPointer { src in
         obs.withUnsafeMutableBufferPointer { dst in
@@ -120,5 +131,25 @@ public struct RateLimiter: Sendable, Equatable, Codable {
   /// Whether actors should wait for the learner to catch up.
   public func canInsert(inserted: Int, sampled: Int) -> Bool {
     inserted < minSize || Double(inserted + 1) - Double(sampled) / samplesPerInsert <= errorBuffer
+  }
+}
+
+/// KataGo's growing replay window: all of the first `minimum` samples, then
+/// minimum · (1 + β · ((n / minimum)^α − 1) / α) of n inserted (KataGo: 250,000, α 0.75, β 0.4).
+public struct WindowGrowth: Sendable, Equatable, Codable {
+  public var minimum: Int
+  public var alpha: Double
+  public var beta: Double
+
+  public init(minimum: Int, alpha: Double = 0.75, beta: Double = 0.4) {
+    self.minimum = minimum
+    self.alpha = alpha
+    self.beta = beta
+  }
+
+  public func size(inserted n: Int) -> Int {
+    guard n > minimum else { return n }
+    let ratio = Double(n) / Double(minimum)
+    return Int(Double(minimum) * (1 + beta * (pow(ratio, alpha) - 1) / alpha))
   }
 }

@@ -38,6 +38,10 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     self.table = table
     registryName = game.name
     buffer = ReplayBuffer(game: game, capacity: config.windowSize, seed: seed)
+    if config.windowGrowthMinimum > 0 {
+      let growth = WindowGrowth(minimum: config.windowGrowthMinimum)
+      buffer.window = { growth.size(inserted: $0) }
+    }
     self.store = store
     limiter = config.rateLimiter
   }
@@ -51,6 +55,7 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
       buffer.append(trainingSamples(from: try message.record(), game: game))
     }
     condition.lock()
+    buffer.insertedBefore = counts.samples - buffer.inserted
     inserted = counts.samples
     accepted = counts.games
     self.sampled = sampled
@@ -159,7 +164,7 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     condition.lock()
     defer { condition.unlock() }
     return Statistics(gamesAccepted: accepted, gamesRejected: rejected, positions: positions, samplesInserted: inserted,
-                      samplesDrawn: sampled, windowSize: buffer.count)
+                      samplesDrawn: sampled, windowSize: buffer.windowCount)
   }
 }
 

@@ -14,6 +14,9 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
   /// The replay window: the last this many samples. AlphaZero: the last 500,000 games' positions;
   /// KataGo grows its window with the data (from 250,000 samples).
   public var windowSize = 100_000
+  /// 0: a fixed window of `windowSize`. Otherwise KataGo's growing window, starting from this many
+  /// samples and capped at `windowSize` (KataGo: 250,000 growing with exponent 0.75, scale 0.4).
+  public var windowGrowthMinimum = 0
   /// Samples the learner draws per sample inserted (Reverb's samples-per-insert). KataGo: about 4.
   public var samplesPerInsert: Double = 4
   /// The learner waits until the window holds this many samples.

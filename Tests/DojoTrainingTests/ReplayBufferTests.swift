@@ -98,3 +98,21 @@ func selfPlayRecords(_ games: Int, seed: UInt64) -> [GameRecord] {
   let after = net.lossAndGradients(probe).total
   #expect(after < 0.8 * before, "loss \(before) → \(after)")
 }
+
+@Test func theGrowingWindowFollowsKataGosFormulaAndSamplesOnlyTheNewest() {
+  let g = WindowGrowth(minimum: 250_000)
+  #expect(g.size(inserted: 100_000) == 100_000 && g.size(inserted: 250_000) == 250_000)
+  // 250,000 · (1 + 0.4 · (4^0.75 − 1) / 0.75) at a million samples.
+  #expect(abs(g.size(inserted: 1_000_000) - 493_790) <= 1)
+  // A buffer whose window is 10 of its newest samples draws only from those.
+  let game = TicTacToe()
+  let buffer = ReplayBuffer(game: game, capacity: 1000, seed: 4)
+  buffer.window = { _ in 10 }
+  var samples: [(observation: [Float], mask: [Float], policy: [Float], value: Float)] = []
+  for i in 0..<200 {
+    samples.append((game.observation(of: game.initialState()), Array(repeating: 1, count: 9), Array(repeating: 1 / 9, count: 9), i >= 190 ? 1 : -1))
+  }
+  buffer.append(samples)
+  #expect(buffer.windowCount == 10)
+  #expect(buffer.sample(256).valueTargets.allSatisfy { $0 == 1 }, "sampled outside the newest 10")
+}
