@@ -33,10 +33,18 @@ public struct GateVerdict: Sendable, Equatable, Codable {
   }
 }
 
+/// A gate stopped before its verdict (the process is shutting down); the candidate is gated again
+/// on the next start.
+public struct GateInterrupted: Error, CustomStringConvertible {
+  public init() {}
+  public var description: String { "gating interrupted" }
+}
+
 public enum Gate {
   /// Plays `candidate` against `best` under `rule`, one colour-swapped pair at a time.
+  /// `shouldStop` is asked between games; when it says yes, `GateInterrupted` is thrown.
   public static func run<G: Game>(_ rule: GateRule, game: G, candidate: PlayerSpec, best: PlayerSpec, seed: UInt64,
-                                  openings: OpeningSource = .random(plies: 2)) throws -> GateVerdict {
+                                  openings: OpeningSource = .random(plies: 2), shouldStop: () -> Bool = { false }) throws -> GateVerdict {
     var result = MatchResult(), pairs = PairResult()
     if case .none = rule { return GateVerdict(accepted: true, result: result, pairs: pairs, llr: nil, reason: "no gating") }
     let runner = try MatchRunner(game: game, players: [candidate, best], seed: seed, openings: openings)
@@ -48,6 +56,7 @@ public enum Gate {
     }
     var pair = 0
     while result.games + 2 <= max(maxGames, 2) {
+      if shouldStop() { throw GateInterrupted() }
       let a = try runner.play(ScheduledGame(index: 2 * pair, round: 0, first: 0, second: 1, opening: pair))
       let b = try runner.play(ScheduledGame(index: 2 * pair + 1, round: 0, first: 1, second: 0, opening: pair))
       let scores = [a.scoreForFirst, 1 - b.scoreForFirst]  // the candidate's

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DojoArena
 import DojoCluster
 import DojoConfig
 import DojoGames
@@ -365,6 +366,11 @@ struct RunEvaluator: GameTask {
       evaluator.onAccepted = { c in hub.publish(generation: c.generation, path: c.path, sha256: c.sha256) }
       log("evaluator for \(game.name): gating \(settings.gating.rule.rawValue), best generation \(best?.generation ?? 0); learner \(command.learner), announcing at \(hub.announceEndpoint)")
       var gated = best?.generation ?? 0
+      // A gate in progress stops at its next game on Ctrl-C (the candidate is gated on restart).
+      Thread.detachNewThread {
+        while !stopRequested { Thread.sleep(forTimeInterval: 0.1) }
+        evaluator.stop()
+      }
       while !stopRequested {
         Thread.sleep(forTimeInterval: 0.2)
         guard let latest = feed.latest, latest.generation > gated else { continue }
@@ -374,6 +380,8 @@ struct RunEvaluator: GameTask {
           let verdict = try evaluator.gate(CheckpointWritten(generation: latest.generation, path: latest.path, sha256: latest.sha256,
                                                              steps: meta.trainingSteps))
           log("generation \(latest.generation) " + (verdict.accepted ? "accepted" : "rejected") + ": \(verdict.reason)")
+        } catch is GateInterrupted {
+          break
         } catch {
           log("evaluator: \(error)")
         }

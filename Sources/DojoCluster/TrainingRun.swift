@@ -45,6 +45,8 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   let stopLock = NSLock()
   var stopping = false
   let group = DispatchGroup()
+  /// The evaluator's thread, joined last: a gate in progress stops at its next game.
+  let evaluatorDone = DispatchGroup()
   var actors: [SelfPlayActor<G>] = []
   var startGeneration = 0
   var pendingCandidate: CheckpointWritten?
@@ -137,10 +139,11 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     }
     let evaluator = self.evaluator
     if let pendingCandidate { evaluator.offer(pendingCandidate) }
-    Thread.detachNewThread { evaluator.run(onError: { log("evaluator: \($0)") }) }
+    spawn("evaluator", group: evaluatorDone) { evaluator.run(onError: { log("evaluator: \($0)") }) }
   }
 
-  func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+  func spawn(_ name: String, group: DispatchGroup? = nil, _ body: @escaping @Sendable () -> Void) {
+    let group = group ?? self.group
     group.enter()
     let thread = Thread { [group] in
       body()
@@ -168,6 +171,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     group.wait()
     server.stop()
     evaluator.stop()
+    evaluatorDone.wait()
     let stepsAtLast = (try? Checkpoint.read(Learner<G>.checkpointPath(directory, generation: learner.generation)).metadata.trainingSteps) ?? -1
     if learner.optimizer.step > 0 && learner.optimizer.step != stepsAtLast {
       return try learner.checkpoint().path

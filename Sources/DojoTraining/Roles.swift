@@ -244,7 +244,7 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
       let stop = stopped
       condition.unlock()
       guard let candidate, !stop else { return }
-      do { try gate(candidate) } catch { onError(error) }
+      do { try gate(candidate) } catch is GateInterrupted { return } catch { onError(error) }
     }
   }
 
@@ -255,7 +255,8 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
     let verdict: GateVerdict
     if let best, config.rule != .none {
       verdict = try Gate.run(config.gateRule, game: game, candidate: .checkpoint(path: candidate.path, simulations: sims),
-                             best: .checkpoint(path: best.path, simulations: sims), seed: seed &+ UInt64(candidate.generation))
+                             best: .checkpoint(path: best.path, simulations: sims), seed: seed &+ UInt64(candidate.generation),
+                             shouldStop: { [self] in condition.withLock { stopped } })
     } else {
       verdict = GateVerdict(accepted: true, result: MatchResult(), pairs: PairResult(), llr: nil,
                             reason: best == nil ? "the first checkpoint" : "no gating")
