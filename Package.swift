@@ -122,7 +122,7 @@ let package = Package(
     .testTarget(name: "DojoArenaTests", dependencies: ["DojoArena", "DojoTestSupport"]),
     .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoWire", "DojoTestSupport"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig", "DojoTraining"]),
-    .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport"]),
+    .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport", "DojoTestSupport"]),
     .testTarget(
       name: "DojoClusterTests", dependencies: ["DojoCluster", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"],
       exclude: ["foreign_client.py"]

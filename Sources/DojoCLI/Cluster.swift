@@ -314,11 +314,6 @@ struct RunActor: GameTask {
   }
 }
 
-struct UncheckedSendable<T>: @unchecked Sendable {
-  let value: T
-  init(_ value: T) { self.value = value }
-}
-
 struct EvaluatorCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "evaluator",

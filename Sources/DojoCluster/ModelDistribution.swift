@@ -14,8 +14,7 @@ public final class ModelHub: @unchecked Sendable {
   let publisher: any Publisher
   let server: any TransportServer
   let lock = NSLock()
-  var latest: (announcement: Dojo_ModelAnnouncement, path: String)?
-  var paths: [UInt32: String] = [:]
+  var latest: Dojo_ModelAnnouncement?
   var stopped = false
   public var fetchEndpoint: String { server.endpoint }
   public var announceEndpoint: String { publisher.endpoint }
@@ -61,12 +60,12 @@ public final class ModelHub: @unchecked Sendable {
     a.sha256 = sha256
     a.endpoint = server.endpoint
     files.add(UInt32(generation), path)
-    lock.withLock { latest = (a, path) }
+    lock.withLock { latest = a }
     reannounce()
   }
 
   func reannounce() {
-    guard let a = lock.withLock({ latest?.announcement }) else { return }
+    guard let a = lock.withLock({ latest }) else { return }
     try? publisher.publish(Dojo_Envelope(.model(a)).encoded())
   }
 
@@ -104,7 +103,7 @@ public final class RemoteModelFeed: ModelFeed, @unchecked Sendable {
     self.transport = transport
     self.log = log
     try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
-    let subscriber = UncheckedBox(try transport.subscriber(announce))
+    let subscriber = UncheckedSendable(try transport.subscriber(announce))
     let thread = Thread { [self] in
       let subscriber = subscriber.value
       var clients: [String: any RequestClient] = [:]
@@ -148,10 +147,4 @@ public final class RemoteModelFeed: ModelFeed, @unchecked Sendable {
     lock.withLock { current = ModelAnnouncement(generation: Int(a.generation), path: path, sha256: a.sha256) }
     log("model \(a.generation) fetched and checked")
   }
-}
-
-/// Hands a thread-confined object to the one thread that will use it.
-struct UncheckedBox<T>: @unchecked Sendable {
-  let value: T
-  init(_ value: T) { self.value = value }
 }

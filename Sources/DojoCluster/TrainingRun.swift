@@ -172,8 +172,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     server.stop()
     evaluator.stop()
     evaluatorDone.wait()
-    let stepsAtLast = (try? Checkpoint.read(Learner<G>.checkpointPath(directory, generation: learner.generation)).metadata.trainingSteps) ?? -1
-    if learner.optimizer.step > 0 && learner.optimizer.step != stepsAtLast {
+    if learner.optimizer.step > learner.lastCheckpointStep {
       return try learner.checkpoint().path
     }
     return learner.generation > 0 ? Learner<G>.checkpointPath(directory, generation: learner.generation) : nil

@@ -115,12 +115,6 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     return results
   }
 
-  func record(rejected: Bool) {
-    condition.lock()
-    self.rejected += 1
-    condition.unlock()
-  }
-
   /// A batch once the rate limiter allows it, or nil when the store is stopped.
   public func sample(_ size: Int) -> TrainingBatch? {
     condition.lock()

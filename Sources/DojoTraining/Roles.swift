@@ -132,6 +132,8 @@ public final class Learner<G: Game>: @unchecked Sendable {
   public let counters = RoleCounters()
   public private(set) var generation: Int
   public private(set) var samplesSeen: Int
+  /// The optimizer step of the newest checkpoint (the one resumed from, or written).
+  public private(set) var lastCheckpointStep: Int
   let lock = NSLock()
   var lastLosses: Losses?
 
@@ -146,6 +148,7 @@ public final class Learner<G: Game>: @unchecked Sendable {
     self.store = store
     self.generation = generation
     self.samplesSeen = samplesSeen
+    lastCheckpointStep = optimizer.step
     counters.set("steps", optimizer.step)
   }
 
@@ -184,7 +187,8 @@ public final class Learner<G: Game>: @unchecked Sendable {
       game: game.name, architecture: network.config, generation: generation, trainingSteps: optimizer.step,
       samplesSeen: samplesSeen, parent: parent), to: path)
     counters.set("generation", generation)
-    let games = (try? store?.gameCounts().games) ?? nil ?? 0
+    lastCheckpointStep = optimizer.step
+    let games = (try? store?.gameCounts().games ?? 0) ?? 0
     try store?.recordCheckpoint(generation: generation, path: path, steps: optimizer.step, samplesSeen: samplesSeen, games: games)
     return CheckpointWritten(generation: generation, path: path, sha256: meta.modelSHA256, steps: optimizer.step)
   }

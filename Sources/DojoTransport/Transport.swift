@@ -39,6 +39,12 @@ public protocol Subscriber: AnyObject {
   func receive(timeout: Double) throws -> Data?
 }
 
+/// Hands a thread-confined object (a socket, a file handle) to the one thread that will use it.
+public struct UncheckedSendable<T>: @unchecked Sendable {
+  public let value: T
+  public init(_ value: T) { self.value = value }
+}
+
 // MARK: - In process
 
 /// Endpoints are names in this transport's own registry; handlers run on the caller's thread,

@@ -108,12 +108,6 @@ extension RunStore {
   func gameCounts_() -> Int { (try? gameCounts().games) ?? 0 }
 }
 
-final class Log: @unchecked Sendable {
-  let lock = NSLock()
-  var items: [String] = []
-  func add(_ s: String) { lock.withLock { items.append(s) } }
-  var lines: [String] { lock.withLock { items } }
-}
 
 @Test func aPythonClientSpeaksTheProtocol() throws {
   let python = repositoryRoot + "/tools/.venv/bin/python"

@@ -85,3 +85,12 @@ public func freePorts(_ count: Int) -> Int {
     if (base..<(base + count)).allSatisfy(free) { return base }
   }
 }
+
+/// Lines logged from any thread (a role's log callback in tests).
+public final class Log: @unchecked Sendable {
+  let lock = NSLock()
+  var items: [String] = []
+  public init() {}
+  public func add(_ s: String) { lock.withLock { items.append(s) } }
+  public var lines: [String] { lock.withLock { items } }
+}

@@ -1,5 +1,6 @@
 // The transport contract: every implementation passes the same tests.
 
+import DojoTestSupport
 import DojoTransport
 import Foundation
 import Testing
@@ -125,11 +126,4 @@ final class Counter: @unchecked Sendable {
   var n = 0
   func add() { lock.withLock { n += 1 } }
   var value: Int { lock.withLock { n } }
-}
-
-final class Log: @unchecked Sendable {
-  let lock = NSLock()
-  var items: [String] = []
-  func add(_ s: String) { lock.withLock { items.append(s) } }
-  var lines: [String] { lock.withLock { items } }
 }
