@@ -37,6 +37,10 @@ let package = Package(
       swiftSettings: hotFlags + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
 
+    // Exact solvers that score positions independently of any agent (Connect Four, any size).
+    // Optimized in debug builds too: the tests solve hundreds of positions, 20-100× slower unoptimized.
+    .target(name: "DojoSolvers", swiftSettings: hotFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+
     // Tensors and the residual policy-value network on OpenBLAS: training, inference, checkpoints.
     .target(
       name: "DojoNN",
@@ -105,6 +109,7 @@ let package = Package(
         "DojoWire",
         "DojoTransport",
         "DojoCluster",
+        "DojoSolvers",
         "CBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Rainbow", package: "Rainbow"),
@@ -117,6 +122,7 @@ let package = Package(
 
     .testTarget(name: "DojoGamesTests", dependencies: ["DojoGames"]),
     .testTarget(name: "DojoNNTests", dependencies: ["DojoNN", "DojoONNX", "DojoTestSupport"]),
+    .testTarget(name: "DojoSolversTests", dependencies: ["DojoSolvers", "DojoGames", "DojoTestSupport"]),
     .testTarget(name: "DojoSearchTests", dependencies: ["DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoPlayersTests", dependencies: ["DojoPlayers"]),
     .testTarget(name: "DojoArenaTests", dependencies: ["DojoArena", "DojoTestSupport"]),

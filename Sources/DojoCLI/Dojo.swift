@@ -5,7 +5,7 @@ struct Dojo: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "dojo",
     abstract: "Self-play training for two-player board games, from zero.",
-    subcommands: [Games.self, Train.self, CheckGame.self, Play.self, Tournament.self, Eval.self, Config.self, Export.self, Bench.self,
+    subcommands: [Games.self, Train.self, CheckGame.self, Play.self, Tournament.self, Eval.self, Solve.self, Config.self, Export.self, Bench.self,
                   Replay.self, LearnerCommand.self, EvaluatorCommand.self, ActorCommand.self, ClusterCommand.self, Keys.self]
   )
 }
