@@ -1,4 +1,5 @@
-// Measuring play against solver-scored positions (the format of ../shared/data/connect_four/):
+// Measuring play against solver-scored positions (games/connect_four/positions.tsv, made by
+// `dojo solve`; the same format as the public solver test sets):
 // one position per line, `moves<TAB>score<TAB>move_scores<TAB>set`, scores for the side to move.
 // A move is a mistake when its outcome class (win / draw / loss) is worse than the best move's,
 // and optimal when its score equals the position's.
@@ -15,6 +16,23 @@ public struct ScoredPosition: Sendable, Equatable {
   /// Score of each action (nil where illegal), indexed by action.
   public var moveScores: [Int?]
   public var set: String
+
+  public init(moves: [String], score: Int, moveScores: [Int?], set: String) {
+    self.moves = moves
+    self.score = score
+    self.moveScores = moveScores
+    self.set = set
+  }
+
+  /// Dojo's own Connect Four positions, `games/connect_four/positions.tsv`: found from the working
+  /// directory (the repository root, as tools/ scripts run) or beside the binary (`.build/CONFIG/dojo`).
+  public static var defaultFile: String {
+    let relative = "games/connect_four/positions.tsv"
+    if FileManager.default.fileExists(atPath: relative) { return relative }
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    let beside = binary.deletingLastPathComponent().appendingPathComponent("../../" + relative).standardizedFileURL.path
+    return FileManager.default.fileExists(atPath: beside) ? beside : relative
+  }
 
   /// Reads a positions file; errors name the line.
   public static func load(_ path: String) throws -> [ScoredPosition] {

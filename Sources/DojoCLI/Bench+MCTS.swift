@@ -1,4 +1,5 @@
 import ArgumentParser
+import DojoArena
 import DojoConfig
 import DojoGames
 import DojoNN
@@ -49,25 +50,17 @@ struct BenchMCTS: ParsableCommand {
   }
 
   func positionMistakes(simulations: Int) throws -> (Double, Int) {
-    guard let text = try? String(contentsOfFile: positions, encoding: .utf8) else {
-      throw CommandError("cannot read \(positions)")
-    }
+    let list: [ScoredPosition]
+    do { list = try ScoredPosition.load(positions) } catch { throw CommandError("\(error)") }
     let game = ConnectFour<UInt64>()
-    let rows = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
     var config = SearchConfig()
     config.rootPolicy = .puct
     config.fpuReduction = 0
-    let search = BatchedSearch(game: game, evaluator: RolloutEvaluator<ConnectFourState<UInt64>>(seed: 1), config: config, gameCount: rows.count, seed: 1)
-    for (i, r) in rows.enumerated() { search.setRoot(i, try game.state(afterMoves: r[0].map(String.init))) }
-    let results = search.search(simulations: Array(repeating: simulations, count: rows.count), noise: Array(repeating: false, count: rows.count))
-    var mistakes = 0
-    for (i, r) in rows.enumerated() {
-      let scores = r[2].split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
-      let best = Int(r[1])!
-      let chosen = scores[results[i].selectedAction]!
-      if chosen.signum() < best.signum() { mistakes += 1 }
-    }
-    return (Double(mistakes) / Double(rows.count), rows.count)
+    let search = BatchedSearch(game: game, evaluator: RolloutEvaluator<ConnectFourState<UInt64>>(seed: 1), config: config, gameCount: list.count, seed: 1)
+    for (i, p) in list.enumerated() { search.setRoot(i, try game.state(afterMoves: p.moves)) }
+    let results = search.search(simulations: Array(repeating: simulations, count: list.count), noise: Array(repeating: false, count: list.count))
+    let report = EvalReport(positions: list, choices: results.map(\.selectedAction))
+    return (report.overall.mistakeRate, list.count)
   }
 
   func batchedGumbelSpeed() -> Double {

@@ -21,10 +21,10 @@ struct BenchGames: ParsableCommand {
   @Option(help: "Seed of the playouts.")
   var seed: UInt64 = 1
 
-  func run() {
+  func run() throws {
     var rates: [(String, Double)] = []
     for entry in GameRegistry.entries {
-      let game = try! GameRegistry.make(entry.name)
+      let game = try GameRegistry.make(entry.name)
       let (count, elapsed, plies) = MeasurePlayouts(seconds: seconds, seed: seed)(game)
       let rate = Double(count) / elapsed
       rates.append((entry.name, rate))

@@ -228,9 +228,10 @@ struct RunLearner: GameTask {
         }
       }
       status.start()
+      let batches = remote.batches(log: { log("learner: \($0)") })
       learner.run(source: { count in
         if command.steps > 0 && learner.optimizer.step >= command.steps { stopRequested = true }
-        return (try? remote.sample(count)) ?? nil
+        return batches(count)
       }, onCheckpoint: { c in
         hub.publish(generation: c.generation, path: c.path, sha256: c.sha256)
         log("checkpoint \(c.path) announced")

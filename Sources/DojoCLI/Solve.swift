@@ -1,4 +1,5 @@
 import ArgumentParser
+import DojoArena
 import DojoGames
 import DojoPlayers
 import DojoSolvers
@@ -57,13 +58,13 @@ struct Solve: ParsableCommand {
     }
     if !(10...30).contains(tableBits) { throw ValidationError("--table-bits must be 10...30") }
     if let sample, sample < 1 { throw ValidationError("--sample must be 1 or more") }
-    _ = try plyRange()
+    _ = try Self.plyRange(plies)
   }
 
-  func plyRange() throws -> ClosedRange<Int> {
-    let parts = plies.split(separator: "-").map { Int($0) }
+  static func plyRange(_ text: String) throws -> ClosedRange<Int> {
+    let parts = text.split(separator: "-").map { Int($0) }
     guard parts.count == 2, let a = parts[0], let b = parts[1], a >= 0, a <= b else {
-      throw ValidationError("--plies takes A-B with 0 <= A <= B, not \(plies)")
+      throw ValidationError("--plies takes A-B with 0 <= A <= B, not \(text)")
     }
     return a...b
   }
@@ -96,39 +97,17 @@ struct Solve: ParsableCommand {
   func printSample(_ count: Int, _ solver: ConnectFourSolver) throws {
     let spec: PlayerSpec
     do { spec = try PlayerSpec(parsing: player) } catch { throw CommandError(error.description) }
-    let range = try plyRange()
-    struct Sampler: GameTask {
-      let spec: PlayerSpec, range: ClosedRange<Int>, count: Int, seed: UInt64, solver: ConnectFourSolver
-      func run<G: Game>(_ game: G) -> Result<[String], Error> { Result { try sample(game) } }
-      func sample<G: Game>(_ game: G) throws -> [String] {
-        var rng = SplitMix64(seed: seed)
-        var found: [String] = [], attempts = 0
-        while found.count < count {
-          attempts += 1
-          guard attempts <= 100 * count else { throw CommandError("only \(found.count) of \(count) positions found in \(attempts) games") }
-          var bot = try makeBot(spec, game: game, seed: rng.next())
-          let target = range.lowerBound + rng.next(below: range.count)
-          var state = game.initialState()
-          var moves: [Int] = []
-          while moves.count < target && !state.isTerminal {
-            let a = bot.choose(state).action
-            state.apply(a)
-            moves.append(a)
-          }
-          guard !state.isTerminal, moves.count == target else { continue }
-          // A position whose side to move wins at once measures nothing.
-          guard try !solver.canWinAtOnce(after: moves) else { continue }
-          found.append(solver.text(of: moves))
-        }
-        return found
-      }
-    }
+    let range = try Self.plyRange(plies)
     let g = try parseGame(game)
-    for line in try Sampler(spec: spec, range: range, count: count, seed: seed, solver: solver)(g).get() { print(line) }
+    for moves in try PositionSampler(spec: spec, plies: range, count: count, seed: seed, solver: solver)(g).get() {
+      print(solver.text(of: moves))
+    }
   }
 
-  func makeSolver() throws -> ConnectFourSolver {
-    let g = try parseGame(game)
+  func makeSolver() throws -> ConnectFourSolver { try Self.solver(for: parseGame(game), tableBits: tableBits) }
+
+  /// A solver for `g`, which must be a Connect Four of some size.
+  static func solver(for g: any Game, tableBits: Int) throws -> ConnectFourSolver {
     let size: (Int, Int)
     switch g {
     case let c as ConnectFour<UInt64>: size = (c.rows, c.columns)
@@ -181,5 +160,48 @@ struct Solve: ParsableCommand {
     let total = Date().timeIntervalSince(start)
     let sets = bySet.map { String(format: "\"%@\":{\"n\":%d,\"seconds\":%.3f}", $0.name, $0.n, $0.seconds) }
     print(String(format: "{\"solve\":\"positions\",\"n\":%d,\"seconds\":%.3f,\"by_set\":{%@}}", lines.count, total, sets.joined(separator: ",")))
+  }
+}
+
+/// One position from each of `count` seeded games of `spec` against itself: after a ply count drawn
+/// from `plies`, skipping games that end before it and positions the side to move wins at once.
+struct PositionSampler: GameTask {
+  let spec: PlayerSpec
+  let plies: ClosedRange<Int>
+  let count: Int
+  let seed: UInt64
+  let solver: ConnectFourSolver
+
+  func run<G: Game>(_ game: G) -> Result<[[Int]], Error> { Result { try sample(game) } }
+
+  func sample<G: Game>(_ game: G) throws -> [[Int]] {
+    var rng = SplitMix64(seed: seed)
+    var found: [[Int]] = [], attempts = 0
+    while found.count < count {
+      attempts += 1
+      guard attempts <= 100 * count else { throw CommandError("only \(found.count) of \(count) positions found in \(attempts) games") }
+      var bot = try makeBot(spec, game: game, seed: rng.next())
+      let target = plies.lowerBound + rng.next(below: plies.count)
+      var state = game.initialState()
+      var moves: [Int] = []
+      while moves.count < target && !state.isTerminal {
+        let a = bot.choose(state).action
+        state.apply(a)
+        moves.append(a)
+      }
+      guard !state.isTerminal, moves.count == target, try !solver.canWinAtOnce(after: moves) else { continue }
+      found.append(moves)
+    }
+    return found
+  }
+}
+
+extension ConnectFourSolver {
+  /// `positions` scored exactly, in the positions-file form, all in `set`.
+  func scored(_ positions: [[Int]], set: String) throws -> [ScoredPosition] {
+    try positions.map { moves in
+      let scores = try moveScores(after: moves)
+      return ScoredPosition(moves: moves.map { String($0 + 1) }, score: scores.compactMap { $0 }.max() ?? 0, moveScores: scores, set: set)
+    }
   }
 }

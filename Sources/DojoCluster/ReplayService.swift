@@ -217,4 +217,20 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
     }
     return nil
   }
+
+  /// A learner's source of batches: blocks until the store has one; a failed request is logged
+  /// with its reason and retried after a second; nil once stopping.
+  public func batches(log: @escaping @Sendable (String) -> Void) -> @Sendable (Int) -> TrainingBatch? {
+    { [self] count in
+      while !shouldStop() {
+        do {
+          if let batch = try sample(count) { return batch }
+        } catch {
+          log("sampling from the replay store failed: \(error); retrying in 1 s")
+          Thread.sleep(forTimeInterval: 1)
+        }
+      }
+      return nil
+    }
+  }
 }

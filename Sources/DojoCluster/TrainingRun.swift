@@ -121,21 +121,22 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   var isStopping: Bool { stopLock.withLock { stopping } }
 
   /// Starts every role on its own thread.
-  public func start() {
+  public func start() throws {
     setBLASThreadCount(1)
     let log = self.log
     for i in 0..<actorCount {
       let actor = SelfPlayActor(name: "actor-\(i)", game: game, config: settings.selfPlay, parallelGames: settings.training.parallelGames,
                                 architecture: settings.network, feed: board,
-                                sink: try! RemoteReplay(transport: transport, endpoint: "replay", timeout: 60, shouldStop: { [self] in isStopping }),
+                                sink: try RemoteReplay(transport: transport, endpoint: "replay", timeout: 60, shouldStop: { [self] in isStopping }),
                                 seed: seed &+ UInt64(i) &* 0x9E37_79B9 &+ UInt64(startGeneration) << 32,
                                 onError: { log("actor-\(i): \($0)") })
       actors.append(actor)
       spawn("actor-\(i)") { [self] in actor.run { self.isStopping } }
     }
-    let samples = try! RemoteReplay(transport: transport, endpoint: "replay", timeout: 60, shouldStop: { [self] in isStopping })
+    let batches = try RemoteReplay(transport: transport, endpoint: "replay", timeout: 60, shouldStop: { [self] in isStopping })
+      .batches(log: { log("learner: \($0)") })
     spawn("learner") { [self] in
-      learner.run(source: { (try? samples.sample($0)) ?? nil }, onCheckpoint: { self.evaluator.offer($0) }, onError: { log("learner: \($0)") })
+      learner.run(source: batches, onCheckpoint: { self.evaluator.offer($0) }, onError: { log("learner: \($0)") })
     }
     let evaluator = self.evaluator
     if let pendingCandidate { evaluator.offer(pendingCandidate) }

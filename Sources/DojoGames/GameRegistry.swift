@@ -55,7 +55,13 @@ public enum GameRegistry {
   public static var names: [String] { entries.map(\.name) }
 
   /// Every registered game at its default parameters.
-  public static var defaultGames: [any Game] { entries.map { try! $0.make(GameSpec.Values(entry: $0, given: [:])) } }
+  public static var defaultGames: [any Game] {
+    entries.map { entry in
+      do { return try entry.make(GameSpec.Values(entry: entry, given: [:])) } catch {
+        preconditionFailure("the registry's own defaults for \(entry.name) are invalid: \(error)")  // a bug in this file, not input
+      }
+    }
+  }
 
   /// The game named by `spec`, e.g. `connect_four(rows=6,columns=7)` or `hex(size=9)`.
   public static func make(_ spec: String) throws(GameSpecError) -> any Game {

@@ -74,7 +74,7 @@ public enum Checkpoint {
     meta.architecture = network.config
     meta.optimizer = optimizer?.config
     meta.created = ISO8601DateFormatter().string(from: Date())
-    let model = SafeTensors.encode(modelTensors(network), metadata: ["format": meta.format, "game": meta.game])
+    let model = try SafeTensors.encode(modelTensors(network), metadata: ["format": meta.format, "game": meta.game], path: path)
     meta.modelSHA256 = sha256(model)
     let temporary = path + ".tmp-\(getpid())"
     do {
@@ -82,10 +82,10 @@ public enum Checkpoint {
       try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
       try writeSynced(model, to: temporary + "/model.safetensors")
       if let optimizer {
-        let state = SafeTensors.encode(
+        let state = try SafeTensors.encode(
           [.init(name: "first_moment", shape: [optimizer.count], values: Array(UnsafeBufferPointer(start: optimizer.first, count: optimizer.count))),
            .init(name: "second_moment", shape: [optimizer.count], values: Array(UnsafeBufferPointer(start: optimizer.second, count: optimizer.count)))],
-          metadata: ["step": String(optimizer.step)])
+          metadata: ["step": String(optimizer.step)], path: path)
         try writeSynced(state, to: temporary + "/optimizer.safetensors")
       }
       let encoder = JSONEncoder()

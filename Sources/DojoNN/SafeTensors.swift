@@ -11,7 +11,7 @@ enum SafeTensors {
   }
 
   /// Encodes tensors (in the given order) and string metadata.
-  static func encode(_ tensors: [Tensor], metadata: [String: String]) -> Data {
+  static func encode(_ tensors: [Tensor], metadata: [String: String], path: String) throws(CheckpointError) -> Data {
     var header: [String: Any] = ["__metadata__": metadata]
     var offset = 0
     for t in tensors {
@@ -19,7 +19,10 @@ enum SafeTensors {
       header[t.name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
       offset += bytes
     }
-    var json = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+    var json: Data
+    do { json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]) } catch {
+      throw .io(path, "cannot encode the safetensors header: \(error)")
+    }
     while json.count % 8 != 0 { json.append(0x20) }  // pad with spaces to keep the data aligned
     var out = Data(capacity: 8 + json.count + offset)
     withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
