@@ -13,8 +13,8 @@ struct BenchMCTS: ParsableCommand {
     abstract: "Search speed and soundness: pure MCTS simulations/s, mistakes on the Connect Four positions, batched Gumbel search, time outside the network."
   )
 
-  @Option(help: "The reference positions file (../shared/data/connect_four/positions.tsv).")
-  var positions = "../shared/data/connect_four/positions.tsv"
+  @Option(help: "The solver-scored positions file (default: games/connect_four/positions.tsv).")
+  var positions = ScoredPosition.defaultFile
 
   @Option(help: "Seconds per speed measurement.")
   var seconds = 2.0

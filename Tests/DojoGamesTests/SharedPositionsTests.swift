@@ -2,16 +2,17 @@ import Foundation
 import Testing
 @testable import DojoGames
 
-/// The shared reference data lives beside the repository, in ../shared (never copied in).
-let sharedPositionsPath: String = {
-  let here = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
-  return "/" + here + "/../shared/data/connect_four/positions.tsv"
-}()
+/// Dojo's own solver-scored positions (tools/make-positions) and, where the project's machines
+/// have it, the shared reference file beside the repository (an optional cross-check: skipped,
+/// with the reason, where it is absent).
+let repositoryPositionsPath = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/") + "/games/connect_four/positions.tsv"
+let sharedPositionsPath = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/") + "/../shared/data/connect_four/positions.tsv"
+let sharedPositionsPresent = FileManager.default.fileExists(atPath: sharedPositionsPath)
 
-@Test func everySharedConnectFourPositionParses() throws {
-  let text = try String(contentsOfFile: sharedPositionsPath, encoding: .utf8)
+/// Every line parses, is a legal position that is not over, and scores exactly its legal columns.
+func checkPositionsFile(_ path: String) throws -> Int {
+  let text = try String(contentsOfFile: path, encoding: .utf8)
   let lines = text.split(separator: "\n").filter { !$0.isEmpty }
-  #expect(lines.count == 525)
   let game = ConnectFour<UInt64>()
   for line in lines {
     let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
@@ -22,5 +23,17 @@ let sharedPositionsPath: String = {
     try #require(scores.count == 7)
     let scored = scores.indices.filter { !scores[$0].isEmpty }
     #expect(state.legalActions == scored, "\(fields[0]): legal \(state.legalActions), scored \(scored)")
+    #expect(Int(fields[1]) == scores.compactMap { Int($0) }.max(), "\(fields[0]): the score is the best move's")
   }
+  return lines.count
+}
+
+@Test func everyRepositoryConnectFourPositionParses() throws {
+  let count = try checkPositionsFile(repositoryPositionsPath)
+  #expect(count >= 500)
+}
+
+@Test(.enabled(if: sharedPositionsPresent, "../shared/data/connect_four/positions.tsv is absent (optional cross-check)"))
+func everySharedConnectFourPositionParses() throws {
+  #expect(try checkPositionsFile(sharedPositionsPath) == 525)
 }

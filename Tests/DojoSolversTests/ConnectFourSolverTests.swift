@@ -87,15 +87,14 @@ func solverMatchesMinimax(rows: Int, columns: Int, plies: Int) throws {
   #expect(wide.text(of: [9, 10, 11, 0]) == "10,11,12,1")
 }
 
+let sharedPositions = repositoryRoot + "/../shared/data/connect_four/positions.tsv"
+
 /// The independent cross-check: every move score of the shared, externally solved positions
 /// (skipped, saying so, where ../shared is absent). The beginning sets, slow in a debug build, are
 /// checked by `tools/bench solve` in release.
-@Test func solverAgreesWithTheSharedPositionsFile() throws {
-  let path = repositoryRoot + "/../shared/data/connect_four/positions.tsv"
-  guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-    print("skipped: \(path) is absent (an optional cross-check; the repository's own sets are tested elsewhere)")
-    return
-  }
+@Test(.enabled(if: FileManager.default.fileExists(atPath: sharedPositions), "\(sharedPositions) is absent (optional cross-check)"))
+func solverAgreesWithTheSharedPositionsFile() throws {
+  let text = try String(contentsOfFile: sharedPositions, encoding: .utf8)
   let solver = try ConnectFourSolver(tableBits: 20)
   var checked = 0
   for line in text.split(separator: "\n") {
@@ -108,4 +107,22 @@ func solverMatchesMinimax(rows: Int, columns: Int, plies: Int) throws {
     checked += 1
   }
   #expect(checked == 325)
+}
+
+/// The repository's own positions file (made by tools/make-positions) still says what the solver
+/// says, on its `end` and `middle_easy` sets (the others take minutes in a debug build; tools/bench
+/// solve re-solves the whole file).
+@Test func theRepositoryPositionsAreTheSolversScores() throws {
+  let text = try String(contentsOfFile: repositoryRoot + "/games/connect_four/positions.tsv", encoding: .utf8)
+  let solver = try ConnectFourSolver(tableBits: 20)
+  var checked = 0
+  for line in text.split(separator: "\n") {
+    let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+    try #require(f.count == 4, "\(line)")
+    guard f[3] == "end" || f[3] == "middle_easy" else { continue }
+    let expected = f[2].split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+    #expect(try solver.moveScores(after: solver.parse(String(f[0]))) == expected, "\(f[0]) (\(f[3]))")
+    checked += 1
+  }
+  #expect(checked == 200)
 }
