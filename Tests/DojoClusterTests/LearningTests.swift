@@ -1,0 +1,109 @@
+import DojoCluster
+import DojoGames
+import DojoNN
+import DojoPlayers
+import DojoSearch
+import DojoTestSupport
+import DojoTraining
+import Foundation
+import Testing
+
+extension Tag {
+  /// A minute or more: whole training runs, chaos.
+  @Tag static var slow: Self
+  /// Starts `dojo` or Python processes.
+  @Tag static var multiProcess: Self
+}
+
+/// Exact values (for the side to move) of every tic-tac-toe position, by negamax.
+func ticTacToeValues() -> [TicTacToeState: Float] {
+  var memo: [TicTacToeState: Float] = [:]
+  func value(_ s: TicTacToeState) -> Float {
+    if let v = memo[s] { return v }
+    let v = s.outcome(for: s.currentPlayer) ?? s.legalActions.map { -value(s.applying($0)) }.max()!
+    memo[s] = v
+    return v
+  }
+  _ = value(TicTacToe().initialState())
+  return memo
+}
+
+/// The share of reachable non-terminal positions where the network's policy alone picks a move
+/// that loses value.
+func policyMistakeRate(_ net: PolicyValueNet, _ values: [TicTacToeState: Float]) -> Double {
+  var bot = PolicyBot(game: TicTacToe(), engine: InferenceEngine(network: net))
+  var mistakes = 0, positions = 0
+  for (s, v) in values where !s.isTerminal {
+    positions += 1
+    if -values[s.applying(bot.choose(s).action)]! < v { mistakes += 1 }
+  }
+  return Double(mistakes) / Double(positions)
+}
+
+/// The share of reachable non-terminal positions where the network with `simulations` of search
+/// (all positions searched together) picks a move that loses value.
+func searchMistakeRate(_ net: PolicyValueNet, _ values: [TicTacToeState: Float], simulations: Int) -> Double {
+  let positions = values.keys.filter { !$0.isTerminal }
+  let search = BatchedSearch(game: TicTacToe(), evaluator: NetworkEvaluator(game: TicTacToe(), engine: InferenceEngine(network: net)),
+                             config: SearchConfig(), gameCount: positions.count, seed: 1)
+  for (i, s) in positions.enumerated() { search.setRoot(i, s) }
+  let results = search.search(simulations: Array(repeating: simulations, count: positions.count), noise: Array(repeating: false, count: positions.count))
+  let mistakes = zip(positions, results).filter { s, r in -values[s.applying(r.selectedAction)]! < values[s]! }.count
+  return Double(mistakes) / Double(positions.count)
+}
+
+/// The proof that Dojo learns, on the production roles (`TrainingRun`: replay store, two actors,
+/// learner and evaluator on their threads, in process): tic-tac-toe from zero to near-perfect play
+/// on all 4,520 reachable positions (against exhaustive negamax), in 1,500 optimizer steps.
+/// The bounds hold with margin on any CPU and OpenBLAS kernel (threads make runs differ in detail):
+/// measured 0-0.1 % mistakes with search and 0.5-1.5 % with the policy alone under
+/// OPENBLAS_CORETYPE unset, Haswell and SkylakeX.
+@Test(.tags(.slow)) func ticTacToeLearnsFromSelfPlay() throws {
+  let seed: UInt64 = 2026
+  let game = TicTacToe()
+  var network = NetworkConfig.defaults(for: game)
+  network.channels = 32
+  var selfPlay = SelfPlayConfig()
+  selfPlay.search.simulations = 16
+  selfPlay.fullSearchProbability = 1
+  selfPlay.resignThreshold = -2
+  // Random openings put positions after bad play into the data: without them the raw policy stalls
+  // near 7 % mistakes on this budget (measured), since self-play rarely visits those positions.
+  selfPlay.randomOpeningPlies = 6
+  var training = TrainingConfig()
+  training.actors = 2
+  training.parallelGames = 16
+  training.batchSize = 64
+  training.samplesPerInsert = 12
+  training.minReplaySize = 128
+  training.rateErrorBuffer = 64
+  training.windowSize = 20_000
+  training.checkpointSteps = 100
+  training.optimizer = OptimizerConfig(kind: .adamw, schedule: .cosine(rate: 0.004, warmupSteps: 50, totalSteps: 1500, minimumRate: 0.0002),
+                                       weightDecay: 1e-4)
+  var gating = GatingConfig()
+  gating.rule = .none
+  let values = ticTacToeValues()
+  let untrained = PolicyValueNet(config: network, seed: seed)
+  let before = policyMistakeRate(untrained, values)
+  let untrainedSearch = searchMistakeRate(untrained, values, simulations: 64)
+
+  let directory = temporaryDirectory("learning")
+  defer { try? FileManager.default.removeItem(atPath: directory) }
+  let log = Log()
+  let run = try TrainingRun(game: game, directory: directory, settings: RunSettings(network: network, selfPlay: selfPlay, training: training, gating: gating),
+                            seed: seed, log: { log.add($0) })
+  try run.start()
+  let started = Date()
+  while run.status.steps < 1500 && Date().timeIntervalSince(started) < 900 { Thread.sleep(forTimeInterval: 0.2) }
+  let final = try #require(try run.stop(), "seed \(seed): no checkpoint written; log: \(log.lines)")
+  let status = run.status
+  let trained = try Checkpoint.read(final, game: game.name).network
+  let after = policyMistakeRate(trained, values)
+  let withSearch = searchMistakeRate(trained, values, simulations: 64)
+  #expect(status.steps >= 1500 && status.games > 1000, "seed \(seed): \(status.steps) steps, \(status.games) games")
+  #expect(before > 0.3 && after < 0.03, "seed \(seed): policy mistakes \(before) → \(after)")
+  #expect(untrainedSearch > 0.03 && withSearch < 0.005, "seed \(seed): with 64 simulations \(untrainedSearch) → \(withSearch)")
+  print("learning: seed \(seed), BLAS core \(BLASCore.current), \(status.games) games, \(status.steps) steps: policy mistakes \(before) → \(after), "
+        + "64 simulations \(untrainedSearch) → \(withSearch)")
+}
