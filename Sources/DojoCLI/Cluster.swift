@@ -148,7 +148,7 @@ struct ServeReplay: GameTask {
       log("replay store for \(game.name) at \(server.endpoint): \(s0.gamesAccepted) games stored, window \(s0.windowSize)"
           + (tables.count > 1 ? "; tables \(tables.joined(separator: ", "))" : "") + (cluster.keys != nil ? ", CURVE on" : ""))
       var last = Date(), previous = s0
-      while !stopRequested {
+      while !processStop.isRequested {
         Thread.sleep(forTimeInterval: 0.2)
         if Date().timeIntervalSince(last) >= cluster.statusEvery {
           let s = replay.statistics, dt = Date().timeIntervalSince(last)
@@ -214,13 +214,13 @@ struct RunLearner: GameTask {
       let transport = try command.cluster.transport(log: log)
       let hub = try ModelHub(transport: transport, fetch: command.models, announce: command.announce, log: { log($0) })
       if let loaded, let newest { hub.publish(generation: loaded.metadata.generation, path: newest, sha256: loaded.metadata.modelSHA256) }
-      let remote = try RemoteReplay(transport: transport, endpoint: command.replay, table: command.table, log: { log("learner: \($0)") }, shouldStop: { stopRequested })
+      let remote = try RemoteReplay(transport: transport, endpoint: command.replay, table: command.table, log: { log("learner: \($0)") }, shouldStop: { processStop.isRequested })
       log("learner for \(game.name): generation \(learner.generation), \(optimizer.step) steps; replay \(command.replay), models \(hub.fetchEndpoint), announcements \(hub.announceEndpoint)")
       let status = Thread {
-        var lastSteps = learner.counters["steps"], last = Date()
-        while !stopRequested {
+        var lastSteps = learner.progress.steps, last = Date()
+        while !processStop.isRequested {
           Thread.sleep(forTimeInterval: command.cluster.statusEvery)
-          let s = learner.counters["steps"]
+          let s = learner.progress.steps
           let loss = learner.losses.map { String(format: "policy %.3f value %.3f", $0.policy, $0.value) } ?? "—"
           log(String(format: "steps %d (%.1f/s), generation %d, loss %@", s, Double(s - lastSteps) / Date().timeIntervalSince(last), learner.generation, loss as NSString))
           lastSteps = s
@@ -230,7 +230,7 @@ struct RunLearner: GameTask {
       status.start()
       let batches = remote.batches(log: { log("learner: \($0)") })
       learner.run(source: { count in
-        if command.steps > 0 && learner.optimizer.step >= command.steps { stopRequested = true }
+        if command.steps > 0 && learner.optimizer.step >= command.steps { processStop.request() }
         return batches(count)
       }, onCheckpoint: { c in
         hub.publish(generation: c.generation, path: c.path, sha256: c.sha256)
@@ -289,7 +289,7 @@ struct RunActor: GameTask {
         fflush(nil)
       }
       let transport = try command.cluster.transport(log: nil)
-      let sink = try RemoteReplay(transport: transport, endpoint: command.connect, table: command.table, timeout: command.timeout, log: log, shouldStop: { stopRequested })
+      let sink = try RemoteReplay(transport: transport, endpoint: command.connect, table: command.table, timeout: command.timeout, log: log, shouldStop: { processStop.isRequested })
       let feed = try RemoteModelFeed(transport: transport, announce: command.announce, cache: command.cache, log: log)
       let actor = SelfPlayActor(name: command.name, game: game, config: settings.selfPlay, parallelGames: settings.training.parallelGames,
                                 architecture: settings.network, feed: feed, sink: sink, seed: command.seed, onError: { log("\($0)") })
@@ -302,15 +302,15 @@ struct RunActor: GameTask {
       log("playing \(game.name) for \(command.connect), models from \(command.announce)")
       let limit = command.games
       let status = Thread {
-        while !stopRequested {
+        while !processStop.isRequested {
           Thread.sleep(forTimeInterval: command.cluster.statusEvery)
-          log("games \(actor.counters["games"]) acknowledged, \(actor.counters["refused"]) refused, model generation \(actor.counters["generation"])")
+          log("games \(actor.counters.games) acknowledged, \(actor.counters.refused) refused, model generation \(actor.counters.generation)")
         }
       }
       status.start()
-      actor.run { stopRequested || (limit > 0 && actor.counters["games"] >= limit) }
+      actor.run { processStop.isRequested || (limit > 0 && actor.counters.games >= limit) }
       feed.stop()
-      log("stopped after \(actor.counters["games"]) acknowledged games")
+      log("stopped after \(actor.counters.games) acknowledged games")
     }
   }
 }
@@ -364,10 +364,10 @@ struct RunEvaluator: GameTask {
       var gated = best?.generation ?? 0
       // A gate in progress stops at its next game on Ctrl-C (the candidate is gated on restart).
       Thread.detachNewThread {
-        while !stopRequested { Thread.sleep(forTimeInterval: 0.1) }
+        while !processStop.isRequested { Thread.sleep(forTimeInterval: 0.1) }
         evaluator.stop()
       }
-      while !stopRequested {
+      while !processStop.isRequested {
         Thread.sleep(forTimeInterval: 0.2)
         guard let latest = feed.latest, latest.generation > gated else { continue }
         gated = latest.generation

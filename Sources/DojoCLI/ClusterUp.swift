@@ -52,7 +52,7 @@ struct ClusterUp: ParsableCommand {
     print("cluster for \(settings.game.name) in \(run): \(roles.map(\.0).joined(separator: ", ")); replay at \(at(0)), models announced at \(gated ? at(4) : at(2))")
     let start = Date()
     var lastStatus = Date.distantPast
-    while !stopRequested && (minutes == 0 || Date().timeIntervalSince(start) < minutes * 60) {
+    while !processStop.isRequested && (minutes == 0 || Date().timeIntervalSince(start) < minutes * 60) {
       supervisor.tend()
       if Date().timeIntervalSince(lastStatus) >= cluster.statusEvery {
         print(supervisor.table())

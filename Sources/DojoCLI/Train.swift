@@ -6,13 +6,13 @@ import DojoTraining
 import DojoCluster
 import Foundation
 
-/// Set by SIGINT / SIGTERM: stop every role, write a last checkpoint, exit.
-nonisolated(unsafe) var stopRequested = false
+/// This process's stop: set by SIGINT / SIGTERM (or a command's own limit), handed to every role.
+let processStop = StopToken()
 
-/// Ctrl-C and SIGTERM ask for a clean stop (`stopRequested`).
+/// Ctrl-C and SIGTERM ask for a clean stop (`processStop`).
 func stopOnSignals() {
-  signal(SIGINT) { _ in stopRequested = true }
-  signal(SIGTERM) { _ in stopRequested = true }
+  signal(SIGINT) { _ in processStop.request() }
+  signal(SIGTERM) { _ in processStop.request() }
 }
 
 struct Train: ParsableCommand {
@@ -135,7 +135,7 @@ struct RunTraining: GameTask {
       try run.start()
       let clock = Date()
       var last = run.status, lastAt = clock, lastChart = clock
-      while !stopRequested {
+      while !processStop.isRequested {
         Thread.sleep(forTimeInterval: 0.2)
         let now = Date()
         let s = run.status

@@ -42,8 +42,8 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   let board: ModelBoard
   let seed: UInt64
   let log: @Sendable (String) -> Void
-  let stopLock = NSLock()
-  var stopping = false
+  /// Set by `stop()`; every role's loop ends on it.
+  let stopToken = StopToken()
   let group = DispatchGroup()
   /// The evaluator's thread, joined last: a gate in progress stops at its next game.
   let evaluatorDone = DispatchGroup()
@@ -118,7 +118,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
 
   public var actorCount: Int { settings.training.actors > 0 ? settings.training.actors : ProcessInfo.processInfo.activeProcessorCount }
 
-  var isStopping: Bool { stopLock.withLock { stopping } }
+  var isStopping: Bool { stopToken.isRequested }
 
   /// Starts every role on its own thread.
   public func start() throws {
@@ -158,7 +158,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   public var status: RunStatus {
     let s = replay.statistics
     return RunStatus(seconds: Date().timeIntervalSince(started), games: s.gamesAccepted, positions: s.positions, samplesInserted: s.samplesInserted,
-                     samplesDrawn: s.samplesDrawn, window: s.windowSize, rejected: s.gamesRejected, steps: learner.counters["steps"],
+                     samplesDrawn: s.samplesDrawn, window: s.windowSize, rejected: s.gamesRejected, steps: learner.progress.steps,
                      losses: learner.losses, generation: learner.generation, bestGeneration: board.latest?.generation ?? 0,
                      verdict: evaluator.verdict)
   }
@@ -167,13 +167,13 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   /// a last checkpoint if the learner stepped since the previous one. Returns its path, if any.
   @discardableResult
   public func stop() throws -> String? {
-    stopLock.withLock { stopping = true }
+    stopToken.request()
     replay.stop()
     group.wait()
     server.stop()
     evaluator.stop()
     evaluatorDone.wait()
-    if learner.optimizer.step > learner.lastCheckpointStep {
+    if learner.optimizer.step > learner.progress.lastCheckpointStep {
       return try learner.checkpoint().path
     }
     return learner.generation > 0 ? Learner<G>.checkpointPath(directory, generation: learner.generation) : nil

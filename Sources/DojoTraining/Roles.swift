@@ -13,6 +13,7 @@ import DojoPlayers
 import DojoSearch
 import DojoWire
 import Foundation
+import Synchronization
 
 /// A network whose weights can be replaced between evaluations (an actor's model switch).
 final class SwappableNetwork: PolicyValueFunction {
@@ -25,14 +26,28 @@ final class SwappableNetwork: PolicyValueFunction {
   }
 }
 
-/// Counters a role keeps for the status line (thread-safe).
-public final class RoleCounters: @unchecked Sendable {
-  let lock = NSLock()
-  var values: [String: Int] = [:]
-  public init() {}
-  public func add(_ key: String, _ n: Int = 1) { lock.withLock { values[key, default: 0] += n } }
-  public func set(_ key: String, _ n: Int) { lock.withLock { values[key] = n } }
-  public subscript(_ key: String) -> Int { lock.withLock { values[key] ?? 0 } }
+/// What an actor has done, for status lines and limits.
+public struct ActorCounts: Sendable, Equatable {
+  /// Games the replay store acknowledged.
+  public var games = 0
+  /// Their positions, and those of them searched in full (training samples).
+  public var positions = 0
+  public var samples = 0
+  /// Games the store refused (with a logged reason).
+  public var refused = 0
+  /// The generation of the model the actor plays with (0: the untrained start).
+  public var generation = 0
+}
+
+/// Where a learner stands; written on its thread, read by status threads.
+public struct LearnerProgress: Sendable {
+  public var steps = 0
+  /// The newest checkpoint's generation (0: none yet).
+  public var generation = 0
+  public var samplesSeen = 0
+  /// The optimizer step of the newest checkpoint (the one resumed from, or written).
+  public var lastCheckpointStep = 0
+  public var losses: Losses?
 }
 
 public final class SelfPlayActor<G: Game>: @unchecked Sendable {
@@ -44,7 +59,7 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
   let sink: any GameSink
   let seed: UInt64
   let architecture: NetworkConfig
-  public let counters = RoleCounters()
+  private let counts = Mutex(ActorCounts())
   /// Called with any error from the sink (a refused game, a dead store); the actor goes on.
   let onError: @Sendable (Error) -> Void
   /// Called with each game's id once the store has acknowledged it.
@@ -63,6 +78,8 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
     self.onError = onError
   }
 
+  public var counters: ActorCounts { counts.withLock { $0 } }
+
   /// Plays until `shouldStop`; the model is checked after every finished game and switched when
   /// a newer one is announced (a model that fails to load is reported and the old one kept).
   public func run(shouldStop: @escaping () -> Bool) {
@@ -77,7 +94,7 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
         }
         model.engine = InferenceEngine(network: loaded.network)
         generation = latest.generation
-        counters.set("generation", generation)
+        counts.withLock { $0.generation = latest.generation }
       } catch {
         onError(error)
         generation = latest.generation  // do not retry the same broken announcement every game
@@ -92,13 +109,15 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
       do {
         let id = try sink.submit(message)
         onStored?(id)
-        counters.add("games")
-        counters.add("positions", record.moves.count)
-        counters.add("samples", record.moves.filter(\.fullSearch).count)
+        counts.withLock {
+          $0.games += 1
+          $0.positions += record.moves.count
+          $0.samples += record.moves.filter(\.fullSearch).count
+        }
       } catch {
         // While stopping, unacknowledged games are dropped quietly (they were never stored).
         if !shouldStop() {
-          counters.add("refused")
+          counts.withLock { $0.refused += 1 }
           onError(error)
         }
       }
@@ -129,13 +148,7 @@ public final class Learner<G: Game>: @unchecked Sendable {
   let config: TrainingConfig
   let directory: String
   let store: RunStore?
-  public let counters = RoleCounters()
-  public private(set) var generation: Int
-  public private(set) var samplesSeen: Int
-  /// The optimizer step of the newest checkpoint (the one resumed from, or written).
-  public private(set) var lastCheckpointStep: Int
-  let lock = NSLock()
-  var lastLosses: Losses?
+  private let state: Mutex<LearnerProgress>
 
   /// Continues from `generation` (0 for a new run) with the counters of its checkpoint.
   public init(game: G, network: PolicyValueNet, optimizer: Optimizer, config: TrainingConfig, directory: String, store: RunStore?,
@@ -146,13 +159,14 @@ public final class Learner<G: Game>: @unchecked Sendable {
     self.config = config
     self.directory = directory
     self.store = store
-    self.generation = generation
-    self.samplesSeen = samplesSeen
-    lastCheckpointStep = optimizer.step
-    counters.set("steps", optimizer.step)
+    state = Mutex(LearnerProgress(steps: optimizer.step, generation: generation, samplesSeen: samplesSeen,
+                                  lastCheckpointStep: optimizer.step))
   }
 
-  public var losses: Losses? { lock.withLock { lastLosses } }
+  /// A consistent copy of the learner's counters, from any thread.
+  public var progress: LearnerProgress { state.withLock { $0 } }
+  public var generation: Int { progress.generation }
+  public var losses: Losses? { progress.losses }
 
   public static func checkpointPath(_ directory: String, generation: Int) -> String {
     "\(directory)/checkpoints/" + String(format: "%06d", generation)
@@ -163,10 +177,13 @@ public final class Learner<G: Game>: @unchecked Sendable {
     while let batch = source(config.batchSize) {
       let rate = optimizer.currentRate
       let l = network.trainStep(batch, optimizer: optimizer, valueWeight: config.valueWeight)
-      samplesSeen += batch.count
-      lock.withLock { lastLosses = l }
       let step = optimizer.step
-      counters.set("steps", step)
+      let samplesSeen = state.withLock {
+        $0.samplesSeen += batch.count
+        $0.losses = l
+        $0.steps = step
+        return $0.samplesSeen
+      }
       do {
         if step % 10 == 0 {
           try store?.recordTraining(step: step, samplesSeen: samplesSeen, policyLoss: l.policy, valueLoss: l.value, learningRate: rate)
@@ -180,14 +197,17 @@ public final class Learner<G: Game>: @unchecked Sendable {
 
   /// Writes the next generation's checkpoint (weights, optimizer state, counters).
   public func checkpoint() throws -> CheckpointWritten {
-    let parent = generation > 0 ? String(format: "%06d", generation) : nil
-    generation += 1
+    let (previous, samplesSeen) = state.withLock { ($0.generation, $0.samplesSeen) }
+    let parent = previous > 0 ? String(format: "%06d", previous) : nil
+    let generation = previous + 1
     let path = Self.checkpointPath(directory, generation: generation)
     let meta = try Checkpoint.write(network, optimizer: optimizer, metadata: CheckpointMetadata(
       game: game.name, architecture: network.config, generation: generation, trainingSteps: optimizer.step,
       samplesSeen: samplesSeen, parent: parent), to: path)
-    counters.set("generation", generation)
-    lastCheckpointStep = optimizer.step
+    state.withLock {
+      $0.generation = generation
+      $0.lastCheckpointStep = optimizer.step
+    }
     let games = (try? store?.gameCounts().games ?? 0) ?? 0
     try store?.recordCheckpoint(generation: generation, path: path, steps: optimizer.step, samplesSeen: samplesSeen, games: games)
     return CheckpointWritten(generation: generation, path: path, sha256: meta.modelSHA256, steps: optimizer.step)
