@@ -10,7 +10,7 @@ import DojoTraining
 import Foundation
 import Testing
 
-@Test func killingEachRoleLosesNoAcknowledgedGame() throws {
+@Test(.tags(.multiProcess, .slow)) func killingEachRoleLosesNoAcknowledgedGame() throws {
   let seed: UInt64 = UInt64(ProcessInfo.processInfo.environment["DOJO_CHAOS_SEED"] ?? "") ?? 7
   var rng = SplitMix64(seed: seed)
   let dir = temporaryDirectory("chaos")

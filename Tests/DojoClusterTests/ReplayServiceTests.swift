@@ -109,7 +109,7 @@ extension RunStore {
 }
 
 
-@Test func aPythonClientSpeaksTheProtocol() throws {
+@Test(.tags(.multiProcess)) func aPythonClientSpeaksTheProtocol() throws {
   let python = repositoryRoot + "/tools/.venv/bin/python"
   let check = Process()
   check.executableURL = URL(fileURLWithPath: python)

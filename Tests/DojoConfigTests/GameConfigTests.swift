@@ -24,6 +24,11 @@ func shippedConfigLoads(name: String) throws {
   // Written out and read back, the effective config is the same.
   let again = try GameConfig.parse(config.toml)
   #expect(again.network == config.network && again.game.name == config.game.name)
+  // Documented once: below its header, the shipped file is exactly what the key table writes (every
+  // comment and value), so a key's meaning and reference values cannot drift from ConfigKeys.swift.
+  // Regenerate with: dojo config NAME | tail -n +2 (after the file's own header lines).
+  let text = try String(contentsOfFile: path, encoding: .utf8)
+  #expect(text.hasSuffix(config.toml), "\(path) differs from `dojo config \(name)` below its header")
 }
 
 @Test func configValuesOverrideDefaults() throws {
