@@ -132,7 +132,7 @@ struct RunTraining: GameTask {
       log("training \(game.name) in \(directory): \(run.origin)")
       log("network \(n.blocks)×\(n.channels); \(run.actorCount) actors × \(t.parallelGames) games, \(settings.selfPlay.search.simulations) simulations "
           + "(\(settings.selfPlay.search.rootPolicy.rawValue)), gating \(settings.gating.rule.rawValue); Ctrl-C stops")
-      try run.start()
+      run.start()
       let clock = Date()
       var last = run.status, lastAt = clock, lastChart = clock
       while !processStop.isRequested {

@@ -1,7 +1,8 @@
 // A whole training run in one process: the replay store, N self-play actors, the learner and the
-// evaluator on their own threads. Actors and learner reach the replay store through the same
-// service and messages as in a cluster, over the in-process transport; models go through a
-// ModelBoard (the in-process ModelFeed). The run directory
+// evaluator on their own threads. In process the links are direct calls: actors hand games to the
+// replay store (which validates and stores them before acknowledging, and holds an actor back while
+// the learner is behind), the learner blocks on the store's sampler, and models go through a
+// ModelBoard (the in-process ModelFeed); no message is encoded. The run directory
 // holds everything needed to continue after Ctrl-C or kill -9: checkpoints (weights, optimizer,
 // counters), the database of acknowledged games (the replay window is rebuilt from it), training
 // statistics and gating results; and the curves drawn from them.
@@ -10,7 +11,6 @@ import DojoGames
 import DojoNN
 import DojoSearch
 import DojoTraining
-import DojoTransport
 import Foundation
 
 /// What the status line shows.
@@ -35,8 +35,6 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   public let settings: RunSettings
   public let store: RunStore
   let replay: ReplayStore<G>
-  let transport = InProcessTransport()
-  let server: any TransportServer
   let learner: Learner<G>
   let evaluator: CheckpointEvaluator<G>
   let board: ModelBoard
@@ -49,7 +47,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   let evaluatorDone = DispatchGroup()
   var actors: [SelfPlayActor<G>] = []
   var startGeneration = 0
-  var pendingCandidate: CheckpointWritten?
+  var pendingCandidate: CheckpointReference?
   /// Where the run started from: a new run, or the checkpoint it resumed.
   public private(set) var origin: String
   let started = Date()
@@ -66,17 +64,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     store = try RunStore(path: directory + "/run.sqlite")
     board = ModelBoard()
 
-    // The newest checkpoint that loads whole (a partial one cannot exist: writes are atomic).
-    var loaded: Checkpoint.Loaded?
-    let names = ((try? fm.contentsOfDirectory(atPath: directory + "/checkpoints")) ?? []).filter { Int($0) != nil }.sorted().reversed()
-    for name in names {
-      do {
-        loaded = try Checkpoint.read("\(directory)/checkpoints/\(name)", game: game.name, architecture: settings.network)
-        break
-      } catch {
-        log("skipping checkpoint \(name): \(error)")
-      }
-    }
+    let loaded = RunDirectory.newestLoadable(directory, game: game.name, architecture: settings.network, log: log)
     let network = loaded?.network ?? PolicyValueNet(config: settings.network, seed: seed)
     let optimizer = loaded?.optimizer ?? Optimizer(config: settings.training.optimizer, layout: network.layout)
     let generation = loaded?.metadata.generation ?? 0
@@ -86,26 +74,17 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
                       store: store, generation: generation, samplesSeen: samplesSeen)
     replay = ReplayStore(game: game, config: settings.training, store: store, seed: seed ^ 0xB0F &+ UInt64(generation))
     try replay.restore(sampled: samplesSeen)
-    let service = ReplayService(replay: replay, log: log)
-    service.retryAfterMilliseconds = 5
-    server = try transport.serve("replay") { service.handle($0) }
 
     // The best model so far: the newest accepted gate at or before the checkpoint.
-    var best: CheckpointWritten?, rating = 0.0
-    if let g = try store.gates().last(where: { $0.accepted && $0.candidate <= generation }) {
-      let path = Learner<G>.checkpointPath(directory, generation: g.candidate)
-      if let meta = try? Checkpoint.read(path, game: game.name).metadata {
-        best = CheckpointWritten(generation: g.candidate, path: path, sha256: meta.modelSHA256, steps: meta.trainingSteps)
-        rating = g.rating
-      }
-    }
+    let accepted = try RunDirectory.bestAccepted(store, folder: directory + "/checkpoints", game: game.name, atOrBefore: generation)
+    let best = accepted?.checkpoint, rating = accepted?.rating ?? 0
     evaluator = CheckpointEvaluator(game: game, config: settings.gating, board: board, store: store, best: best, bestRating: rating,
                           seed: seed ^ 0x9A7E)
-    if let best { board.publish(ModelAnnouncement(generation: best.generation, path: best.path, sha256: best.sha256)) }
+    if let best { board.publish(best) }
     if let loaded, loaded.metadata.generation > (best?.generation ?? 0) {
       // Written but never gated (stopped mid-gate): gate it first.
       let path = Learner<G>.checkpointPath(directory, generation: loaded.metadata.generation)
-      pendingCandidate = CheckpointWritten(generation: loaded.metadata.generation, path: path, sha256: loaded.metadata.modelSHA256,
+      pendingCandidate = CheckpointReference(generation: loaded.metadata.generation, path: path, sha256: loaded.metadata.modelSHA256,
                                            steps: loaded.metadata.trainingSteps)
     }
     startGeneration = generation
@@ -121,22 +100,21 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   var isStopping: Bool { stopToken.isRequested }
 
   /// Starts every role on its own thread.
-  public func start() throws {
+  public func start() {
     setBLASThreadCount(1)
     let log = self.log
     for i in 0..<actorCount {
       let actor = SelfPlayActor(name: "actor-\(i)", game: game, config: settings.selfPlay, parallelGames: settings.training.parallelGames,
                                 architecture: settings.network, feed: board,
-                                sink: try RemoteReplay(transport: transport, endpoint: "replay", timeout: 60, shouldStop: { [self] in isStopping }),
+                                sink: replay,
                                 seed: seed &+ UInt64(i) &* 0x9E37_79B9 &+ UInt64(startGeneration) << 32,
                                 onError: { log("actor-\(i): \($0)") })
       actors.append(actor)
       spawn("actor-\(i)") { [self] in actor.run { self.isStopping } }
     }
-    let batches = try RemoteReplay(transport: transport, endpoint: "replay", timeout: 60, shouldStop: { [self] in isStopping })
-      .batches(log: { log("learner: \($0)") })
+    let replay = self.replay
     spawn("learner") { [self] in
-      learner.run(source: batches, onCheckpoint: { self.evaluator.offer($0) }, onError: { log("learner: \($0)") })
+      learner.run(source: { replay.sample($0) }, onCheckpoint: { self.evaluator.offer($0) }, onError: { log("learner: \($0)") })
     }
     let evaluator = self.evaluator
     if let pendingCandidate { evaluator.offer(pendingCandidate) }
@@ -170,7 +148,6 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     stopToken.request()
     replay.stop()
     group.wait()
-    server.stop()
     evaluator.stop()
     evaluatorDone.wait()
     if learner.optimizer.step > learner.progress.lastCheckpointStep {

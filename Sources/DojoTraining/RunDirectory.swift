@@ -1,5 +1,7 @@
-// Finding things in a run directory: its best model, its newest checkpoint.
+// Finding things in a run directory: its best model, its newest checkpoint. Written once, for
+// `dojo train`, the cluster's learner and evaluator, `dojo play` and `dojo eval`.
 
+import DojoNN
 import Foundation
 
 /// Finding things in a run directory.
@@ -12,21 +14,47 @@ public enum RunDirectory {
     guard fm.fileExists(atPath: path + "/checkpoints") else {
       throw InvalidRun("\(path) is neither a checkpoint (no meta.json) nor a run directory (no checkpoints/)")
     }
-    if fm.fileExists(atPath: path + "/run.sqlite"), let best = try RunStore(path: path + "/run.sqlite").gates().last(where: \.accepted) {
-      let p = "\(path)/checkpoints/" + String(format: "%06d", best.candidate)
-      if fm.fileExists(atPath: p + "/meta.json") { return p }
+    if fm.fileExists(atPath: path + "/run.sqlite"),
+      let best = try bestAccepted(RunStore(path: path + "/run.sqlite"), folder: path + "/checkpoints", game: nil) {
+      return best.checkpoint.path
     }
-    let names = try fm.contentsOfDirectory(atPath: path + "/checkpoints").filter { Int($0) != nil }.sorted()
-    guard let last = names.last else { throw InvalidRun("\(path) has no checkpoint yet") }
-    return "\(path)/checkpoints/\(last)"
+    return try newestCheckpoint(path)
   }
-}
 
-extension RunDirectory {
+  /// The checkpoint folders of a run (names that are generation numbers), oldest first.
+  static func checkpointNames(_ run: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints")) ?? []).filter { Int($0) != nil }.sorted()
+  }
+
   /// The newest checkpoint in a run directory.
   public static func newestCheckpoint(_ run: String) throws -> String {
-    let names = try FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints").filter { Int($0) != nil }.sorted()
-    guard let last = names.last else { throw InvalidRun("\(run) has no checkpoint yet") }
+    guard let last = checkpointNames(run).last else { throw InvalidRun("\(run) has no checkpoint yet") }
     return "\(run)/checkpoints/\(last)"
+  }
+
+  /// The newest checkpoint that loads whole for `game` and `architecture`; one that does not (a
+  /// damaged file; a partial one cannot exist, writes are atomic) is reported to `log` and skipped.
+  public static func newestLoadable(_ run: String, game: String, architecture: NetworkConfig,
+                                    log: (String) -> Void) -> Checkpoint.Loaded? {
+    for name in checkpointNames(run).reversed() {
+      do {
+        return try Checkpoint.read("\(run)/checkpoints/\(name)", game: game, architecture: architecture)
+      } catch {
+        log("skipping checkpoint \(name): \(error)")
+      }
+    }
+    return nil
+  }
+
+  /// The best model so far: the newest accepted gate (at or before `generation`) whose checkpoint is
+  /// still in `folder` (`RUN/checkpoints`, or a cluster evaluator's `RUN/candidates`), with its rating.
+  public static func bestAccepted(_ store: RunStore, folder: String, game: String?, atOrBefore generation: Int = .max) throws
+    -> (checkpoint: CheckpointReference, rating: Double)? {
+    for gate in try store.gates().reversed() where gate.accepted && gate.candidate <= generation {
+      let path = folder + "/" + String(format: "%06d", gate.candidate)
+      guard let meta = try? Checkpoint.read(path, game: game).metadata else { continue }
+      return (CheckpointReference(generation: gate.candidate, path: path, sha256: meta.modelSHA256, steps: meta.trainingSteps), gate.rating)
+    }
+    return nil
   }
 }

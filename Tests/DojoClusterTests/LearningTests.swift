@@ -93,7 +93,7 @@ func searchMistakeRate(_ net: PolicyValueNet, _ values: [TicTacToeState: Float],
   let log = Log()
   let run = try TrainingRun(game: game, directory: directory, settings: RunSettings(network: network, selfPlay: selfPlay, training: training, gating: gating),
                             seed: seed, log: { log.add($0) })
-  try run.start()
+  run.start()
   let started = Date()
   while run.status.steps < 1500 && Date().timeIntervalSince(started) < 900 { Thread.sleep(forTimeInterval: 0.2) }
   let final = try #require(try run.stop(), "seed \(seed): no checkpoint written; log: \(log.lines)")
@@ -106,4 +106,52 @@ func searchMistakeRate(_ net: PolicyValueNet, _ values: [TicTacToeState: Float],
   #expect(untrainedSearch > 0.03 && withSearch < 0.005, "seed \(seed): with 64 simulations \(untrainedSearch) → \(withSearch)")
   print("learning: seed \(seed), BLAS core \(BLASCore.current), \(status.games) games, \(status.steps) steps: policy mistakes \(before) → \(after), "
         + "64 simulations \(untrainedSearch) → \(withSearch)")
+}
+
+/// The whole pipeline in process with tiny settings, in seconds (and again under ThreadSanitizer in
+/// tools/test): every role runs, the learner blocks on the store and trains, checkpoints are written,
+/// stopping joins every thread, and a second run on the directory continues where the first stopped.
+@Test func aTrainingRunInProcessTrainsStopsAndResumes() throws {
+  let seed: UInt64 = 77
+  let game = TicTacToe()
+  var network = NetworkConfig.defaults(for: game)
+  network.blocks = 1
+  network.channels = 8
+  var selfPlay = SelfPlayConfig()
+  selfPlay.search.simulations = 4
+  var training = TrainingConfig()
+  training.actors = 2
+  training.parallelGames = 4
+  training.batchSize = 16
+  training.minReplaySize = 64
+  training.rateErrorBuffer = 64
+  training.checkpointSteps = 10
+  var gating = GatingConfig()
+  gating.games = 2
+  gating.simulations = 2
+  let settings = RunSettings(network: network, selfPlay: selfPlay, training: training, gating: gating)
+  let directory = temporaryDirectory("smoke")
+  defer { try? FileManager.default.removeItem(atPath: directory) }
+
+  func train(until steps: Int) throws -> (RunStatus, String?, String) {
+    let log = Log()
+    let run = try TrainingRun(game: game, directory: directory, settings: settings, seed: seed, log: { log.add($0) })
+    let origin = run.origin
+    run.start()
+    let started = Date()
+    while run.status.steps < steps && Date().timeIntervalSince(started) < 120 { Thread.sleep(forTimeInterval: 0.05) }
+    let final = try run.stop()
+    return (run.status, final, origin)
+  }
+  let (first, firstCheckpoint, firstOrigin) = try train(until: 25)
+  #expect(firstOrigin == "a new run")
+  #expect(first.steps >= 25 && first.games > 0 && first.generation >= 3, "seed \(seed): \(first.steps) steps, generation \(first.generation)")
+  let store = try RunStore(path: directory + "/run.sqlite")
+  #expect(try store.gameCounts().games == first.games, "seed \(seed): every acknowledged game is stored")
+  let written = try #require(firstCheckpoint)
+  #expect(try Checkpoint.read(written, game: game.name).metadata.trainingSteps == first.steps)
+
+  let (second, _, secondOrigin) = try train(until: first.steps + 15)
+  #expect(secondOrigin.hasPrefix("resumed from generation \(first.generation) (\(first.steps) steps)"), "\(secondOrigin)")
+  #expect(second.steps >= first.steps + 15 && second.generation > first.generation && second.games >= first.games)
 }
