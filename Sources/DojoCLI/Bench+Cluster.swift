@@ -98,7 +98,7 @@ struct BenchCluster: ParsableCommand {
     }
     Thread.sleep(forTimeInterval: 1)
     let t0 = Date().timeIntervalSince1970
-    hub.publish(generation: 1, path: model, sha256: Checkpoint.sha256(bytes))
+    hub.publish(CheckpointReference(generation: 1, path: model, sha256: Checkpoint.sha256(bytes)))
     var last = t0
     for (p, out) in children {
       p.waitUntilExit()

@@ -201,8 +201,7 @@ struct RunLearner: GameTask {
       let run = command.directory
       let log = RunLog(path: run + "/learner.log")
       try FileManager.default.createDirectory(atPath: run + "/checkpoints", withIntermediateDirectories: true)
-      let newest = try? RunDirectory.newestCheckpoint(run)
-      let loaded = try newest.map { try Checkpoint.read($0, game: game.name, architecture: settings.network) }
+      let loaded = RunDirectory.newestLoadable(run, game: game.name, architecture: settings.network, log: { log($0) })
       let network = loaded?.network ?? PolicyValueNet(config: settings.network, seed: command.seed)
       let optimizer = loaded?.optimizer ?? Optimizer(config: settings.training.optimizer, layout: network.layout)
       // Training statistics and checkpoints go to the run's database (shared with a replay store on
@@ -213,7 +212,10 @@ struct RunLearner: GameTask {
                             generation: loaded?.metadata.generation ?? 0, samplesSeen: loaded?.metadata.samplesSeen ?? 0)
       let transport = try command.cluster.transport(log: log)
       let hub = try ModelHub(transport: transport, fetch: command.models, announce: command.announce, log: { log($0) })
-      if let loaded, let newest { hub.publish(generation: loaded.metadata.generation, path: newest, sha256: loaded.metadata.modelSHA256) }
+      if let m = loaded?.metadata {
+        hub.publish(CheckpointReference(generation: m.generation, path: Learner<G>.checkpointPath(run, generation: m.generation), sha256: m.modelSHA256,
+                                        steps: m.trainingSteps))
+      }
       let remote = try RemoteReplay(transport: transport, endpoint: command.replay, table: command.table, log: { log("learner: \($0)") }, shouldStop: { processStop.isRequested })
       log("learner for \(game.name): generation \(learner.generation), \(optimizer.step) steps; replay \(command.replay), models \(hub.fetchEndpoint), announcements \(hub.announceEndpoint)")
       let status = Thread {
@@ -233,11 +235,11 @@ struct RunLearner: GameTask {
         if command.steps > 0 && learner.optimizer.step >= command.steps { processStop.request() }
         return batches(count)
       }, onCheckpoint: { c in
-        hub.publish(generation: c.generation, path: c.path, sha256: c.sha256)
+        hub.publish(c)
         log("checkpoint \(c.path) announced")
       }, onError: { log("learner: \($0)") })
       let final = try learner.checkpoint()
-      hub.publish(generation: final.generation, path: final.path, sha256: final.sha256)
+      hub.publish(final)
       log("learner stopped at \(learner.optimizer.step) steps; last checkpoint \(final.path)")
       Thread.sleep(forTimeInterval: 0.5)
       hub.stop()
@@ -348,18 +350,12 @@ struct RunEvaluator: GameTask {
       let feed = try RemoteModelFeed(transport: transport, announce: command.learner, cache: run + "/candidates", log: { log($0) })
       let hub = try ModelHub(transport: transport, fetch: command.models, announce: command.announce, log: { log($0) })
       // The best so far: the newest accepted candidate whose files are still here.
-      var best: CheckpointWritten?, rating = 0.0
-      if let g = try store.gates().last(where: \.accepted) {
-        let path = run + "/candidates/" + String(format: "%06d", g.candidate)
-        if let meta = try? Checkpoint.read(path, game: game.name).metadata {
-          best = CheckpointWritten(generation: g.candidate, path: path, sha256: meta.modelSHA256, steps: meta.trainingSteps)
-          rating = g.rating
-          hub.publish(generation: g.candidate, path: path, sha256: meta.modelSHA256)
-        }
-      }
+      let accepted = try RunDirectory.bestAccepted(store, folder: run + "/candidates", game: game.name)
+      let best = accepted?.checkpoint, rating = accepted?.rating ?? 0
+      if let best { hub.publish(best) }
       let evaluator = CheckpointEvaluator(game: game, config: settings.gating, board: ModelBoard(), store: store, best: best, bestRating: rating,
                                 seed: UInt64(getpid()))
-      evaluator.onAccepted = { c in hub.publish(generation: c.generation, path: c.path, sha256: c.sha256) }
+      evaluator.onAccepted = { c in hub.publish(c) }
       log("evaluator for \(game.name): gating \(settings.gating.rule.rawValue), best generation \(best?.generation ?? 0); learner \(command.learner), announcing at \(hub.announceEndpoint)")
       var gated = best?.generation ?? 0
       // A gate in progress stops at its next game on Ctrl-C (the candidate is gated on restart).
@@ -372,9 +368,9 @@ struct RunEvaluator: GameTask {
         guard let latest = feed.latest, latest.generation > gated else { continue }
         gated = latest.generation
         do {
-          let meta = try Checkpoint.read(latest.path, game: game.name).metadata
-          let verdict = try evaluator.gate(CheckpointWritten(generation: latest.generation, path: latest.path, sha256: latest.sha256,
-                                                             steps: meta.trainingSteps))
+          var candidate = latest
+          candidate.steps = try Checkpoint.read(latest.path, game: game.name).metadata.trainingSteps
+          let verdict = try evaluator.gate(candidate)
           log("generation \(latest.generation) " + (verdict.accepted ? "accepted" : "rejected") + ": \(verdict.reason)")
         } catch is GateInterrupted {
           break

@@ -53,13 +53,13 @@ public final class ModelHub: @unchecked Sendable {
 
   let files: HubFiles
 
-  /// Announces the checkpoint at `path` as the actors' model.
-  public func publish(generation: Int, path: String, sha256: String) {
+  /// Announces `model` as the actors' model (its files are served from here).
+  public func publish(_ model: CheckpointReference) {
     var a = Dojo_ModelAnnouncement()
-    a.generation = UInt32(generation)
-    a.sha256 = sha256
+    a.generation = UInt32(model.generation)
+    a.sha256 = model.sha256
     a.endpoint = server.endpoint
-    files.add(UInt32(generation), path)
+    files.add(UInt32(model.generation), model.path)
     lock.withLock { latest = a }
     reannounce()
   }
@@ -91,7 +91,7 @@ final class HubFiles: @unchecked Sendable {
 /// An actor's view of the models announced in a cluster (a ModelFeed).
 public final class RemoteModelFeed: ModelFeed, @unchecked Sendable {
   let lock = NSLock()
-  var current: ModelAnnouncement?
+  var current: CheckpointReference?
   var stopped = false
   let cache: String
   let transport: any Transport
@@ -122,7 +122,7 @@ public final class RemoteModelFeed: ModelFeed, @unchecked Sendable {
     thread.start()
   }
 
-  public var latest: ModelAnnouncement? { lock.withLock { current } }
+  public var latest: CheckpointReference? { lock.withLock { current } }
 
   public func stop() { lock.withLock { stopped = true } }
 
@@ -144,7 +144,7 @@ public final class RemoteModelFeed: ModelFeed, @unchecked Sendable {
     try files.meta.write(to: URL(fileURLWithPath: temp + "/meta.json"))
     try? FileManager.default.removeItem(atPath: path)
     try FileManager.default.moveItem(atPath: temp, toPath: path)
-    lock.withLock { current = ModelAnnouncement(generation: Int(a.generation), path: path, sha256: a.sha256) }
+    lock.withLock { current = CheckpointReference(generation: Int(a.generation), path: path, sha256: a.sha256) }
     log("model \(a.generation) fetched and checked")
   }
 }

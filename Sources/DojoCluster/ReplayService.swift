@@ -4,6 +4,7 @@
 
 import DojoGames
 import DojoNN
+import DojoSearch
 import DojoTraining
 import DojoTransport
 import DojoWire
@@ -136,8 +137,8 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
     self.shouldStop = shouldStop
   }
 
-  public func submit(_ game: Dojo_GameRecord) throws -> Int64 {
-    let ids = try submit([game])
+  public func submit(_ game: GameRecord, origin: GameOrigin) throws -> Int64 {
+    let ids = try submit([Dojo_GameRecord(game, game: origin.game, generation: origin.generation, actor: origin.actor)])
     switch ids[0] {
     case let .success(id): return id
     case let .failure(e): throw e

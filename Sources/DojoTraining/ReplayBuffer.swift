@@ -8,16 +8,36 @@ import DojoNN
 import DojoSearch
 import Foundation
 
+/// One training sample: a position as the network sees it, with its targets.
+public struct TrainingSample: Sendable, Equatable {
+  /// The observation, `game.observationShape.count` values from the side to move's point of view.
+  public var observation: [Float]
+  /// 1 for each legal action, 0 otherwise (`actionCount` values).
+  public var mask: [Float]
+  /// The policy target over all actions: the search's improved policy, summing to 1.
+  public var policy: [Float]
+  /// The value target: the game's result for the side to move, -1...1.
+  public var value: Float
+
+  public init(observation: [Float], mask: [Float], policy: [Float], value: Float) {
+    self.observation = observation
+    self.mask = mask
+    self.policy = policy
+    self.value = value
+  }
+}
+
 /// The samples in a finished game: one per full-search move (playout cap randomization keeps only
 /// those), with the search's policy target over all actions and the game's result for the mover.
-public func trainingSamples<G: Game>(from record: GameRecord, game: G) -> [(observation: [Float], mask: [Float], policy: [Float], value: Float)] {
+public func trainingSamples<G: Game>(from record: GameRecord, game: G) -> [TrainingSample] {
   var state = game.initialState()
-  var out: [(observation: [Float], mask: [Float], policy: [Float], value: Float)] = []
+  var out: [TrainingSample] = []
   for move in record.moves {
     if move.fullSearch {
       var policy = [Float](repeating: 0, count: game.actionCount)
       for (a, p) in zip(move.actions, move.policyTarget) { policy[a] = p }
-      out.append((game.observation(of: state), game.legalMask(of: state).map { $0 ? 1 : 0 }, policy, record.outcome(for: move.player)))
+      out.append(TrainingSample(observation: game.observation(of: state), mask: game.legalMask(of: state).map { $0 ? 1 : 0 }, policy: policy,
+                              value: record.outcome(for: move.player)))
     }
     state.apply(move.action)
   }
@@ -62,7 +82,7 @@ public final class ReplayBuffer {
   }
 
   /// Adds samples, overwriting the oldest once full.
-  public func append(_ samples: [(observation: [Float], mask: [Float], policy: [Float], value: Float)]) {
+  public func append(_ samples: [TrainingSample]) {
     for s in samples {
       precondition(s.observation.count == observationCount && s.policy.count == actionCount)
       observations.replaceSubrange((next * observationCount)..<((next + 1) * observationCount), with: s.observation)

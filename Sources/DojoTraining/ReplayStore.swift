@@ -10,10 +10,24 @@ import DojoSearch
 import DojoWire
 import Foundation
 
-/// Where actors send finished games (in process: a ReplayStore; in a cluster: a client of one).
+/// Who played a game: the game's registry name, the model's generation and the actor.
+public struct GameOrigin: Sendable, Equatable {
+  public var game: String
+  public var generation: Int
+  public var actor: String
+
+  public init(game: String, generation: Int, actor: String) {
+    self.game = game
+    self.generation = generation
+    self.actor = actor
+  }
+}
+
+/// Where actors send finished games (in process: a ReplayStore; in a cluster: a client of one,
+/// which encodes the game for the wire).
 public protocol GameSink: Sendable {
   /// Stores `game` and returns its id once it is durable; throws if it was refused.
-  func submit(_ game: Dojo_GameRecord) throws -> Int64
+  func submit(_ game: GameRecord, origin: GameOrigin) throws -> Int64
 }
 
 public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
@@ -62,33 +76,43 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     condition.unlock()
   }
 
-  public func submit(_ message: Dojo_GameRecord) throws -> Int64 {
-    switch try submit([message], waitForRoom: true)![0] {
+  /// An in-process actor's game: validated, stored, acknowledged; waits while the learner is behind.
+  public func submit(_ record: GameRecord, origin: GameOrigin) throws -> Int64 {
+    switch try store([.success((record, origin))], waitForRoom: true)![0] {
     case let .success(id): return id
     case let .failure(refusal): throw refusal
     }
   }
 
-  /// Validates and stores `messages` in one transaction; each is stored (its id) or refused (the
+  /// Games from the wire: each decoded, validated and stored in one transaction (see `store`).
+  public func submit(_ messages: [Dojo_GameRecord], waitForRoom: Bool) throws -> [Result<Int64, InvalidGame>]? {
+    try store(messages.map { m in
+      do { return .success((try m.record(), GameOrigin(game: m.game, generation: Int(m.generation), actor: m.actor))) } catch {
+        return .failure(InvalidGame("\(error)"))
+      }
+    }, waitForRoom: waitForRoom)
+  }
+
+  /// Validates and stores `games` in one transaction; each is stored (its id) or refused (the
   /// reason). With `waitForRoom` the caller waits afterwards while the learner is behind; without,
   /// nothing is stored and nil comes back if the learner is behind now (a server's answer "busy").
-  public func submit(_ messages: [Dojo_GameRecord], waitForRoom: Bool) throws -> [Result<Int64, InvalidGame>]? {
+  func store(_ games: [Result<(GameRecord, GameOrigin), InvalidGame>], waitForRoom: Bool) throws -> [Result<Int64, InvalidGame>]? {
     if !waitForRoom {
       let room = condition.withLock { stopped || limiter.canInsert(inserted: inserted, sampled: sampled) }
       if !room { return nil }
     }
     var results: [Result<Int64, InvalidGame>] = []
     var valid: [(message: Dojo_GameRecord, samples: Int)] = []
-    var validSamples: [[(observation: [Float], mask: [Float], policy: [Float], value: Float)]] = []
+    var validSamples: [[TrainingSample]] = []
     var plies = 0
-    for message in messages {
+    for decoded in games {
       do {
-        guard message.game == registryName else { throw InvalidGame("a game of \(message.game), but this store holds \(registryName)") }
-        let record: GameRecord
-        do { record = try message.record() } catch { throw InvalidGame("\(error)") }
+        let (record, origin) = try decoded.get()
+        guard origin.game == registryName else { throw InvalidGame("a game of \(origin.game), but this store holds \(registryName)") }
         try validate(record, in: game)
         let samples = trainingSamples(from: record, game: game)
-        valid.append((message, samples.count))
+        // The stored form of a game is its protobuf record (RUN/run.sqlite's games.record).
+        valid.append((Dojo_GameRecord(record, game: origin.game, generation: origin.generation, actor: origin.actor), samples.count))
         validSamples.append(samples)
         plies += record.moves.count
         results.append(.success(-1))
@@ -103,7 +127,7 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
       inserted += samples.count
     }
     accepted += valid.count
-    rejected += messages.count - valid.count
+    rejected += games.count - valid.count
     positions += plies
     condition.broadcast()
     // Back-pressure: the games are stored; the caller waits here until the learner has caught up.
@@ -162,34 +186,40 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
   }
 }
 
-/// The model the actors should play with: a checkpoint's generation, path and weights' hash.
-public struct ModelAnnouncement: Sendable, Equatable, Codable {
+/// A checkpoint as the roles pass it around: the one the learner wrote, the candidate the evaluator
+/// gates, the model the actors should play with. (On the wire: `Dojo_ModelAnnouncement`.)
+public struct CheckpointReference: Sendable, Equatable, Codable {
   public var generation: Int
+  /// Its folder (model.safetensors, optimizer.safetensors, meta.json) on this machine.
   public var path: String
+  /// The SHA-256 of model.safetensors, checked by whoever loads it.
   public var sha256: String
+  /// Optimizer steps when it was written; 0 where not known (a model heard of over the wire).
+  public var steps: Int
 
-  public init(generation: Int, path: String, sha256: String) {
+  public init(generation: Int, path: String, sha256: String, steps: Int = 0) {
     self.generation = generation
     self.path = path
     self.sha256 = sha256
+    self.steps = steps
   }
 }
 
 /// Where actors hear of new models (in process: a ModelBoard; in a cluster: a subscription).
 public protocol ModelFeed: Sendable {
-  var latest: ModelAnnouncement? { get }
+  var latest: CheckpointReference? { get }
 }
 
 /// The current best model, published by the learner (no gating) or the evaluator.
 public final class ModelBoard: ModelFeed, @unchecked Sendable {
   let lock = NSLock()
-  var current: ModelAnnouncement?
+  var current: CheckpointReference?
 
-  public init(_ initial: ModelAnnouncement? = nil) { current = initial }
+  public init(_ initial: CheckpointReference? = nil) { current = initial }
 
-  public var latest: ModelAnnouncement? { lock.withLock { current } }
+  public var latest: CheckpointReference? { lock.withLock { current } }
 
-  public func publish(_ model: ModelAnnouncement) { lock.withLock { current = model } }
+  public func publish(_ model: CheckpointReference) { lock.withLock { current = model } }
 }
 
 extension ReplayStore {

@@ -11,7 +11,6 @@ import DojoGames
 import DojoNN
 import DojoPlayers
 import DojoSearch
-import DojoWire
 import Foundation
 import Synchronization
 
@@ -105,9 +104,8 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
     let selfPlay = SelfPlay(game: game, evaluator: NetworkEvaluator(game: game, engine: model), config: config,
                             parallelGames: parallelGames, seed: seed)
     selfPlay.play(games: Int.max, shouldStop: shouldStop) { record in
-      let message = Dojo_GameRecord(record, game: game.name, generation: generation, actor: name)
       do {
-        let id = try sink.submit(message)
+        let id = try sink.submit(record, origin: GameOrigin(game: game.name, generation: generation, actor: name))
         onStored?(id)
         counts.withLock {
           $0.games += 1
@@ -123,21 +121,6 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
       }
       refresh()
     }
-  }
-}
-
-/// A checkpoint the learner wrote.
-public struct CheckpointWritten: Sendable {
-  public var generation: Int
-  public var path: String
-  public var sha256: String
-  public var steps: Int
-
-  public init(generation: Int, path: String, sha256: String, steps: Int) {
-    self.generation = generation
-    self.path = path
-    self.sha256 = sha256
-    self.steps = steps
   }
 }
 
@@ -173,7 +156,7 @@ public final class Learner<G: Game>: @unchecked Sendable {
   }
 
   /// Trains until `source` returns nil (the store stopped), handing each checkpoint to `onCheckpoint`.
-  public func run(source: (Int) -> TrainingBatch?, onCheckpoint: (CheckpointWritten) -> Void, onError: (Error) -> Void) {
+  public func run(source: (Int) -> TrainingBatch?, onCheckpoint: (CheckpointReference) -> Void, onError: (Error) -> Void) {
     while let batch = source(config.batchSize) {
       let rate = optimizer.currentRate
       let l = network.trainStep(batch, optimizer: optimizer, valueWeight: config.valueWeight)
@@ -196,7 +179,7 @@ public final class Learner<G: Game>: @unchecked Sendable {
   }
 
   /// Writes the next generation's checkpoint (weights, optimizer state, counters).
-  public func checkpoint() throws -> CheckpointWritten {
+  public func checkpoint() throws -> CheckpointReference {
     let (previous, samplesSeen) = state.withLock { ($0.generation, $0.samplesSeen) }
     let parent = previous > 0 ? String(format: "%06d", previous) : nil
     let generation = previous + 1
@@ -210,7 +193,7 @@ public final class Learner<G: Game>: @unchecked Sendable {
     }
     let games = (try? store?.gameCounts().games ?? 0) ?? 0
     try store?.recordCheckpoint(generation: generation, path: path, steps: optimizer.step, samplesSeen: samplesSeen, games: games)
-    return CheckpointWritten(generation: generation, path: path, sha256: meta.modelSHA256, steps: optimizer.step)
+    return CheckpointReference(generation: generation, path: path, sha256: meta.modelSHA256, steps: optimizer.step)
   }
 }
 
@@ -223,16 +206,16 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
   let store: RunStore?
   let seed: UInt64
   let condition = NSCondition()
-  var pending: CheckpointWritten?
+  var pending: CheckpointReference?
   var stopped = false
-  var best: CheckpointWritten?
+  var best: CheckpointReference?
   var bestRating: Double
   public private(set) var lastVerdict: String?
   /// Called with each accepted candidate (after the board has it), e.g. to announce it to a cluster.
-  public var onAccepted: (@Sendable (CheckpointWritten) -> Void)?
+  public var onAccepted: (@Sendable (CheckpointReference) -> Void)?
 
   /// `best` is the model the actors play now (nil: the untrained start), rated `bestRating`.
-  public init(game: G, config: GatingConfig, board: ModelBoard, store: RunStore?, best: CheckpointWritten?, bestRating: Double, seed: UInt64) {
+  public init(game: G, config: GatingConfig, board: ModelBoard, store: RunStore?, best: CheckpointReference?, bestRating: Double, seed: UInt64) {
     self.game = game
     self.config = config
     self.board = board
@@ -244,7 +227,7 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
 
   public var verdict: String? { condition.withLock { lastVerdict } }
 
-  public func offer(_ candidate: CheckpointWritten) {
+  public func offer(_ candidate: CheckpointReference) {
     condition.withLock {
       pending = candidate
       condition.broadcast()
@@ -274,7 +257,7 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
 
   /// Plays `candidate` against the best under the configured rule; publishes it if it wins.
   @discardableResult
-  public func gate(_ candidate: CheckpointWritten) throws -> GateVerdict {
+  public func gate(_ candidate: CheckpointReference) throws -> GateVerdict {
     let sims = config.simulations
     let verdict: GateVerdict
     if let best, config.rule != .none {
@@ -298,7 +281,7 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
     if verdict.accepted {
       best = candidate
       bestRating = rating
-      board.publish(ModelAnnouncement(generation: candidate.generation, path: candidate.path, sha256: candidate.sha256))
+      board.publish(candidate)
       onAccepted?(candidate)
     }
     return verdict

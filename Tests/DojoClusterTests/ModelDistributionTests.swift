@@ -23,12 +23,12 @@ import Testing
   }
   // Announced with another hash than the files have: never handed to the actor.
   let a = Data(repeating: 1, count: 1000), b = Data((0..<5000).map { UInt8($0 % 251) })
-  hub.publish(generation: 1, path: try model(1, bytes: a), sha256: Checkpoint.sha256(b))
+  hub.publish(CheckpointReference(generation: 1, path: try model(1, bytes: a), sha256: Checkpoint.sha256(b)))
   for _ in 0..<100 where !log.lines.contains(where: { $0.contains("discarded") }) { usleep(20_000) }
   #expect(feed.latest == nil)
   #expect(log.lines.contains { $0.contains("model 1") && $0.contains("discarded") })
   // A good one: fetched, checked, in the cache, announced to the actor.
-  hub.publish(generation: 2, path: try model(2, bytes: b), sha256: Checkpoint.sha256(b))
+  hub.publish(CheckpointReference(generation: 2, path: try model(2, bytes: b), sha256: Checkpoint.sha256(b)))
   for _ in 0..<100 where feed.latest == nil { usleep(20_000) }
   let latest = try #require(feed.latest)
   #expect(latest.generation == 2 && latest.sha256 == Checkpoint.sha256(b))

@@ -85,7 +85,7 @@ func replayServiceContract(kind: Kind) throws {
   var submitted = 0
   for g in games(20, seed: 5) {
     if store.gameCounts_() > 0 && !svc.replay.canInsertNow { break }
-    _ = try remote.submit(g)
+    _ = try remote.submit([g])
     submitted += 1
   }
   #expect(!svc.replay.canInsertNow, "never busy after \(submitted) games")
@@ -93,7 +93,7 @@ func replayServiceContract(kind: Kind) throws {
   let done = DispatchSemaphore(value: 0)
   let extra = games(1, seed: 99)[0]
   Thread.detachNewThread {
-    _ = try? remote.submit(extra)
+    _ = try? remote.submit([extra])
     done.signal()
   }
   #expect(done.wait(timeout: .now() + 0.5) == .timedOut)

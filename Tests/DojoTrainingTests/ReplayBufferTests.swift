@@ -42,7 +42,8 @@ func selfPlayRecords(_ games: Int, seed: UInt64) -> [GameRecord] {
   let buffer = ReplayBuffer(game: game, capacity: 10, seed: 1)
   let zero = [Float](repeating: 0, count: 9)
   for v in 0..<25 {
-    buffer.append([(game.observation(of: game.initialState()), zero.map { _ in 1 }, zero.map { _ in 1 / 9 }, Float(v))])
+    buffer.append([TrainingSample(observation: game.observation(of: game.initialState()), mask: zero.map { _ in 1 }, policy: zero.map { _ in 1 / 9 },
+                                 value: Float(v))])
   }
   #expect(buffer.count == 10 && buffer.inserted == 25)
   let batch = buffer.sample(200)
@@ -57,7 +58,7 @@ func selfPlayRecords(_ games: Int, seed: UInt64) -> [GameRecord] {
   policy[2] = 0.75
   policy[5] = 0.25
   let mask = game.legalMask(of: state).map { $0 ? Float(1) : 0 }
-  buffer.append([(game.observation(of: state), mask, policy, 1)])
+  buffer.append([TrainingSample(observation: game.observation(of: state), mask: mask, policy: policy, value: 1)])
   let batch = buffer.sample(64)
   var seen = Set<Int>()
   for b in 0..<64 {
@@ -108,9 +109,10 @@ func selfPlayRecords(_ games: Int, seed: UInt64) -> [GameRecord] {
   let game = TicTacToe()
   let buffer = ReplayBuffer(game: game, capacity: 1000, seed: 4)
   buffer.window = { _ in 10 }
-  var samples: [(observation: [Float], mask: [Float], policy: [Float], value: Float)] = []
+  var samples: [TrainingSample] = []
   for i in 0..<200 {
-    samples.append((game.observation(of: game.initialState()), Array(repeating: 1, count: 9), Array(repeating: 1 / 9, count: 9), i >= 190 ? 1 : -1))
+    samples.append(TrainingSample(observation: game.observation(of: game.initialState()), mask: Array(repeating: 1, count: 9),
+                                  policy: Array(repeating: 1 / 9, count: 9), value: i >= 190 ? 1 : -1))
   }
   buffer.append(samples)
   #expect(buffer.windowCount == 10)

@@ -57,11 +57,11 @@ import Testing
   let replay = ReplayStore(game: game, config: config, store: store, seed: 1)
   let records = selfPlayRecords(10, seed: 9)
   var ids: [Int64] = []
-  for r in records { ids.append(try replay.submit(Dojo_GameRecord(r, game: game.name, generation: 0, actor: "t"))) }
+  for r in records { ids.append(try replay.submit(r, origin: GameOrigin(game: game.name, generation: 0, actor: "t"))) }
   var bad = records[0]
   bad.moves.removeLast()
-  #expect(throws: InvalidGame.self) { try replay.submit(Dojo_GameRecord(bad, game: game.name, generation: 0, actor: "t")) }
-  #expect(throws: InvalidGame.self) { try replay.submit(Dojo_GameRecord(records[0], game: "connect_four(rows=6,columns=7)", generation: 0, actor: "t")) }
+  #expect(throws: InvalidGame.self) { try replay.submit(bad, origin: GameOrigin(game: game.name, generation: 0, actor: "t")) }
+  #expect(throws: InvalidGame.self) { try replay.submit(records[0], origin: GameOrigin(game: "connect_four(rows=6,columns=7)", generation: 0, actor: "t")) }
   let samples = records.reduce(0) { $0 + $1.moves.filter(\.fullSearch).count }
   #expect(ids == Array(1...10) && replay.statistics.gamesRejected == 2)
   #expect(try store.gameCounts() == RunStore.GameCounts(games: 10, samples: samples))
@@ -80,7 +80,7 @@ import Testing
   var config = TrainingConfig()
   config.minReplaySize = 1_000_000
   let replay = ReplayStore(game: game, config: config, store: nil, seed: 1)
-  for r in selfPlayRecords(4, seed: 3) { _ = try replay.submit(Dojo_GameRecord(r, game: game.name, generation: 0, actor: "t")) }
+  for r in selfPlayRecords(4, seed: 3) { _ = try replay.submit(r, origin: GameOrigin(game: game.name, generation: 0, actor: "t")) }
   let got = Locked<TrainingBatch?>(nil)
   let done = DispatchSemaphore(value: 0)
   Thread.detachNewThread {
