@@ -78,7 +78,8 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
 
   /// An in-process actor's game: validated, stored, acknowledged; waits while the learner is behind.
   public func submit(_ record: GameRecord, origin: GameOrigin) throws -> Int64 {
-    switch try store([.success((record, origin))], waitForRoom: true)![0] {
+    let stored = Dojo_GameRecord(record, game: origin.game, generation: origin.generation, actor: origin.actor)
+    switch try store([.success((record, stored))], waitForRoom: true)![0] {
     case let .success(id): return id
     case let .failure(refusal): throw refusal
     }
@@ -87,16 +88,14 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
   /// Games from the wire: each decoded, validated and stored in one transaction (see `store`).
   public func submit(_ messages: [Dojo_GameRecord], waitForRoom: Bool) throws -> [Result<Int64, InvalidGame>]? {
     try store(messages.map { m in
-      do { return .success((try m.record(), GameOrigin(game: m.game, generation: Int(m.generation), actor: m.actor))) } catch {
-        return .failure(InvalidGame("\(error)"))
-      }
+      do { return .success((try m.record(), m)) } catch { return .failure(InvalidGame("\(error)")) }
     }, waitForRoom: waitForRoom)
   }
 
-  /// Validates and stores `games` in one transaction; each is stored (its id) or refused (the
-  /// reason). With `waitForRoom` the caller waits afterwards while the learner is behind; without,
+  /// Validates and stores `games` (each decoded, with the protobuf record that is its stored form)
+  /// in one transaction; each is stored (its id) or refused (the reason). With `waitForRoom` the caller waits afterwards while the learner is behind; without,
   /// nothing is stored and nil comes back if the learner is behind now (a server's answer "busy").
-  func store(_ games: [Result<(GameRecord, GameOrigin), InvalidGame>], waitForRoom: Bool) throws -> [Result<Int64, InvalidGame>]? {
+  func store(_ games: [Result<(GameRecord, Dojo_GameRecord), InvalidGame>], waitForRoom: Bool) throws -> [Result<Int64, InvalidGame>]? {
     if !waitForRoom {
       let room = condition.withLock { stopped || limiter.canInsert(inserted: inserted, sampled: sampled) }
       if !room { return nil }
@@ -107,12 +106,11 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     var plies = 0
     for decoded in games {
       do {
-        let (record, origin) = try decoded.get()
-        guard origin.game == registryName else { throw InvalidGame("a game of \(origin.game), but this store holds \(registryName)") }
+        let (record, message) = try decoded.get()
+        guard message.game == registryName else { throw InvalidGame("a game of \(message.game), but this store holds \(registryName)") }
         try validate(record, in: game)
         let samples = trainingSamples(from: record, game: game)
-        // The stored form of a game is its protobuf record (RUN/run.sqlite's games.record).
-        valid.append((Dojo_GameRecord(record, game: origin.game, generation: origin.generation, actor: origin.actor), samples.count))
+        valid.append((message, samples.count))
         validSamples.append(samples)
         plies += record.moves.count
         results.append(.success(-1))
