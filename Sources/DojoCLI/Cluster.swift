@@ -135,34 +135,9 @@ struct ServeReplay: GameTask {
   func run<G: Game>(_ game: G) -> Result<Void, Error> {
     Result {
       let log = RunLog(path: directory + "/replay.log")
-      let store = try RunStore(path: directory + "/run.sqlite")
-      let stores = try tables.map { name in
-        let t = ReplayStore(game: game, config: settings.training, store: store, seed: UInt64(Date().timeIntervalSince1970), table: name)
-        try t.restore(sampled: try store.counter(name == "main" ? "samples_drawn" : "samples_drawn:\(name)"))
-        return t
-      }
-      let replay = stores[0]
-      let service = ReplayService(tables: stores, log: { log($0) })
-      let server = try cluster.transport(log: log).serve(bind) { service.handle($0) }
-      let s0 = replay.statistics
-      log("replay store for \(game.name) at \(server.endpoint): \(s0.gamesAccepted) games stored, window \(s0.windowSize)"
-          + (tables.count > 1 ? "; tables \(tables.joined(separator: ", "))" : "") + (cluster.keys != nil ? ", CURVE on" : ""))
-      var last = Date(), previous = s0
-      while !processStop.isRequested {
-        Thread.sleep(forTimeInterval: 0.2)
-        if Date().timeIntervalSince(last) >= cluster.statusEvery {
-          let s = replay.statistics, dt = Date().timeIntervalSince(last)
-          for t in stores { try? store.setCounter(t.table == "main" ? "samples_drawn" : "samples_drawn:\(t.table)", t.statistics.samplesDrawn) }
-          log(String(format: "games %d (%.1f/s), refused %d, samples in %.0f/s, drawn %.0f/s, window %d", s.gamesAccepted,
-                     Double(s.gamesAccepted - previous.gamesAccepted) / dt, s.gamesRejected,
-                     Double(s.samplesInserted - previous.samplesInserted) / dt, Double(s.samplesDrawn - previous.samplesDrawn) / dt, s.windowSize))
-          previous = s
-          last = Date()
-        }
-      }
-      server.stop()
-      for t in stores { try store.setCounter(t.table == "main" ? "samples_drawn" : "samples_drawn:\(t.table)", t.statistics.samplesDrawn) }
-      log("replay store stopped: \(replay.statistics.gamesAccepted) games stored")
+      if let keys = cluster.keys { log("CURVE on: keys from \(keys)") }
+      try ReplayRole(directory: directory, settings: settings.runSettings, tables: tables, bind: bind, statusEvery: cluster.statusEvery)
+        .run(game, transport: cluster.transport(log: log), stop: processStop, log: { log($0) })
     }
   }
 }
@@ -197,52 +172,11 @@ struct RunLearner: GameTask {
 
   func run<G: Game>(_ game: G) -> Result<Void, Error> {
     Result {
-      setBLASThreadCount(1)
-      let run = command.directory
-      let log = RunLog(path: run + "/learner.log")
-      try FileManager.default.createDirectory(atPath: run + "/checkpoints", withIntermediateDirectories: true)
-      let loaded = RunDirectory.newestLoadable(run, game: game.name, architecture: settings.network, log: { log($0) })
-      let network = loaded?.network ?? PolicyValueNet(config: settings.network, seed: command.seed)
-      let optimizer = loaded?.optimizer ?? Optimizer(config: settings.training.optimizer, layout: network.layout)
-      // Training statistics and checkpoints go to the run's database (shared with a replay store on
-      // the same machine: SQLite WAL lets both write); steps lost in a crash are forgotten.
-      let store = try RunStore(path: run + "/run.sqlite")
-      try store.forgetTraining(after: optimizer.step)
-      let learner = Learner(game: game, network: network, optimizer: optimizer, config: settings.training, directory: run, store: store,
-                            generation: loaded?.metadata.generation ?? 0, samplesSeen: loaded?.metadata.samplesSeen ?? 0)
-      let transport = try command.cluster.transport(log: log)
-      let hub = try ModelHub(transport: transport, fetch: command.models, announce: command.announce, log: { log($0) })
-      if let m = loaded?.metadata {
-        hub.publish(CheckpointReference(generation: m.generation, path: Learner<G>.checkpointPath(run, generation: m.generation), sha256: m.modelSHA256,
-                                        steps: m.trainingSteps))
-      }
-      let remote = try RemoteReplay(transport: transport, endpoint: command.replay, table: command.table, log: { log("learner: \($0)") }, shouldStop: { processStop.isRequested })
-      log("learner for \(game.name): generation \(learner.generation), \(optimizer.step) steps; replay \(command.replay), models \(hub.fetchEndpoint), announcements \(hub.announceEndpoint)")
-      let status = Thread {
-        var lastSteps = learner.progress.steps, last = Date()
-        while !processStop.isRequested {
-          Thread.sleep(forTimeInterval: command.cluster.statusEvery)
-          let s = learner.progress.steps
-          let loss = learner.losses.map { String(format: "policy %.3f value %.3f", $0.policy, $0.value) } ?? "—"
-          log(String(format: "steps %d (%.1f/s), generation %d, loss %@", s, Double(s - lastSteps) / Date().timeIntervalSince(last), learner.generation, loss as NSString))
-          lastSteps = s
-          last = Date()
-        }
-      }
-      status.start()
-      let batches = remote.batches(log: { log("learner: \($0)") })
-      learner.run(source: { count in
-        if command.steps > 0 && learner.optimizer.step >= command.steps { processStop.request() }
-        return batches(count)
-      }, onCheckpoint: { c in
-        hub.publish(c)
-        log("checkpoint \(c.path) announced")
-      }, onError: { log("learner: \($0)") })
-      let final = try learner.checkpoint()
-      hub.publish(final)
-      log("learner stopped at \(learner.optimizer.step) steps; last checkpoint \(final.path)")
-      Thread.sleep(forTimeInterval: 0.5)
-      hub.stop()
+      let log = RunLog(path: command.directory + "/learner.log")
+      try LearnerRole(directory: command.directory, settings: settings.runSettings, replay: command.replay, table: command.table,
+                      models: command.models, announce: command.announce, steps: command.steps, seed: command.seed,
+                      statusEvery: command.cluster.statusEvery)
+        .run(game, transport: command.cluster.transport(log: log), stop: processStop, log: { log($0) })
     }
   }
 }
@@ -285,34 +219,14 @@ struct RunActor: GameTask {
 
   func run<G: Game>(_ game: G) -> Result<Void, Error> {
     Result {
-      setBLASThreadCount(1)
-      let log: @Sendable (String) -> Void = { line in
-        print("\(command.name): \(line)")
+      let log: @Sendable (String) -> Void = { [name = command.name] line in
+        print("\(name): \(line)")
         fflush(nil)
       }
-      let transport = try command.cluster.transport(log: nil)
-      let sink = try RemoteReplay(transport: transport, endpoint: command.connect, table: command.table, timeout: command.timeout, log: log, shouldStop: { processStop.isRequested })
-      let feed = try RemoteModelFeed(transport: transport, announce: command.announce, cache: command.cache, log: log)
-      let actor = SelfPlayActor(name: command.name, game: game, config: settings.selfPlay, parallelGames: settings.training.parallelGames,
-                                architecture: settings.network, feed: feed, sink: sink, seed: command.seed, onError: { log("\($0)") })
-      if let path = command.ackLog {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-        let handle = UncheckedSendable(FileHandle(forWritingAtPath: path))
-        _ = try? handle.value?.seekToEnd()
-        actor.onStored = { id in try? handle.value?.write(contentsOf: Data("\(id)\n".utf8)) }
-      }
-      log("playing \(game.name) for \(command.connect), models from \(command.announce)")
-      let limit = command.games
-      let status = Thread {
-        while !processStop.isRequested {
-          Thread.sleep(forTimeInterval: command.cluster.statusEvery)
-          log("games \(actor.counters.games) acknowledged, \(actor.counters.refused) refused, model generation \(actor.counters.generation)")
-        }
-      }
-      status.start()
-      actor.run { processStop.isRequested || (limit > 0 && actor.counters.games >= limit) }
-      feed.stop()
-      log("stopped after \(actor.counters.games) acknowledged games")
+      try ActorRole(name: command.name, settings: settings.runSettings, connect: command.connect, table: command.table, announce: command.announce,
+                    cache: command.cache, games: command.games, timeout: command.timeout, ackLog: command.ackLog, seed: command.seed,
+                    statusEvery: command.cluster.statusEvery)
+        .run(game, transport: command.cluster.transport(log: nil), stop: processStop, log: log)
     }
   }
 }
@@ -342,44 +256,10 @@ struct RunEvaluator: GameTask {
 
   func run<G: Game>(_ game: G) -> Result<Void, Error> {
     Result {
-      setBLASThreadCount(1)
-      let run = command.directory
-      let log = RunLog(path: run + "/evaluator.log")
-      let transport = try command.cluster.transport(log: log)
-      let store = try RunStore(path: run + "/run.sqlite")
-      let feed = try RemoteModelFeed(transport: transport, announce: command.learner, cache: run + "/candidates", log: { log($0) })
-      let hub = try ModelHub(transport: transport, fetch: command.models, announce: command.announce, log: { log($0) })
-      // The best so far: the newest accepted candidate whose files are still here.
-      let accepted = try RunDirectory.bestAccepted(store, folder: run + "/candidates", game: game.name)
-      let best = accepted?.checkpoint, rating = accepted?.rating ?? 0
-      if let best { hub.publish(best) }
-      let evaluator = CheckpointEvaluator(game: game, config: settings.gating, board: ModelBoard(), store: store, best: best, bestRating: rating,
-                                seed: UInt64(getpid()))
-      evaluator.onAccepted = { c in hub.publish(c) }
-      log("evaluator for \(game.name): gating \(settings.gating.rule.rawValue), best generation \(best?.generation ?? 0); learner \(command.learner), announcing at \(hub.announceEndpoint)")
-      var gated = best?.generation ?? 0
-      // A gate in progress stops at its next game on Ctrl-C (the candidate is gated on restart).
-      Thread.detachNewThread {
-        while !processStop.isRequested { Thread.sleep(forTimeInterval: 0.1) }
-        evaluator.stop()
-      }
-      while !processStop.isRequested {
-        Thread.sleep(forTimeInterval: 0.2)
-        guard let latest = feed.latest, latest.generation > gated else { continue }
-        gated = latest.generation
-        do {
-          var candidate = latest
-          candidate.steps = try Checkpoint.read(latest.path, game: game.name).metadata.trainingSteps
-          let verdict = try evaluator.gate(candidate)
-          log("generation \(latest.generation) " + (verdict.accepted ? "accepted" : "rejected") + ": \(verdict.reason)")
-        } catch is GateInterrupted {
-          break
-        } catch {
-          log("evaluator: \(error)")
-        }
-      }
-      feed.stop()
-      hub.stop()
+      let log = RunLog(path: command.directory + "/evaluator.log")
+      try EvaluatorRole(directory: command.directory, settings: settings.runSettings, learner: command.learner, models: command.models,
+                        announce: command.announce)
+        .run(game, transport: command.cluster.transport(log: log), stop: processStop, log: { log($0) })
     }
   }
 }
