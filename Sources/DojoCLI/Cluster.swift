@@ -121,23 +121,30 @@ struct Replay: ParsableCommand {
       throw CommandError("--tables '\(tables)': give distinct, non-empty names")
     }
     stopOnSignals()
-    try ServeReplay(directory: directory, settings: settings, bind: bind, tables: names, cluster: cluster)(settings.game).get()
+    let role = ReplayRole(directory: directory, settings: settings.runSettings, tables: names, bind: bind, statusEvery: cluster.statusEvery)
+    try RunRole(role: role, cluster: cluster, logFile: directory + "/replay.log")(settings.game).get()
   }
 }
 
-struct ServeReplay: GameTask {
-  let directory: String
-  let settings: GameConfig
-  let bind: String
-  let tables: [String]
+/// Runs a cluster role for its game with this command's transport, the process's stop token and a
+/// log (`RUN/logs`-style file when `logFile` is given, else standard output with the role's name).
+struct RunRole: GameTask {
+  let role: any ClusterRole
   let cluster: ClusterOptions
+  let logFile: String?
+  var name = ""
 
   func run<G: Game>(_ game: G) -> Result<Void, Error> {
     Result {
-      let log = RunLog(path: directory + "/replay.log")
+      let file = logFile.map { RunLog(path: $0) }
+      let log: @Sendable (String) -> Void = { [name] line in
+        if let file { file(line) } else {
+          print("\(name): \(line)")
+          fflush(nil)
+        }
+      }
       if let keys = cluster.keys { log("CURVE on: keys from \(keys)") }
-      try ReplayRole(directory: directory, settings: settings.runSettings, tables: tables, bind: bind, statusEvery: cluster.statusEvery)
-        .run(game, transport: cluster.transport(log: log), stop: processStop, log: { log($0) })
+      try role.run(game, transport: cluster.transport(log: file), stop: processStop, log: log)
     }
   }
 }
@@ -162,22 +169,9 @@ struct LearnerCommand: ParsableCommand {
   func run() throws {
     let settings = try runConfig(run: directory, game: game, config: config)
     stopOnSignals()
-    try RunLearner(command: self, settings: settings)(settings.game).get()
-  }
-}
-
-struct RunLearner: GameTask {
-  let command: LearnerCommand
-  let settings: GameConfig
-
-  func run<G: Game>(_ game: G) -> Result<Void, Error> {
-    Result {
-      let log = RunLog(path: command.directory + "/learner.log")
-      try LearnerRole(directory: command.directory, settings: settings.runSettings, replay: command.replay, table: command.table,
-                      models: command.models, announce: command.announce, steps: command.steps, seed: command.seed,
-                      statusEvery: command.cluster.statusEvery)
-        .run(game, transport: command.cluster.transport(log: log), stop: processStop, log: { log($0) })
-    }
+    let role = LearnerRole(directory: directory, settings: settings.runSettings, replay: replay, table: table, models: models, announce: announce,
+                           steps: steps, seed: seed, statusEvery: cluster.statusEvery)
+    try RunRole(role: role, cluster: cluster, logFile: directory + "/learner.log")(settings.game).get()
   }
 }
 
@@ -209,25 +203,9 @@ struct ActorCommand: ParsableCommand {
     let settings = try config.map { try GameConfig.load(path: $0) } ?? GameConfig.forGame(g)
     guard settings.game.name == g.name else { throw CommandError("\(config!) configures \(settings.game.name), not \(g.name)") }
     stopOnSignals()
-    try RunActor(command: self, settings: settings)(g).get()
-  }
-}
-
-struct RunActor: GameTask {
-  let command: ActorCommand
-  let settings: GameConfig
-
-  func run<G: Game>(_ game: G) -> Result<Void, Error> {
-    Result {
-      let log: @Sendable (String) -> Void = { [name = command.name] line in
-        print("\(name): \(line)")
-        fflush(nil)
-      }
-      try ActorRole(name: command.name, settings: settings.runSettings, connect: command.connect, table: command.table, announce: command.announce,
-                    cache: command.cache, games: command.games, timeout: command.timeout, ackLog: command.ackLog, seed: command.seed,
-                    statusEvery: command.cluster.statusEvery)
-        .run(game, transport: command.cluster.transport(log: nil), stop: processStop, log: log)
-    }
+    let role = ActorRole(name: name, settings: settings.runSettings, connect: connect, table: table, announce: announce, cache: cache,
+                         games: games, timeout: timeout, ackLog: ackLog, seed: seed, statusEvery: cluster.statusEvery)
+    try RunRole(role: role, cluster: cluster, logFile: nil, name: name)(g).get()
   }
 }
 
@@ -246,20 +224,7 @@ struct EvaluatorCommand: ParsableCommand {
   func run() throws {
     let settings = try runConfig(run: directory, game: nil, config: nil)
     stopOnSignals()
-    try RunEvaluator(command: self, settings: settings)(settings.game).get()
-  }
-}
-
-struct RunEvaluator: GameTask {
-  let command: EvaluatorCommand
-  let settings: GameConfig
-
-  func run<G: Game>(_ game: G) -> Result<Void, Error> {
-    Result {
-      let log = RunLog(path: command.directory + "/evaluator.log")
-      try EvaluatorRole(directory: command.directory, settings: settings.runSettings, learner: command.learner, models: command.models,
-                        announce: command.announce)
-        .run(game, transport: command.cluster.transport(log: log), stop: processStop, log: { log($0) })
-    }
+    let role = EvaluatorRole(directory: directory, settings: settings.runSettings, learner: learner, models: models, announce: announce)
+    try RunRole(role: role, cluster: cluster, logFile: directory + "/evaluator.log")(settings.game).get()
   }
 }

@@ -12,6 +12,11 @@ import DojoTraining
 import DojoTransport
 import Foundation
 
+/// A role of the cluster: runs `game` until `stop` is set, talking to its peers over `transport`.
+public protocol ClusterRole {
+  func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: @escaping @Sendable (String) -> Void) throws
+}
+
 /// The status loop, written once: calls `report` with the seconds since the last call every
 /// `seconds`, until `stop` is set.
 public func reportStatus(every seconds: Double, until stop: StopToken, _ report: (Double) -> Void) {
@@ -36,7 +41,7 @@ public func startStatusThread(every seconds: Double, until stop: StopToken, _ re
 /// The replay store served over a transport: one table per learning agent, every game validated
 /// and stored before it is acknowledged; the learner's draws are counted in the run database so a
 /// restart continues the rate limiter where it was.
-public struct ReplayRole {
+public struct ReplayRole: ClusterRole {
   public var directory: String
   public var settings: RunSettings
   public var tables: [String]
@@ -82,7 +87,7 @@ public struct ReplayRole {
 
 /// The learner over a transport: resumes from the run's newest loadable checkpoint, samples from
 /// the replay server, announces every checkpoint and serves its files.
-public struct LearnerRole {
+public struct LearnerRole: ClusterRole {
   public var directory: String
   public var settings: RunSettings
   public var replay: String
@@ -158,7 +163,7 @@ public struct LearnerRole {
 
 /// A self-play actor over a transport: games to a replay server (kept until acknowledged), models
 /// from announcements (fetched, hash-checked, cached).
-public struct ActorRole {
+public struct ActorRole: ClusterRole {
   public var name: String
   public var settings: RunSettings
   public var connect: String
@@ -214,7 +219,7 @@ public struct ActorRole {
 
 /// The evaluator over a transport: hears the learner's checkpoints, gates each against the best,
 /// records verdicts in the run database and announces the winners to the actors.
-public struct EvaluatorRole {
+public struct EvaluatorRole: ClusterRole {
   public var directory: String
   public var settings: RunSettings
   public var learner: String
