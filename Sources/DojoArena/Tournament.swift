@@ -7,6 +7,7 @@ import DojoGames
 import DojoNN
 import DojoPlayers
 import Foundation
+import Synchronization
 
 public struct TournamentDefinition: Sendable, Equatable, Codable {
   /// The game's canonical name.
@@ -131,43 +132,44 @@ public struct RunTournament: GameTask {
   }
 }
 
-/// The work queue and results shared by the workers (under a lock).
-final class SharedProgress: @unchecked Sendable {
-  private let lock = NSLock()
-  private(set) var results: [PlayedGame]
-  private var pending: [ScheduledGame]
-  private var playedNow = 0
-  private(set) var error: Error?
+/// The work queue and results shared by the workers.
+final class SharedProgress: Sendable {
+  private struct State {
+    var results: [PlayedGame]
+    var pending: [ScheduledGame]
+    var playedNow = 0
+    var error: Error?
+    /// Set once the SPRT has decided: no further games are started.
+    var decided = false
+  }
+  private let state: Mutex<State>
   let sprt: SPRT?
-  /// Set once the SPRT has decided: no further games are started.
-  private(set) var decided = false
 
   init(results: [PlayedGame], pending: [ScheduledGame], sprt: SPRT?) {
-    self.results = results
-    self.pending = pending.reversed()
+    let decided = sprt.map { $0.verdict(llr: $0.llr(completedPairs(results))) != .continuing } ?? false
+    state = Mutex(State(results: results, pending: pending.reversed(), decided: decided))
     self.sprt = sprt
-    if let sprt { decided = sprt.verdict(llr: sprt.llr(completedPairs(results))) != .continuing }
   }
 
+  var results: [PlayedGame] { state.withLock { $0.results } }
+  var error: Error? { state.withLock { $0.error } }
+  var decided: Bool { state.withLock { $0.decided } }
+
   func next() -> ScheduledGame? {
-    lock.lock()
-    defer { lock.unlock() }
-    return error == nil && !decided ? pending.popLast() : nil
+    state.withLock { $0.error == nil && !$0.decided ? $0.pending.popLast() : nil }
   }
 
   func finish(_ g: PlayedGame) -> (Int, Int) {
-    lock.lock()
-    defer { lock.unlock() }
-    results.append(g)
-    playedNow += 1
-    if let sprt { decided = decided || sprt.verdict(llr: sprt.llr(completedPairs(results))) != .continuing }
-    return (results.count, playedNow)
+    state.withLock { s in
+      s.results.append(g)
+      s.playedNow += 1
+      if let sprt { s.decided = s.decided || sprt.verdict(llr: sprt.llr(completedPairs(s.results))) != .continuing }
+      return (s.results.count, s.playedNow)
+    }
   }
 
   func fail(_ e: Error) {
-    lock.lock()
-    if error == nil { error = e }
-    lock.unlock()
+    state.withLock { if $0.error == nil { $0.error = e } }
   }
 }
 

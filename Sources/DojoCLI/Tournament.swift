@@ -3,6 +3,7 @@ import DojoArena
 import DojoConfig
 import DojoGames
 import Foundation
+import Synchronization
 
 struct Tournament: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -167,39 +168,34 @@ struct Tournament: ParsableCommand {
 }
 
 /// Running scores for the progress line (this session's games).
-final class ScoreBoard: @unchecked Sendable {
-  private let lock = NSLock()
-  private var points: [Double]
-  private var games: [Int]
+final class ScoreBoard: Sendable {
+  /// Points and games of each player.
+  private let tally: Mutex<(points: [Double], games: [Int])>
   init(players: Int) {
-    points = Array(repeating: 0, count: players)
-    games = Array(repeating: 0, count: players)
+    tally = Mutex((Array(repeating: 0, count: players), Array(repeating: 0, count: players)))
   }
   /// Adds a game; returns the leader by score and its score.
   func add(_ g: PlayedGame) -> (Int, Double) {
-    lock.lock()
-    defer { lock.unlock() }
-    points[g.game.first] += g.scoreForFirst
-    points[g.game.second] += 1 - g.scoreForFirst
-    games[g.game.first] += 1
-    games[g.game.second] += 1
-    let score = points.indices.map { games[$0] > 0 ? points[$0] / Double(games[$0]) : 0 }
-    let best = score.indices.max { score[$0] < score[$1] }!
-    return (best, score[best])
+    tally.withLock { t in
+      t.points[g.game.first] += g.scoreForFirst
+      t.points[g.game.second] += 1 - g.scoreForFirst
+      t.games[g.game.first] += 1
+      t.games[g.game.second] += 1
+      let score = t.points.indices.map { t.games[$0] > 0 ? t.points[$0] / Double(t.games[$0]) : 0 }
+      let best = score.indices.max { score[$0] < score[$1] } ?? 0
+      return (best, score.isEmpty ? 0 : score[best])
+    }
   }
 }
 
 /// Throttles progress lines to one a second.
-final class LastPrint: @unchecked Sendable {
-  private let lock = NSLock()
-  private var last = Date.distantPast
+final class LastPrint: Sendable {
+  private let last = Mutex(Date.distantPast)
   func due() -> Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    if Date().timeIntervalSince(last) >= 1 {
+    last.withLock { last in
+      guard Date().timeIntervalSince(last) >= 1 else { return false }
       last = Date()
       return true
     }
-    return false
   }
 }

@@ -8,14 +8,14 @@ import DojoTraining
 import DojoTransport
 import DojoWire
 import Foundation
+import Synchronization
 
 /// Announces models and serves their files.
 public final class ModelHub: @unchecked Sendable {
   let publisher: any Publisher
   let server: any TransportServer
-  let lock = NSLock()
-  var latest: Dojo_ModelAnnouncement?
-  var stopped = false
+  /// The newest announcement, and whether the hub stopped.
+  let state = Mutex<(latest: Dojo_ModelAnnouncement?, stopped: Bool)>((nil, false))
   public var fetchEndpoint: String { server.endpoint }
   public var announceEndpoint: String { publisher.endpoint }
 
@@ -42,7 +42,7 @@ public final class ModelHub: @unchecked Sendable {
     }
     files = box
     let thread = Thread { [weak self] in
-      while let self, !(self.lock.withLock { self.stopped }) {
+      while let self, !self.state.withLock({ $0.stopped }) {
         self.reannounce()
         Thread.sleep(forTimeInterval: every)
       }
@@ -60,28 +60,27 @@ public final class ModelHub: @unchecked Sendable {
     a.sha256 = model.sha256
     a.endpoint = server.endpoint
     files.add(UInt32(model.generation), model.path)
-    lock.withLock { latest = a }
+    state.withLock { $0.latest = a }
     reannounce()
   }
 
   func reannounce() {
-    guard let a = lock.withLock({ latest }) else { return }
+    guard let a = state.withLock({ $0.latest }) else { return }
     try? publisher.publish(Dojo_Envelope(.model(a)).encoded())
   }
 
   public func stop() {
-    lock.withLock { stopped = true }
+    state.withLock { $0.stopped = true }
     server.stop()
   }
 }
 
-final class HubFiles: @unchecked Sendable {
-  let lock = NSLock()
-  var paths: [UInt32: String] = [:]
-  func add(_ g: UInt32, _ p: String) { lock.withLock { paths[g] = p } }
+final class HubFiles: Sendable {
+  let paths = Mutex<[UInt32: String]>([:])
+  func add(_ g: UInt32, _ p: String) { paths.withLock { $0[g] = p } }
   /// Generation 0 asks for the newest.
   func find(_ g: UInt32) -> (UInt32, String)? {
-    lock.withLock {
+    paths.withLock { paths in
       if g == 0 { return paths.max { $0.key < $1.key }.map { ($0.key, $0.value) } }
       return paths[g].map { (g, $0) }
     }
@@ -90,9 +89,8 @@ final class HubFiles: @unchecked Sendable {
 
 /// An actor's view of the models announced in a cluster (a ModelFeed).
 public final class RemoteModelFeed: ModelFeed, @unchecked Sendable {
-  let lock = NSLock()
-  var current: CheckpointReference?
-  var stopped = false
+  /// The newest model fetched and checked, and whether the feed stopped.
+  let state = Mutex<(current: CheckpointReference?, stopped: Bool)>((nil, false))
   let cache: String
   let transport: any Transport
   let log: @Sendable (String) -> Void
@@ -107,7 +105,7 @@ public final class RemoteModelFeed: ModelFeed, @unchecked Sendable {
     let thread = Thread { [self] in
       let subscriber = subscriber.value
       var clients: [String: any RequestClient] = [:]
-      while !(lock.withLock { stopped }) {
+      while !state.withLock({ $0.stopped }) {
         guard let data = try? subscriber.receive(timeout: 0.5), let e = try? Dojo_Envelope.open(data), case .model(let a) = e.body else { continue }
         if let have = latest, have.generation >= Int(a.generation) { continue }
         do {
@@ -122,9 +120,9 @@ public final class RemoteModelFeed: ModelFeed, @unchecked Sendable {
     thread.start()
   }
 
-  public var latest: CheckpointReference? { lock.withLock { current } }
+  public var latest: CheckpointReference? { state.withLock { $0.current } }
 
-  public func stop() { lock.withLock { stopped = true } }
+  public func stop() { state.withLock { $0.stopped = true } }
 
   func fetch(_ a: Dojo_ModelAnnouncement, client: any RequestClient) throws {
     var f = Dojo_FetchModel()
@@ -144,7 +142,7 @@ public final class RemoteModelFeed: ModelFeed, @unchecked Sendable {
     try files.meta.write(to: URL(fileURLWithPath: temp + "/meta.json"))
     try? FileManager.default.removeItem(atPath: path)
     try FileManager.default.moveItem(atPath: temp, toPath: path)
-    lock.withLock { current = CheckpointReference(generation: Int(a.generation), path: path, sha256: a.sha256) }
+    state.withLock { $0.current = CheckpointReference(generation: Int(a.generation), path: path, sha256: a.sha256) }
     log("model \(a.generation) fetched and checked")
   }
 }

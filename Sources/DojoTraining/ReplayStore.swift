@@ -9,6 +9,7 @@ import DojoNN
 import DojoSearch
 import DojoWire
 import Foundation
+import Synchronization
 
 /// Who played a game: the game's registry name, the model's generation and the actor.
 public struct GameOrigin: Sendable, Equatable {
@@ -209,15 +210,14 @@ public protocol ModelFeed: Sendable {
 }
 
 /// The current best model, published by the learner (no gating) or the evaluator.
-public final class ModelBoard: ModelFeed, @unchecked Sendable {
-  let lock = NSLock()
-  var current: CheckpointReference?
+public final class ModelBoard: ModelFeed, Sendable {
+  let current: Mutex<CheckpointReference?>
 
-  public init(_ initial: CheckpointReference? = nil) { current = initial }
+  public init(_ initial: CheckpointReference? = nil) { current = Mutex(initial) }
 
-  public var latest: CheckpointReference? { lock.withLock { current } }
+  public var latest: CheckpointReference? { current.withLock { $0 } }
 
-  public func publish(_ model: CheckpointReference) { lock.withLock { current = model } }
+  public func publish(_ model: CheckpointReference) { current.withLock { $0 = model } }
 }
 
 extension ReplayStore {

@@ -4,6 +4,7 @@
 import DojoGames
 import DojoSearch
 import Foundation
+import Synchronization
 
 /// The repository's root (the shared data is at `repositoryRoot + "/../shared"`).
 public let repositoryRoot = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
@@ -87,10 +88,9 @@ public func freePorts(_ count: Int) -> Int {
 }
 
 /// Lines logged from any thread (a role's log callback in tests).
-public final class Log: @unchecked Sendable {
-  let lock = NSLock()
-  var items: [String] = []
+public final class Log: Sendable {
+  let items = Mutex<[String]>([])
   public init() {}
-  public func add(_ s: String) { lock.withLock { items.append(s) } }
-  public var lines: [String] { lock.withLock { items } }
+  public func add(_ s: String) { items.withLock { $0.append(s) } }
+  public var lines: [String] { items.withLock { $0 } }
 }
