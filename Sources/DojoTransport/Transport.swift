@@ -4,6 +4,7 @@
 // tests. The contract tests in Tests/DojoTransportTests run against both.
 
 import Foundation
+import Synchronization
 
 public protocol Transport: Sendable {
   /// Answers each request at `endpoint` with `handler`'s reply, one request at a time, until the
@@ -50,19 +51,24 @@ public struct UncheckedSendable<T>: @unchecked Sendable {
 /// Endpoints are names in this transport's own registry; handlers run on the caller's thread,
 /// one request at a time per server, as a ZeroMQ server runs them on its thread.
 public final class InProcessTransport: Transport, @unchecked Sendable {
-  let lock = NSLock()
-  var servers: [String: InProcessServer] = [:]
-  var channels: [String: [WeakQueue]] = [:]
+  /// The servers by endpoint, and the subscribers' queues by publishing endpoint.
+  struct Registry {
+    var servers: [String: InProcessServer] = [:]
+    var channels: [String: [WeakQueue]] = [:]
+  }
+  let registry = Mutex(Registry())
 
   public init() {}
 
   public func serve(_ endpoint: String, handler: @escaping @Sendable (Data) -> Data) throws -> any TransportServer {
-    try lock.withLock {
-      if servers[endpoint] != nil { throw TransportError.endpoint(endpoint, "already served") }
-      let s = InProcessServer(endpoint: endpoint, handler: handler, transport: self)
-      servers[endpoint] = s
-      return s
+    let s = InProcessServer(endpoint: endpoint, handler: handler, transport: self)
+    let taken = registry.withLock { r in
+      if r.servers[endpoint] != nil { return true }
+      r.servers[endpoint] = s
+      return false
     }
+    if taken { throw TransportError.endpoint(endpoint, "already served") }
+    return s
   }
 
   public func connect(_ endpoint: String) throws -> any RequestClient { InProcessClient(endpoint: endpoint, transport: self) }
@@ -71,18 +77,18 @@ public final class InProcessTransport: Transport, @unchecked Sendable {
 
   public func subscriber(_ endpoint: String) throws -> any Subscriber {
     let q = MessageQueue()
-    lock.withLock { channels[endpoint, default: []].append(WeakQueue(queue: q)) }
+    registry.withLock { $0.channels[endpoint, default: []].append(WeakQueue(queue: q)) }
     return InProcessSubscriber(queue: q)
   }
 
-  func server(_ endpoint: String) -> InProcessServer? { lock.withLock { servers[endpoint] } }
+  func server(_ endpoint: String) -> InProcessServer? { registry.withLock { $0.servers[endpoint] } }
 
-  func remove(_ endpoint: String) { lock.withLock { servers[endpoint] = nil } }
+  func remove(_ endpoint: String) { registry.withLock { $0.servers[endpoint] = nil } }
 
   func deliver(_ message: Data, to endpoint: String) {
-    let queues = lock.withLock {
-      channels[endpoint] = channels[endpoint]?.filter { $0.queue != nil }
-      return channels[endpoint]?.compactMap(\.queue) ?? []
+    let queues = registry.withLock { r in
+      r.channels[endpoint] = r.channels[endpoint]?.filter { $0.queue != nil }
+      return r.channels[endpoint]?.compactMap(\.queue) ?? []
     }
     for q in queues { q.push(message) }
   }
@@ -91,7 +97,8 @@ public final class InProcessTransport: Transport, @unchecked Sendable {
 final class InProcessServer: TransportServer, @unchecked Sendable {
   let endpoint: String
   let handler: @Sendable (Data) -> Data
-  let serial = NSLock()
+  /// One request at a time, as a ZeroMQ server's single thread answers them.
+  let serial = Mutex(())
   weak var transport: InProcessTransport?
 
   init(endpoint: String, handler: @escaping @Sendable (Data) -> Data, transport: InProcessTransport) {
@@ -115,7 +122,7 @@ final class InProcessClient: RequestClient {
   func request(_ message: Data, timeout: Double) throws -> Data {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
-      if let s = transport.server(endpoint) { return s.serial.withLock { s.handler(message) } }
+      if let s = transport.server(endpoint) { return s.serial.withLock { _ in s.handler(message) } }
       Thread.sleep(forTimeInterval: min(0.01, max(0, deadline.timeIntervalSinceNow)))
     }
     throw TransportError.timeout(endpoint)

@@ -5,6 +5,7 @@
 
 import CZeroMQ
 import Foundation
+import Synchronization
 
 /// The keys of a secured cluster: the servers' pair, this client's pair, and the client keys a
 /// server accepts.
@@ -72,8 +73,7 @@ public final class ZeroMQTransport: Transport, @unchecked Sendable {
 final class ZeroMQServer: TransportServer, @unchecked Sendable {
   let socket: ZMQSocket
   let handler: @Sendable (Data) -> Data
-  let lock = NSLock()
-  var stopped = false
+  let stopped = Mutex(false)
   let done = DispatchSemaphore(value: 0)
   var endpoint: String { socket.endpoint }
 
@@ -86,7 +86,7 @@ final class ZeroMQServer: TransportServer, @unchecked Sendable {
   }
 
   func loop() {
-    while !(lock.withLock { stopped }) {
+    while !stopped.withLock({ $0 }) {
       // [peer identity, empty delimiter, request]
       guard let frames = try? socket.receive(timeout: 100), frames.count >= 3 else { continue }
       let reply = handler(frames[frames.count - 1])
@@ -97,9 +97,9 @@ final class ZeroMQServer: TransportServer, @unchecked Sendable {
   }
 
   func stop() {
-    let first = lock.withLock {
-      defer { stopped = true }
-      return !stopped
+    let first = stopped.withLock { s in
+      defer { s = true }
+      return !s
     }
     if first { done.wait() }
   }
@@ -131,16 +131,19 @@ final class ZeroMQSubscriber: Subscriber {
 /// ZeroMQ's authentication protocol (ZAP, RFC 27) for CURVE servers: one handler per context,
 /// accepting the client keys on its list and refusing (and reporting) every other.
 enum ZAPAuthenticator {
-  nonisolated(unsafe) static var started: Set<ObjectIdentifier> = []
-  nonisolated(unsafe) static var authorized: Set<String> = []
-  nonisolated(unsafe) static var listeners: [@Sendable (String) -> Void] = []
-  static let lock = NSLock()
+  /// Contexts with a handler thread, the keys accepted, and who hears of refusals.
+  struct State {
+    var started: Set<ObjectIdentifier> = []
+    var authorized: Set<String> = []
+    var listeners: [@Sendable (String) -> Void] = []
+  }
+  static let state = Mutex(State())
 
   static func start(context: ZMQContext, authorized keys: Set<String>, onRefusal: @escaping @Sendable (String) -> Void) throws {
-    let needsThread: Bool = lock.withLock {
-      authorized.formUnion(keys)
-      listeners.append(onRefusal)
-      return started.insert(ObjectIdentifier(context)).inserted
+    let needsThread: Bool = state.withLock { s in
+      s.authorized.formUnion(keys)
+      s.listeners.append(onRefusal)
+      return s.started.insert(ObjectIdentifier(context)).inserted
     }
     guard needsThread else { return }
     let socket = try ZMQSocket(ZMQ_REP, endpoint: "inproc://zeromq.zap.01", context: context)
@@ -155,8 +158,8 @@ enum ZAPAuthenticator {
           f[6].withUnsafeBytes { _ = zmq_z85_encode(&z85, $0.bindMemory(to: UInt8.self).baseAddress, 32) }
           key = String(cString: z85)
         }
-        let ok = lock.withLock { authorized.contains(key) }
-        if !ok { for l in lock.withLock({ listeners }) { l("refused a client with key \(key) from \(address)") } }
+        let ok = state.withLock { $0.authorized.contains(key) }
+        if !ok { for l in state.withLock({ $0.listeners }) { l("refused a client with key \(key) from \(address)") } }
         try? socket.send([Data("1.0".utf8), requestID, Data((ok ? "200" : "400").utf8), Data((ok ? "OK" : "unknown client key").utf8),
                           Data((ok ? key : "").utf8), Data()])
       }
