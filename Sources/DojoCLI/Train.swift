@@ -5,6 +5,7 @@ import DojoNN
 import DojoTraining
 import DojoCluster
 import Foundation
+import Synchronization
 
 /// This process's stop: set by SIGINT / SIGTERM (or a command's own limit), handed to every role.
 let processStop = StopToken()
@@ -96,18 +97,19 @@ struct Train: ParsableCommand {
 }
 
 /// Appends lines to RUN/train.log and prints them.
-final class RunLog: @unchecked Sendable {
-  let handle: FileHandle?
-  let lock = NSLock()
+final class RunLog: Sendable {
+  /// The open file; lines from any thread are written whole, one at a time.
+  let file: Mutex<FileHandle?>
 
   init(path: String) {
-    if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-    handle = FileHandle(forWritingAtPath: path)
+    if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+    let handle = FileHandle(forWritingAtPath: path)
     _ = try? handle?.seekToEnd()
+    file = Mutex(handle)
   }
 
   func callAsFunction(_ line: String) {
-    lock.withLock {
+    file.withLock { handle in
       print(line)
       fflush(nil)
       let stamp = ISO8601DateFormatter().string(from: Date())
