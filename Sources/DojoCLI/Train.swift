@@ -135,22 +135,25 @@ struct RunTraining: GameTask {
       log("network \(n.blocks)×\(n.channels); \(run.actorCount) actors × \(t.parallelGames) games, \(settings.selfPlay.search.simulations) simulations "
           + "(\(settings.selfPlay.search.rootPolicy.rawValue)), gating \(settings.gating.rule.rawValue); Ctrl-C stops")
       run.start()
+      // --minutes and --steps end the run the way Ctrl-C does.
       let clock = Date()
-      var last = run.status, lastAt = clock, lastChart = clock
-      while !processStop.isRequested {
-        Thread.sleep(forTimeInterval: 0.2)
-        let now = Date()
-        let s = run.status
-        if minutes > 0 && now.timeIntervalSince(clock) >= minutes * 60 { break }
-        if steps > 0 && s.steps >= steps { break }
-        if now.timeIntervalSince(lastAt) >= statusEvery {
-          log(Self.line(s, previous: last, seconds: now.timeIntervalSince(lastAt)))
-          last = s
-          lastAt = now
+      let (minutes, steps) = (self.minutes, self.steps)
+      Thread.detachNewThread {
+        while !processStop.isRequested {
+          Thread.sleep(forTimeInterval: 0.2)
+          if (minutes > 0 && Date().timeIntervalSince(clock) >= minutes * 60) || (steps > 0 && run.status.steps >= steps) {
+            processStop.request()
+          }
         }
-        if now.timeIntervalSince(lastChart) >= 60 {
+      }
+      var last = run.status, lastChart = clock
+      reportStatus(every: statusEvery, until: processStop) { seconds in
+        let s = run.status
+        log(Self.line(s, previous: last, seconds: seconds))
+        last = s
+        if Date().timeIntervalSince(lastChart) >= 60 {
           try? run.drawCharts()
-          lastChart = now
+          lastChart = Date()
         }
       }
       log("stopping: finishing the learner's step and writing a checkpoint...")
