@@ -29,6 +29,11 @@ struct ClusterOptions: ParsableArguments {
 enum KeyFiles {
   static func load(_ dir: String) throws -> ClusterKeys {
     func read(_ name: String, required: Bool = true) throws -> String? {
+      // A secret key others can read is no longer secret: refuse it, as ssh does.
+      if name.hasSuffix(".secret"), let mode = (try? FileManager.default.attributesOfItem(atPath: "\(dir)/\(name)"))?[.posixPermissions] as? Int,
+        mode & 0o077 != 0 {
+        throw CommandError("\(dir)/\(name) is readable by others (mode \(String(mode & 0o777, radix: 8))): chmod 600 it")
+      }
       guard let text = try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8) else {
         if required { throw CommandError("\(dir)/\(name) is missing (make keys with `dojo keys generate \(dir)`)") }
         return nil

@@ -132,3 +132,21 @@ func actorsOnOtherHostsReachTheReplayStoreOverTCP() throws {
   let stored = Set(try RunStore(path: dir + "/run/run.sqlite").gameIDs())
   #expect(acked.count >= 60 && acked.allSatisfy(stored.contains), "acknowledged \(acked.count), stored \(stored.count)")
 }
+
+/// A secret key file that others may read is refused at start, naming the file and the fix.
+@Test(.tags(.multiProcess)) func aSecretKeyReadableByOthersIsRefused() throws {
+  let dir = temporaryDirectory("keys")
+  defer { try? FileManager.default.removeItem(atPath: dir) }
+  let keys = dir + "/keys"
+  let gen = try dojo(["keys", "generate", keys])
+  gen.waitUntilExit()
+  try #require(gen.terminationStatus == 0)
+  try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keys + "/server.secret")
+  let output = dir + "/out.txt"
+  try tinyClusterConfig.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
+  let replay = try dojo(["replay", "tic_tac_toe", "--run", dir + "/run", "--config", dir + "/tiny.toml", "--bind", "tcp://127.0.0.1:\(freePorts(1))",
+                         "--keys", keys], output: output)
+  replay.waitUntilExit()
+  let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+  #expect(replay.terminationStatus != 0 && text.contains("server.secret is readable by others (mode 644): chmod 600 it"), "\(text)")
+}
