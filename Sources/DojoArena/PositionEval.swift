@@ -24,6 +24,12 @@ public struct ScoredPosition: Sendable, Equatable {
     self.set = set
   }
 
+  /// The position as a line of a positions file (what `load` reads; moves of more than one
+  /// character, as on boards wider than 9 columns, are separated by commas).
+  public var line: String {
+    "\(moves.joined(separator: moves.allSatisfy { $0.count == 1 } ? "" : ","))\t\(score)\t\(moveScores.map { $0.map(String.init) ?? "" }.joined(separator: ","))\t\(set)"
+  }
+
   /// Dojo's own Connect Four positions, `games/connect_four/positions.tsv`: found from the working
   /// directory (the repository root, as tools/ scripts run) or beside the binary (`.build/CONFIG/dojo`).
   public static var defaultFile: String {

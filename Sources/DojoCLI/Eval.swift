@@ -50,7 +50,7 @@ struct Eval: ParsableCommand {
     do {
       let g = try GameRegistry.make(game)
       let spec = try checkpoint.map { PlayerSpec.checkpoint(path: try RunDirectory.checkpoint($0), simulations: sims) } ?? PlayerSpec(parsing: player!)
-      let list = try solve.map { try solvedFromOwnGames($0, spec: spec) } ?? ScoredPosition.load(positions ?? ScoredPosition.defaultFile)
+      let list = try solve.map { try solvedFromOwnGames($0, spec: spec, game: g) } ?? ScoredPosition.load(positions ?? ScoredPosition.defaultFile)
       let choices = try ChooseInPositions(player: spec, positions: list)(g).get()
       let report = EvalReport(positions: list, choices: choices)
       let width = max(12, report.bySet.keys.map(\.count).max() ?? 0)
@@ -69,12 +69,11 @@ struct Eval: ParsableCommand {
   }
 
   /// `count` positions from `spec`'s games against itself, scored by the solver.
-  func solvedFromOwnGames(_ count: Int, spec: PlayerSpec) throws -> [ScoredPosition] {
-    let g = try GameRegistry.make(game)
+  func solvedFromOwnGames(_ count: Int, spec: PlayerSpec, game g: any Game) throws -> [ScoredPosition] {
     let solver = try Solve.solver(for: g, tableBits: 22)
     let range = try Solve.plyRange(plies)
     FileHandle.standardError.write(Data("eval: \(count) positions from \(spec)'s own games, solving them\n".utf8))
     let moves = try PositionSampler(spec: spec, plies: range, count: count, seed: seed, solver: solver)(g).get()
-    return try solver.scored(moves, set: "own_games_\(range.lowerBound)-\(range.upperBound)")
+    return try moves.map { try solver.scored($0, set: "own_games_\(range.lowerBound)-\(range.upperBound)") }
   }
 }

@@ -73,15 +73,13 @@ struct Solve: ParsableCommand {
     let solver = try makeSolver()
     if let moves {
       do {
-        let played = try solver.parse(moves)
-        let scores = try solver.moveScores(after: played)
-        let best = scores.compactMap { $0 }.max() ?? 0
-        print("position \(moves.isEmpty ? "(empty board)" : moves): score \(best) for the side to move (\(Self.describe(best)))")
-        for (c, s) in scores.enumerated() {
+        let p = try solver.scored(solver.parse(moves), set: "")
+        print("position \(moves.isEmpty ? "(empty board)" : moves): score \(p.score) for the side to move (\(Self.describe(p.score)))")
+        for (c, s) in p.moveScores.enumerated() {
           guard let s else { print("  column \(c + 1): full"); continue }
-          print("  column \(c + 1): \(String(format: "%+d", s))  \(Self.describe(s))\(s == best ? "  best" : "")")
+          print("  column \(c + 1): \(String(format: "%+d", s))  \(Self.describe(s))\(s == p.score ? "  best" : "")")
         }
-        print("{\"solve\":\"position\",\"moves\":\"\(moves)\",\"score\":\(best),\"move_scores\":[\(scores.map { $0.map(String.init) ?? "null" }.joined(separator: ","))],\"nodes\":\(solver.nodeCount)}")
+        print("{\"solve\":\"position\",\"moves\":\"\(moves)\",\"score\":\(p.score),\"move_scores\":[\(p.moveScores.map { $0.map(String.init) ?? "null" }.joined(separator: ","))],\"nodes\":\(solver.nodeCount)}")
       } catch let error as SolverError {
         throw CommandError(error.description)
       }
@@ -133,16 +131,14 @@ struct Solve: ParsableCommand {
       let set = fields.count == 4 ? String(fields[3]) : fallbackSet
       let t0 = Date()
       let before = solver.nodeCount
-      let scores: [Int?]
+      let position: ScoredPosition
       do {
-        scores = try solver.moveScores(after: solver.parse(String(fields[0])))
+        position = try solver.scored(solver.parse(String(fields[0])), set: set)
       } catch let error as SolverError {
         throw CommandError("\(path) line \(n + 1): \(error.description)")
       }
       let seconds = Date().timeIntervalSince(t0)
-      let score = scores.compactMap { $0 }.max() ?? 0
-      print("\(fields[0])\t\(score)\t\(scores.map { $0.map(String.init) ?? "" }.joined(separator: ","))\t\(set)"
-            + (nodes ? "\t\(solver.nodeCount - before)" : ""))
+      print(position.line + (nodes ? "\t\(solver.nodeCount - before)" : ""))
       if let i = bySet.firstIndex(where: { $0.name == set }) {
         bySet[i].n += 1
         bySet[i].seconds += seconds
@@ -197,11 +193,10 @@ struct PositionSampler: GameTask {
 }
 
 extension ConnectFourSolver {
-  /// `positions` scored exactly, in the positions-file form, all in `set`.
-  func scored(_ positions: [[Int]], set: String) throws -> [ScoredPosition] {
-    try positions.map { moves in
-      let scores = try moveScores(after: moves)
-      return ScoredPosition(moves: moves.map { String($0 + 1) }, score: scores.compactMap { $0 }.max() ?? 0, moveScores: scores, set: set)
-    }
+  /// The position after `moves` scored exactly, in the positions-file form: the position's score
+  /// is its best move's.
+  func scored(_ moves: [Int], set: String) throws -> ScoredPosition {
+    let scores = try moveScores(after: moves)
+    return ScoredPosition(moves: moves.map { String($0 + 1) }, score: scores.compactMap { $0 }.max() ?? 0, moveScores: scores, set: set)
   }
 }

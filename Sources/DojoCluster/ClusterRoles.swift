@@ -260,7 +260,7 @@ public struct EvaluatorRole: ClusterRole {
       gated = latest.generation
       do {
         var candidate = latest
-        candidate.steps = try Checkpoint.read(latest.path, game: game.name).metadata.trainingSteps
+        candidate.steps = try Checkpoint.metadata(latest.path, game: game.name).trainingSteps
         let verdict = try evaluator.gate(candidate)
         log("generation \(latest.generation) " + (verdict.accepted ? "accepted" : "rejected") + ": \(verdict.reason)")
       } catch is GateInterrupted {

@@ -97,8 +97,6 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
 
   public var actorCount: Int { settings.training.actors > 0 ? settings.training.actors : ProcessInfo.processInfo.activeProcessorCount }
 
-  var isStopping: Bool { stopToken.isRequested }
-
   /// Starts every role on its own thread.
   public func start() {
     setBLASThreadCount(1)
@@ -110,7 +108,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
                                 seed: seed &+ UInt64(i) &* 0x9E37_79B9 &+ UInt64(startGeneration) << 32,
                                 onError: { log("actor-\(i): \($0)") })
       actors.append(actor)
-      spawn("actor-\(i)") { [self] in actor.run { self.isStopping } }
+      spawn("actor-\(i)") { [self] in actor.run { self.stopToken.isRequested } }
     }
     let replay = self.replay
     spawn("learner") { [self] in

@@ -108,12 +108,12 @@ public enum Checkpoint {
     public let optimizer: Optimizer?
   }
 
-  /// Reads the checkpoint at `path`. With `game` or `architecture` given, a checkpoint for another
-  /// game or of another shape is refused.
-  public static func read(_ path: String, game: String? = nil, architecture: NetworkConfig? = nil) throws(CheckpointError) -> Loaded {
+  /// The metadata of the checkpoint at `path` (meta.json alone: the weights are neither read nor
+  /// checked against their hash). `game` and `architecture` as for `read`.
+  public static func metadata(_ path: String, game: String? = nil, architecture: NetworkConfig? = nil) throws(CheckpointError) -> CheckpointMetadata {
     let fm = FileManager.default
     guard fm.fileExists(atPath: path) else { throw .missing(path) }
-    let metaPath = path + "/meta.json", modelPath = path + "/model.safetensors"
+    let metaPath = path + "/meta.json"
     guard let metaData = fm.contents(atPath: metaPath) else { throw .missing(metaPath) }
     let decoder = JSONDecoder()
     let meta: CheckpointMetadata
@@ -125,6 +125,15 @@ public enum Checkpoint {
     if let architecture, architecture != meta.architecture {
       throw .wrongArchitecture(path, differences(architecture, meta.architecture))
     }
+    return meta
+  }
+
+  /// Reads the checkpoint at `path`. With `game` or `architecture` given, a checkpoint for another
+  /// game or of another shape is refused.
+  public static func read(_ path: String, game: String? = nil, architecture: NetworkConfig? = nil) throws(CheckpointError) -> Loaded {
+    let fm = FileManager.default
+    let meta = try metadata(path, game: game, architecture: architecture)
+    let modelPath = path + "/model.safetensors"
     guard let model = fm.contents(atPath: modelPath) else { throw .missing(modelPath) }
     let decoded = try SafeTensors.decode(model, path: modelPath)
     let hash = sha256(model)

@@ -94,8 +94,9 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
   }
 
   /// Validates and stores `games` (each decoded, with the protobuf record that is its stored form)
-  /// in one transaction; each is stored (its id) or refused (the reason). With `waitForRoom` the caller waits afterwards while the learner is behind; without,
-  /// nothing is stored and nil comes back if the learner is behind now (a server's answer "busy").
+  /// in one transaction; each is stored (its id) or refused (the reason). With `waitForRoom` the
+  /// caller waits afterwards while the learner is behind; without, nothing is stored and nil comes
+  /// back if the learner is behind now (a server's answer "busy").
   func store(_ games: [Result<(GameRecord, Dojo_GameRecord), InvalidGame>], waitForRoom: Bool) throws -> [Result<Int64, InvalidGame>]? {
     if !waitForRoom {
       let room = condition.withLock { stopped || limiter.canInsert(inserted: inserted, sampled: sampled) }

@@ -52,7 +52,7 @@ public enum RunDirectory {
     -> (checkpoint: CheckpointReference, rating: Double)? {
     for gate in try store.gates().reversed() where gate.accepted && gate.candidate <= generation {
       let path = folder + "/" + String(format: "%06d", gate.candidate)
-      guard let meta = try? Checkpoint.read(path, game: game).metadata else { continue }
+      guard let meta = try? Checkpoint.metadata(path, game: game) else { continue }
       return (CheckpointReference(generation: gate.candidate, path: path, sha256: meta.modelSHA256, steps: meta.trainingSteps), gate.rating)
     }
     return nil

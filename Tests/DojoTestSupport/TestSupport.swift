@@ -6,7 +6,7 @@ import DojoSearch
 import Foundation
 import Synchronization
 
-/// The repository's root (the shared data is at `repositoryRoot + "/../shared"`).
+/// The repository's root.
 public let repositoryRoot = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
 
 /// A fresh, empty directory under the system's temporary directory.
