@@ -26,6 +26,9 @@ let package = Package(
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
     .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
 
+    // Shared state behind a lock that ThreadSanitizer sees (used by every threaded module).
+    .target(name: "DojoConcurrency"),
+
     // The game protocol, the games, the registry and the conformance check.
     .target(name: "DojoGames", swiftSettings: hotFlags),
 
@@ -54,7 +57,7 @@ let package = Package(
     // Matches, tournaments, ratings, SPRT, gating.
     .target(
       name: "DojoArena",
-      dependencies: ["DojoGames", "DojoNN", "DojoSearch", "DojoPlayers", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: ["DojoConcurrency", "DojoGames", "DojoNN", "DojoSearch", "DojoPlayers", .product(name: "GRDB", package: "GRDB.swift")]
     ),
 
     // Messages between roles and the stored form of games (protobuf; schema in Schema/, Swift
@@ -66,14 +69,23 @@ let package = Package(
     ),
 
     // Transports: bytes between roles, over ZeroMQ or in process (the same contract for both).
-    .target(name: "DojoTransport", dependencies: ["CZeroMQ"]),
+    .target(name: "DojoTransport", dependencies: ["CZeroMQ", "DojoConcurrency"]),
 
     // Training: the replay store, actors, learner, evaluator, the run directory and its database.
     .target(
       name: "DojoTraining",
-      dependencies: ["DojoGames", "DojoNN", "DojoSearch", "DojoPlayers", "DojoArena", "DojoWire", .product(name: "GRDB", package: "GRDB.swift")],
+      dependencies: ["DojoConcurrency", "DojoGames", "DojoNN", "DojoSearch", "DojoPlayers", "DojoArena", "DojoWire", .product(name: "GRDB", package: "GRDB.swift")],
       // Cross-module optimization lets the CLI specialize the replay store for each game: unspecialized,
       // validation and sample extraction ran through generic witnesses (perf: Connect Four ingest).
+      swiftSettings: hotFlags
+    ),
+
+    // The league: AlphaStar's league manager (payoff, prioritized fictitious self-play, snapshots,
+    // resets) and population-based training; its actors, learners and in-process run.
+    .target(
+      name: "DojoLeague",
+      dependencies: ["DojoConcurrency", "DojoGames", "DojoNN", "DojoSearch", "DojoPlayers", "DojoArena", "DojoTraining", "DojoWire",
+                     .product(name: "GRDB", package: "GRDB.swift")],
       swiftSettings: hotFlags
     ),
 
@@ -86,12 +98,12 @@ let package = Package(
 
     // The roles as servers and clients over a Transport: the replay service, remote game sinks,
     // model distribution.
-    .target(name: "DojoCluster", dependencies: ["DojoGames", "DojoNN", "DojoTraining", "DojoTransport", "DojoWire"], swiftSettings: hotFlags),
+    .target(name: "DojoCluster", dependencies: ["DojoConcurrency", "DojoGames", "DojoNN", "DojoTraining", "DojoTransport", "DojoWire"], swiftSettings: hotFlags),
 
     // Configuration files (games/<name>/config.toml): every key known, unknown keys are errors.
     .target(
       name: "DojoConfig",
-      dependencies: ["DojoGames", "DojoNN", "DojoSearch", "DojoTraining", .product(name: "TOMLKit", package: "TOMLKit")]
+      dependencies: ["DojoGames", "DojoNN", "DojoSearch", "DojoPlayers", "DojoTraining", "DojoLeague", .product(name: "TOMLKit", package: "TOMLKit")]
     ),
 
     // The command-line tool `dojo`.
@@ -110,6 +122,8 @@ let package = Package(
         "DojoTransport",
         "DojoCluster",
         "DojoSolvers",
+        "DojoLeague",
+        "DojoConcurrency",
         "CBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Rainbow", package: "Rainbow"),
@@ -118,7 +132,7 @@ let package = Package(
     ),
 
     // Helpers shared by the test targets (repository paths, scratch directories, a fake network).
-    .target(name: "DojoTestSupport", dependencies: ["DojoGames", "DojoSearch"], path: "Tests/DojoTestSupport"),
+    .target(name: "DojoTestSupport", dependencies: ["DojoConcurrency", "DojoGames", "DojoSearch"], path: "Tests/DojoTestSupport"),
 
     .testTarget(name: "DojoGamesTests", dependencies: ["DojoGames"]),
     .testTarget(name: "DojoNNTests", dependencies: ["DojoNN", "DojoONNX", "DojoTestSupport"]),
@@ -127,7 +141,8 @@ let package = Package(
     .testTarget(name: "DojoPlayersTests", dependencies: ["DojoPlayers"]),
     .testTarget(name: "DojoArenaTests", dependencies: ["DojoArena", "DojoTestSupport"]),
     .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoWire", "DojoTestSupport"]),
-    .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig", "DojoTraining"]),
+    .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig", "DojoTraining", "DojoLeague"]),
+    .testTarget(name: "DojoLeagueTests", dependencies: ["DojoLeague", "DojoConfig", "DojoTraining", "DojoNN", "DojoTestSupport"]),
     .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport", "DojoTestSupport"]),
     .testTarget(
       name: "DojoClusterTests", dependencies: ["DojoCluster", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"],

@@ -14,15 +14,18 @@ public struct PlayerRating: Sendable, Equatable {
   public var score: Double
 }
 
-/// One game's result between two players: `score` is player a's (1, 0.5 or 0).
+/// One game's result between two players: `score` is player a's (1, 0.5 or 0). With a `weight`
+/// other than 1 it stands for that many games (weighted, e.g. decayed) scoring `score` on average.
 public struct GameOutcome: Sendable, Equatable {
   public var a: Int
   public var b: Int
   public var score: Double
-  public init(a: Int, b: Int, score: Double) {
+  public var weight: Double
+  public init(a: Int, b: Int, score: Double, weight: Double = 1) {
     self.a = a
     self.b = b
     self.score = score
+    self.weight = weight
   }
 }
 
@@ -39,7 +42,7 @@ public func fitRatings(names: [String], games: [GameOutcome], anchor: Int = 0, a
     hessian = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
     for g in games {
       let p = 1 / (1 + exp(-k * (r[g.a] - r[g.b])))
-      let resid = k * (g.score - p), w = k * k * p * (1 - p)
+      let resid = g.weight * k * (g.score - p), w = g.weight * k * k * p * (1 - p)
       grad[g.a] += resid
       grad[g.b] -= resid
       hessian[g.a][g.a] += w
@@ -69,9 +72,10 @@ public func fitRatings(names: [String], games: [GameOutcome], anchor: Int = 0, a
   for (j, i) in free.enumerated() { margins[i] = 1.959964 * max(covariance[j][j], 0).squareRoot() }
   return (0..<n).map { i in
     let mine = games.filter { $0.a == i || $0.b == i }
-    let points = mine.reduce(0.0) { $0 + ($1.a == i ? $1.score : 1 - $1.score) }
-    return PlayerRating(name: names[i], rating: r[i] - r[anchor] + anchorRating, margin: margins[i], games: mine.count,
-                        score: mine.isEmpty ? 0 : points / Double(mine.count))
+    let played = mine.reduce(0.0) { $0 + $1.weight }
+    let points = mine.reduce(0.0) { $0 + $1.weight * ($1.a == i ? $1.score : 1 - $1.score) }
+    return PlayerRating(name: names[i], rating: r[i] - r[anchor] + anchorRating, margin: margins[i], games: Int(played.rounded()),
+                        score: played > 0 ? points / played : 0)
   }
 }
 

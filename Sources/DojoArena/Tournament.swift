@@ -3,11 +3,11 @@
 // tournament plays only the games its database lacks; results depend only on (seed, game index),
 // so the final table is the same however the work was split or interrupted.
 
+import DojoConcurrency
 import DojoGames
 import DojoNN
 import DojoPlayers
 import Foundation
-import Synchronization
 
 public struct TournamentDefinition: Sendable, Equatable, Codable {
   /// The game's canonical name.
@@ -142,12 +142,12 @@ final class SharedProgress: Sendable {
     /// Set once the SPRT has decided: no further games are started.
     var decided = false
   }
-  private let state: Mutex<State>
+  private let state: Locked<State>
   let sprt: SPRT?
 
   init(results: [PlayedGame], pending: [ScheduledGame], sprt: SPRT?) {
     let decided = sprt.map { $0.verdict(llr: $0.llr(completedPairs(results))) != .continuing } ?? false
-    state = Mutex(State(results: results, pending: pending.reversed(), decided: decided))
+    state = Locked(State(results: results, pending: pending.reversed(), decided: decided))
     self.sprt = sprt
   }
 

@@ -1,9 +1,9 @@
+import DojoConcurrency
 import ArgumentParser
 import DojoArena
 import DojoConfig
 import DojoGames
 import Foundation
-import Synchronization
 
 struct Tournament: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -170,9 +170,9 @@ struct Tournament: ParsableCommand {
 /// Running scores for the progress line (this session's games).
 final class ScoreBoard: Sendable {
   /// Points and games of each player.
-  private let tally: Mutex<(points: [Double], games: [Int])>
+  private let tally: Locked<(points: [Double], games: [Int])>
   init(players: Int) {
-    tally = Mutex((Array(repeating: 0, count: players), Array(repeating: 0, count: players)))
+    tally = Locked((Array(repeating: 0, count: players), Array(repeating: 0, count: players)))
   }
   /// Adds a game; returns the leader by score and its score.
   func add(_ g: PlayedGame) -> (Int, Double) {
@@ -190,7 +190,7 @@ final class ScoreBoard: Sendable {
 
 /// Throttles progress lines to one a second.
 final class LastPrint: Sendable {
-  private let last = Mutex(Date.distantPast)
+  private let last = Locked(Date.distantPast)
   func due() -> Bool {
     last.withLock { last in
       guard Date().timeIntervalSince(last) >= 1 else { return false }

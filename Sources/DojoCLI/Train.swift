@@ -1,3 +1,4 @@
+import DojoConcurrency
 import ArgumentParser
 import DojoConfig
 import DojoGames
@@ -5,7 +6,6 @@ import DojoNN
 import DojoTraining
 import DojoCluster
 import Foundation
-import Synchronization
 
 /// This process's stop: set by SIGINT / SIGTERM (or a command's own limit), handed to every role.
 let processStop = StopToken()
@@ -99,13 +99,13 @@ struct Train: ParsableCommand {
 /// Appends lines to RUN/train.log and prints them.
 final class RunLog: Sendable {
   /// The open file; lines from any thread are written whole, one at a time.
-  let file: Mutex<FileHandle?>
+  let file: Locked<FileHandle?>
 
   init(path: String) {
     if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
     let handle = FileHandle(forWritingAtPath: path)
     _ = try? handle?.seekToEnd()
-    file = Mutex(handle)
+    file = Locked(handle)
   }
 
   func callAsFunction(_ line: String) {

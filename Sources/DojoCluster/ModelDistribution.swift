@@ -3,19 +3,19 @@
 // hears the announcements on a thread of its own, fetches the files, checks their SHA-256, keeps
 // them in a local cache, and only then tells the actor; the actor never stops playing meanwhile.
 
+import DojoConcurrency
 import DojoNN
 import DojoTraining
 import DojoTransport
 import DojoWire
 import Foundation
-import Synchronization
 
 /// Announces models and serves their files.
 public final class ModelHub: @unchecked Sendable {
   let publisher: any Publisher
   let server: any TransportServer
   /// The newest announcement, and whether the hub stopped.
-  let state = Mutex<(latest: Dojo_ModelAnnouncement?, stopped: Bool)>((nil, false))
+  let state = Locked<(latest: Dojo_ModelAnnouncement?, stopped: Bool)>((nil, false))
   public var fetchEndpoint: String { server.endpoint }
   public var announceEndpoint: String { publisher.endpoint }
 
@@ -76,7 +76,7 @@ public final class ModelHub: @unchecked Sendable {
 }
 
 final class HubFiles: Sendable {
-  let paths = Mutex<[UInt32: String]>([:])
+  let paths = Locked<[UInt32: String]>([:])
   func add(_ g: UInt32, _ p: String) { paths.withLock { $0[g] = p } }
   /// Generation 0 asks for the newest.
   func find(_ g: UInt32) -> (UInt32, String)? {
@@ -90,7 +90,7 @@ final class HubFiles: Sendable {
 /// An actor's view of the models announced in a cluster (a ModelFeed).
 public final class RemoteModelFeed: ModelFeed, @unchecked Sendable {
   /// The newest model fetched and checked, and whether the feed stopped.
-  let state = Mutex<(current: CheckpointReference?, stopped: Bool)>((nil, false))
+  let state = Locked<(current: CheckpointReference?, stopped: Bool)>((nil, false))
   let cache: String
   let transport: any Transport
   let log: @Sendable (String) -> Void

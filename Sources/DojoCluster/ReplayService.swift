@@ -2,6 +2,7 @@
 // exactly one reply; a malformed message or a wrong version gets an Error reply and a log line,
 // and the server goes on. Games are acknowledged only once they are in the database.
 
+import DojoConcurrency
 import DojoGames
 import DojoNN
 import DojoSearch
@@ -9,7 +10,6 @@ import DojoTraining
 import DojoTransport
 import DojoWire
 import Foundation
-import Synchronization
 
 public final class ReplayService<G: Game>: @unchecked Sendable {
   /// The tables by name (Reverb's tables: one per learning agent, each with its own window and
@@ -123,7 +123,7 @@ public struct RemoteError: Error, CustomStringConvertible {
 public final class RemoteReplay: GameSink, @unchecked Sendable {
   let client: any RequestClient
   /// One request at a time on the client's socket.
-  let serial = Mutex(())
+  let serial = Locked(())
   let timeout: Double
   let log: @Sendable (String) -> Void
   let shouldStop: @Sendable () -> Bool

@@ -75,23 +75,32 @@ public struct GameConfig: Sendable {
     do { game = try GameRegistry.make(spec) } catch { throw .badValue(path, "game", error.description) }
     var config = GameConfig(game: game)
     config.path = path
-    for section in sections {
-      guard let s = table[section.name] else { continue }
-      guard let t = s.table else { throw .wrongType(path, section.name, "a table") }
-      let known = section.keys.map(\.name)
-      for key in t.keys.sorted() where !known.contains(key) {
-        throw .unknownKey(path, "\(section.name).\(key)", known: known)
-      }
-      for key in section.keys {
-        if let v = t[key.name] { try key.read(&config, v, path, "\(section.name).\(key.name)") }
-      }
-    }
-    config.training.applySchedule()
-    guard config.training.schedule == .constant || config.training.warmupSteps < config.training.totalSteps else {
-      throw .badValue(path, "training.warmup_steps", "\(config.training.warmupSteps) is not below total_steps \(config.training.totalSteps)")
-    }
+    try config.override(with: table, path: path)
     return config
   }
+
+  /// The sections of `table` (network, search, selfplay, training, gating) applied on top of this
+  /// configuration; keys outside them are left to the caller. Errors name `prefix` + the key.
+  public mutating func override(with table: TOMLTable, path: String, prefix: String = "") throws(ConfigError) {
+    for section in ConfigSchema.sections {
+      guard let s = table[section.name] else { continue }
+      guard let t = s.table else { throw .wrongType(path, prefix + section.name, "a table") }
+      let known = section.keys.map(\.name)
+      for key in t.keys.sorted() where !known.contains(key) {
+        throw .unknownKey(path, "\(prefix)\(section.name).\(key)", known: known)
+      }
+      for key in section.keys {
+        if let v = t[key.name] { try key.read(&self, v, path, "\(prefix)\(section.name).\(key.name)") }
+      }
+    }
+    training.applySchedule()
+    guard training.schedule == .constant || training.warmupSteps < training.totalSteps else {
+      throw .badValue(path, prefix + "training.warmup_steps", "\(training.warmupSteps) is not below total_steps \(training.totalSteps)")
+    }
+  }
+
+  /// The section names an override table may hold.
+  public static var sectionNames: [String] { ConfigSchema.sections.map(\.name) }
 
   /// The configuration written out with every key and its meaning, as TOML (the effective config
   /// of a run, and the starting point of a game's config file).

@@ -85,6 +85,16 @@ public final class Optimizer {
     for t in layout.tensors { (decayMask + t.offset).initialize(repeating: t.decays ? 1 : 0, count: t.count) }
   }
 
+  /// `other`'s state (its step and moments) under `config` (population-based training changes the
+  /// rate or the decay of a copied optimizer). The kinds must match: their moments mean different things.
+  public convenience init(config: OptimizerConfig, layout: TensorLayout, copying other: Optimizer) {
+    precondition(config.kind == other.config.kind && other.count == layout.totalCount, "an optimizer's state carries over to the same kind and layout only")
+    self.init(config: config, layout: layout)
+    step = other.step
+    first.update(from: other.first, count: count)
+    second.update(from: other.second, count: count)
+  }
+
   deinit {
     first.deallocate()
     second.deallocate()

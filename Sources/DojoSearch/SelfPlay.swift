@@ -155,19 +155,8 @@ public final class SelfPlay<G: Game, E: Evaluator> where E.State == G.State {
   }
 
   func start(_ i: Int) {
-    var state = search.game.initialState()
     moves[i].removeAll(keepingCapacity: true)
-    if config.randomOpeningPlies > 0 {
-      let plies = rng.next(below: config.randomOpeningPlies + 1)
-      for _ in 0..<plies {
-        let legal = state.legalActions
-        let a = legal[rng.next(below: legal.count)]
-        let next = state.applying(a)
-        if next.isTerminal { break }
-        moves[i].append(MoveRecord(action: a, player: state.currentPlayer, fullSearch: false, actions: [], policyTarget: [], rootValue: 0, simulations: 0))
-        state = next
-      }
-    }
+    let state = randomOpening(search.game, maxPlies: config.randomOpeningPlies, rng: &rng, into: &moves[i])
     search.setRoot(i, state)
     resignAllowed[i] = uniform(&rng) >= config.noResignFraction
     wouldResign[i] = nil
@@ -184,19 +173,7 @@ public final class SelfPlay<G: Game, E: Evaluator> where E.State == G.State {
     return nil
   }
 
-  func chooseAction(_ r: SearchResult, ply: Int) -> Action {
-    if config.search.rootPolicy == .gumbel { return r.selectedAction }
-    guard ply < config.temperaturePlies, config.temperature > 0 else {
-      return r.actions[r.visits.indices.max { r.visits[$0] < r.visits[$1] }!]
-    }
-    let weights = r.visits.map { pow(Float($0), 1 / config.temperature) }
-    var pick = uniform(&rng) * weights.reduce(0, +)
-    for (k, w) in weights.enumerated() {
-      pick -= w
-      if pick <= 0 && w > 0 { return r.actions[k] }
-    }
-    return r.actions[weights.lastIndex { $0 > 0 } ?? 0]
-  }
+  func chooseAction(_ r: SearchResult, ply: Int) -> Action { chooseMove(r, ply: ply, config: config, rng: &rng) }
 
   func finish(_ i: Int, resigned: Player?, onGame: (GameRecord) -> Void) {
     let outcome: Float = resigned.map { $0 == .first ? -1 : 1 } ?? (search.roots[i].outcome(for: .first) ?? 0)
@@ -212,4 +189,38 @@ public final class SelfPlay<G: Game, E: Evaluator> where E.State == G.State {
     active[i] = false
     onGame(record)
   }
+}
+
+/// The move a search result leads to under `config`: Gumbel roots play their own selection; PUCT
+/// roots sample by visits^(1/temperature) for the first `temperaturePlies` plies, then play the
+/// most visited move.
+func chooseMove(_ r: SearchResult, ply: Int, config: SelfPlayConfig, rng: inout SplitMix64) -> Action {
+  if config.search.rootPolicy == .gumbel { return r.selectedAction }
+  guard ply < config.temperaturePlies, config.temperature > 0 else {
+    return r.actions[r.visits.indices.max { r.visits[$0] < r.visits[$1] }!]
+  }
+  let weights = r.visits.map { pow(Float($0), 1 / config.temperature) }
+  var pick = uniform(&rng) * weights.reduce(0, +)
+  for (k, w) in weights.enumerated() {
+    pick -= w
+    if pick <= 0 && w > 0 { return r.actions[k] }
+  }
+  return r.actions[weights.lastIndex { $0 > 0 } ?? 0]
+}
+
+/// A random opening of 0...`maxPlies` uniformly random moves (none ending the game), as move records
+/// that are never samples; returns the position after it.
+func randomOpening<G: Game>(_ game: G, maxPlies: Int, rng: inout SplitMix64, into moves: inout [MoveRecord]) -> G.State {
+  var state = game.initialState()
+  guard maxPlies > 0 else { return state }
+  let plies = rng.next(below: maxPlies + 1)
+  for _ in 0..<plies {
+    let legal = state.legalActions
+    let a = legal[rng.next(below: legal.count)]
+    let next = state.applying(a)
+    if next.isTerminal { break }
+    moves.append(MoveRecord(action: a, player: state.currentPlayer, fullSearch: false, actions: [], policyTarget: [], rootValue: 0, simulations: 0))
+    state = next
+  }
+  return state
 }

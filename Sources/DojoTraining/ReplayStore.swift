@@ -4,12 +4,12 @@
 // `sample` waits for fresh data, `submit` waits (after storing) for the learner to catch up.
 // Thread-safe; the in-process twin of the replay server the cluster runs over ZeroMQ.
 
+import DojoConcurrency
 import DojoGames
 import DojoNN
 import DojoSearch
 import DojoWire
 import Foundation
-import Synchronization
 
 /// Who played a game: the game's registry name, the model's generation and the actor.
 public struct GameOrigin: Sendable, Equatable {
@@ -212,9 +212,9 @@ public protocol ModelFeed: Sendable {
 
 /// The current best model, published by the learner (no gating) or the evaluator.
 public final class ModelBoard: ModelFeed, Sendable {
-  let current: Mutex<CheckpointReference?>
+  let current: Locked<CheckpointReference?>
 
-  public init(_ initial: CheckpointReference? = nil) { current = Mutex(initial) }
+  public init(_ initial: CheckpointReference? = nil) { current = Locked(initial) }
 
   public var latest: CheckpointReference? { current.withLock { $0 } }
 

@@ -6,13 +6,13 @@
 // - Learner: batches from the store, optimizer steps, a checkpoint every K steps.
 // - CheckpointEvaluator: gates each checkpoint against the best; the winner goes to the actors.
 
+import DojoConcurrency
 import DojoArena
 import DojoGames
 import DojoNN
 import DojoPlayers
 import DojoSearch
 import Foundation
-import Synchronization
 
 /// A network whose weights can be replaced between evaluations (an actor's model switch).
 final class SwappableNetwork: PolicyValueFunction {
@@ -58,7 +58,7 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
   let sink: any GameSink
   let seed: UInt64
   let architecture: NetworkConfig
-  private let counts = Mutex(ActorCounts())
+  private let counts = Locked(ActorCounts())
   /// Called with any error from the sink (a refused game, a dead store); the actor goes on.
   let onError: @Sendable (Error) -> Void
   /// Called with each game's id once the store has acknowledged it.
@@ -131,7 +131,7 @@ public final class Learner<G: Game>: @unchecked Sendable {
   let config: TrainingConfig
   let directory: String
   let store: RunStore?
-  private let state: Mutex<LearnerProgress>
+  private let state: Locked<LearnerProgress>
 
   /// Continues from `generation` (0 for a new run) with the counters of its checkpoint.
   public init(game: G, network: PolicyValueNet, optimizer: Optimizer, config: TrainingConfig, directory: String, store: RunStore?,
@@ -142,7 +142,7 @@ public final class Learner<G: Game>: @unchecked Sendable {
     self.config = config
     self.directory = directory
     self.store = store
-    state = Mutex(LearnerProgress(steps: optimizer.step, generation: generation, samplesSeen: samplesSeen,
+    state = Locked(LearnerProgress(steps: optimizer.step, generation: generation, samplesSeen: samplesSeen,
                                   lastCheckpointStep: optimizer.step))
   }
 

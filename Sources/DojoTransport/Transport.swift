@@ -3,8 +3,8 @@
 // ZeroMQTransport between processes and machines, InProcessTransport inside one process and in
 // tests. The contract tests in Tests/DojoTransportTests run against both.
 
+import DojoConcurrency
 import Foundation
-import Synchronization
 
 public protocol Transport: Sendable {
   /// Answers each request at `endpoint` with `handler`'s reply, one request at a time, until the
@@ -56,7 +56,7 @@ public final class InProcessTransport: Transport, @unchecked Sendable {
     var servers: [String: InProcessServer] = [:]
     var channels: [String: [WeakQueue]] = [:]
   }
-  let registry = Mutex(Registry())
+  let registry = Locked(Registry())
 
   public init() {}
 
@@ -98,7 +98,7 @@ final class InProcessServer: TransportServer, @unchecked Sendable {
   let endpoint: String
   let handler: @Sendable (Data) -> Data
   /// One request at a time, as a ZeroMQ server's single thread answers them.
-  let serial = Mutex(())
+  let serial = Locked(())
   weak var transport: InProcessTransport?
 
   init(endpoint: String, handler: @escaping @Sendable (Data) -> Data, transport: InProcessTransport) {

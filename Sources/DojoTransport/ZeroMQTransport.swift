@@ -3,9 +3,9 @@
 // PUB/SUB for announcements. With keys, every socket uses CURVE: servers encrypt and check each
 // client's public key against the authorized list (ZAP), clients check the server's key.
 
+import DojoConcurrency
 import CZeroMQ
 import Foundation
-import Synchronization
 
 /// The keys of a secured cluster: the servers' pair, this client's pair, and the client keys a
 /// server accepts.
@@ -73,7 +73,7 @@ public final class ZeroMQTransport: Transport, @unchecked Sendable {
 final class ZeroMQServer: TransportServer, @unchecked Sendable {
   let socket: ZMQSocket
   let handler: @Sendable (Data) -> Data
-  let stopped = Mutex(false)
+  let stopped = Locked(false)
   let done = DispatchSemaphore(value: 0)
   var endpoint: String { socket.endpoint }
 
@@ -137,7 +137,7 @@ enum ZAPAuthenticator {
     var authorized: Set<String> = []
     var listeners: [@Sendable (String) -> Void] = []
   }
-  static let state = Mutex(State())
+  static let state = Locked(State())
 
   static func start(context: ZMQContext, authorized keys: Set<String>, onRefusal: @escaping @Sendable (String) -> Void) throws {
     let needsThread: Bool = state.withLock { s in

@@ -1,10 +1,10 @@
 // Helpers shared by Dojo's test targets: where the repository is, scratch directories, and a
 // deterministic stand-in for a network.
 
+import DojoConcurrency
 import DojoGames
 import DojoSearch
 import Foundation
-import Synchronization
 
 /// The repository's root.
 public let repositoryRoot = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
@@ -89,7 +89,7 @@ public func freePorts(_ count: Int) -> Int {
 
 /// Lines logged from any thread (a role's log callback in tests).
 public final class Log: Sendable {
-  let items = Mutex<[String]>([])
+  let items = Locked<[String]>([])
   public init() {}
   public func add(_ s: String) { items.withLock { $0.append(s) } }
   public var lines: [String] { items.withLock { $0 } }

@@ -1,0 +1,209 @@
+// The league manager: holds the payoff table, the historical players and every learning agent's
+// state and hyperparameters (durably, in a LeagueStore); hands out matches; takes results; and
+// when a learner writes a checkpoint, decides snapshots, resets and PBT exploit/explore, each
+// recorded with its reason. Thread-safe: actors and learners call it from their own threads.
+
+import DojoConcurrency
+import DojoArena
+import DojoGames
+import DojoTraining
+import Foundation
+
+/// A match an actor plays: the learning agent (whose positions become its training samples) with
+/// its model and settings, and its opponent with its own.
+public struct LeagueMatch: Sendable {
+  public var id: String
+  public var agent: String
+  public var agentModel: CheckpointReference
+  public var agentSettings: RunSettings
+  public var opponent: String
+  public var opponentModel: CheckpointReference
+  public var opponentSettings: RunSettings
+  public var branch: MatchBranch
+  /// Games to play, half with the agent moving first.
+  public var games: Int
+}
+
+/// What a learner must do after a checkpoint: load other weights and settings.
+public struct LearnerDirective: Sendable, Equatable {
+  public enum Kind: String, Sendable { case reset, exploit }
+  public var kind: Kind
+  /// The weights to continue from (and, for an exploit, the optimizer state saved beside them).
+  public var model: CheckpointReference
+  public var keepsOptimizerState: Bool
+  public var hyperparameters: Hyperparameters
+}
+
+public final class LeagueManager: @unchecked Sendable {
+  public let config: LeagueConfig
+  public let store: LeagueStore
+  let matchmaker: Matchmaker
+  let definitions: [String: AgentDefinition]
+
+  struct State {
+    var agents: [String: AgentState] = [:]
+    var historical: [HistoricalRecord] = []
+    var payoff: Payoff
+    var rng: SplitMix64
+    /// Matches handed out per agent since this process started (the next match goes to the agent with fewest).
+    var handedOut: [String: Int] = [:]
+    var matchCounter = 0
+  }
+
+  let state: Locked<State>
+  let session: String
+
+  /// Opens the league in `store`: agents, historical players and the payoff as they were stored.
+  public init(config: LeagueConfig, store: LeagueStore, seed: UInt64) throws {
+    self.config = config
+    self.store = store
+    matchmaker = Matchmaker(config: config.matchmaking)
+    definitions = Dictionary(uniqueKeysWithValues: config.agents.map { ($0.name, $0) })
+    var s = State(payoff: Payoff(config: config.payoff), rng: SplitMix64(seed: seed))
+    for a in try store.agents() { s.agents[a.name] = a }
+    s.historical = try store.historical()
+    for r in try store.results() { s.payoff.record(home: r.home, away: r.away, score: r.score) }
+    state = Locked(s)
+    session = String(UInt32(truncatingIfNeeded: SplitMix64.mix(seed ^ UInt64(Date().timeIntervalSince1970 * 1e6))), radix: 36)
+  }
+
+  /// Adds `definition` with its initial model, unless the league already holds it.
+  public func register(_ definition: AgentDefinition, initial: CheckpointReference) throws {
+    guard agent(definition.name) == nil else { return }
+    let values = Dictionary(uniqueKeysWithValues: Hyperparameter.allCases.map { ($0, $0.value(in: definition.settings)) })
+    let a = AgentState(name: definition.name, role: definition.role, model: initial, hyperparameters: values)
+    var update = LeagueUpdate()
+    update.agents = [a]
+    try store.apply(update)
+    state.withLock { $0.agents[a.name] = a }
+  }
+
+  public func agent(_ name: String) -> AgentState? { state.withLock { $0.agents[name] } }
+  public var agents: [AgentState] { state.withLock { s in config.agents.compactMap { s.agents[$0.name] } } }
+  public var historical: [HistoricalRecord] { state.withLock { $0.historical } }
+  public var payoff: Payoff { state.withLock { $0.payoff } }
+
+  /// The settings `agent`'s definition gives, with `hyperparameters` applied.
+  public func settings(of agent: String, hyperparameters: Hyperparameters) -> RunSettings {
+    var settings = definitions[agent]!.settings
+    for (h, v) in hyperparameters { h.set(v, in: &settings) }
+    return settings
+  }
+
+  public var view: LeagueView { state.withLock { view($0) } }
+
+  func view(_ s: State) -> LeagueView {
+    LeagueView(agents: config.agents.compactMap { s.agents[$0.name].map { ($0.name, $0.role) } },
+               historical: s.historical.map(\.player), payoff: s.payoff)
+  }
+
+  // MARK: Matches
+
+  /// The next match: for the learning agent that has had the fewest, against the opponent its
+  /// role's matchmaking picks.
+  public func nextMatch() -> LeagueMatch {
+    state.withLock { s in
+      let names = config.agents.map(\.name).filter { s.agents[$0] != nil }
+      let agentName = names.min { (s.handedOut[$0] ?? 0, names.firstIndex(of: $0)!) < (s.handedOut[$1] ?? 0, names.firstIndex(of: $1)!) }!
+      s.handedOut[agentName, default: 0] += 1
+      s.matchCounter += 1
+      let a = s.agents[agentName]!
+      let (opponent, branch) = matchmaker.opponent(for: agentName, role: a.role, in: view(s), rng: &s.rng)
+      let (model, settings): (CheckpointReference, RunSettings)
+      if let o = s.agents[opponent] {
+        (model, settings) = (o.model, self.settings(of: o.name, hyperparameters: o.hyperparameters))
+      } else {
+        let h = s.historical.first { $0.player.name == opponent }!
+        (model, settings) = (h.model, self.settings(of: h.player.parent, hyperparameters: h.hyperparameters))
+      }
+      return LeagueMatch(id: "\(session)-\(s.matchCounter)", agent: agentName, agentModel: a.model,
+                         agentSettings: self.settings(of: agentName, hyperparameters: a.hyperparameters),
+                         opponent: opponent, opponentModel: model, opponentSettings: settings, branch: branch, games: config.gamesPerMatch)
+    }
+  }
+
+  /// Takes one game's result: stored in its own transaction, then counted (a retried result counts once).
+  public func report(_ result: LeagueResult) throws {
+    guard try store.insert(result) else { return }
+    state.withLock { $0.payoff.record(home: result.home, away: result.away, score: result.score) }
+  }
+
+  // MARK: Decisions
+
+  /// A learner wrote `model` after `steps` steps: records it, then decides a snapshot (and a reset)
+  /// and PBT exploit/explore. Returns what the learner must load, if anything.
+  public func checkpointed(agent name: String, model: CheckpointReference, steps: Int, samplesSeen: Int) throws -> LearnerDirective? {
+    let ratings = self.ratings()
+    return try state.withLock { s throws -> LearnerDirective? in
+      guard var a = s.agents[name] else { throw InvalidRun("no learning agent named \(name) in this league") }
+      a.model = model
+      a.steps = steps
+      a.samplesSeen = samplesSeen
+      var update = LeagueUpdate()
+      var directive: LearnerDirective?
+      let league = view(s)
+      let reference = SnapshotRule.referenceSet(for: a.role, in: league).filter { $0 != name }.map { s.payoff.winRate(name, $0) }
+      if let reason = SnapshotRule.due(stepsSinceLast: a.steps - a.lastSnapshotStep, referenceWinRates: reference, config: config.snapshot) {
+        let player = HistoricalPlayer(name: "\(name)@\(a.steps)", parent: name, role: a.role, step: a.steps, generation: model.generation)
+        let record = HistoricalRecord(player: player, model: model, hyperparameters: a.hyperparameters)
+        update.historical.append(record)
+        update.events.append(LeagueEvent(kind: .snapshot, agents: [name, player.name], reason: reason, step: a.steps))
+        a.lastSnapshotStep = a.steps
+        if SnapshotRule.resets(a.role, draw: Double.random(in: 0..<1, using: &s.rng), config: config.snapshot) {
+          a.model = a.initial
+          directive = LearnerDirective(kind: .reset, model: a.initial, keepsOptimizerState: false, hyperparameters: a.hyperparameters)
+          let why = a.role == .mainExploiter
+            ? "main exploiters restart from the initial weights at every snapshot"
+            : "league exploiters restart from the initial weights with probability \(config.snapshot.leagueExploiterResetProbability)"
+          update.events.append(LeagueEvent(kind: .reset, agents: [name], reason: why, step: a.steps))
+        }
+        s.historical.append(record)
+      }
+      if config.pbt.population.contains(a.role), a.steps - a.lastReadyStep >= config.pbt.readySteps {
+        a.lastReadyStep = a.steps
+        let members = config.agents.filter { config.pbt.population.contains($0.role) }.map(\.name)
+        let fitness = Dictionary(uniqueKeysWithValues: members.map { m in (m, ratings.first { $0.name == m }?.rating ?? 0) })
+        if let donor = PBT.donor(for: name, fitness: fitness, config: config.pbt, rng: &s.rng), let d = s.agents[donor] {
+          let explored = PBT.explore(d.hyperparameters, config: config.pbt, rng: &s.rng)
+          a.model = d.model
+          a.hyperparameters = explored
+          a.lineage.append("\(donor)@\(d.steps)")
+          directive = LearnerDirective(kind: .exploit, model: d.model, keepsOptimizerState: true, hyperparameters: explored)
+          let rank = members.sorted { fitness[$0]! > fitness[$1]! }.firstIndex(of: name)! + 1
+          update.events.append(LeagueEvent(kind: .exploit, agents: [name, donor], reason: String(
+            format: "fitness (league rating) %.0f, rank %d of %d, below %@'s %.0f (%@): copies its weights, optimizer state and hyperparameters",
+            fitness[name]!, rank, members.count, donor, fitness[donor]!, config.pbt.exploit.rawValue), step: a.steps))
+          let changes = config.pbt.bounds.keys.sorted().compactMap { h -> String? in
+            guard let from = d.hyperparameters[h], let to = explored[h] else { return nil }
+            return "\(h.rawValue) \(formatValue(from)) → \(formatValue(to))"
+          }
+          update.events.append(LeagueEvent(kind: .explore, agents: [name], reason: "\(config.pbt.explore.rawValue): " + changes.joined(separator: ", "), step: a.steps))
+        }
+      }
+      update.agents = [a]
+      try store.apply(update)
+      s.agents[name] = a
+      return directive
+    }
+  }
+
+  // MARK: Ratings
+
+  /// Ratings of every player in the payoff (learning agents, historical players, anchors) fitted to
+  /// the weighted games of the payoff table, anchored at the first rating anchor (0) when it has played.
+  public func ratings() -> [PlayerRating] { Self.ratings(payoff: payoff, anchor: config.rating.anchors.first) }
+
+  public static func ratings(payoff: Payoff, anchor: String?) -> [PlayerRating] {
+    let pairs = payoff.entries.filter { $0.key.home < $0.key.away && $0.value.games > 0 }
+    var names = Array(Set(pairs.keys.flatMap { [$0.home, $0.away] })).sorted()
+    guard !names.isEmpty else { return [] }
+    if let anchor, let i = names.firstIndex(of: anchor) { names.swapAt(0, i) }
+    let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+    let games = pairs.map { GameOutcome(a: index[$0.key.home]!, b: index[$0.key.away]!, score: $0.value.points / $0.value.games, weight: $0.value.games) }
+    return fitRatings(names: names, games: games, anchor: 0)
+  }
+}
+
+func formatValue(_ x: Double) -> String {
+  x == x.rounded() && abs(x) < 1e6 ? String(Int(x)) : String(format: abs(x) < 0.01 ? "%.2e" : "%.4g", x)
+}

@@ -1,0 +1,282 @@
+// The league's working roles, each a loop on its own thread that talks to the others only through
+// the league manager, the agents' replay stores (GameSink / sample) and checkpoint files:
+//
+// - LeagueActor: asks the manager for a match, plays it (MatchPlay, both networks fetched by hash and
+//   cached), sends the learning agent's games to that agent's replay table, and reports results.
+// - AgentLearner: one per learning agent; trains from its table, writes checkpoints, and applies
+//   the manager's reset and exploit directives.
+// - LeagueRater: plays every agent against fixed anchors (random, mcts:N) so ratings are not self-relative.
+
+import DojoConcurrency
+import DojoArena
+import DojoGames
+import DojoNN
+import DojoPlayers
+import DojoSearch
+import DojoTraining
+import Foundation
+import Synchronization
+
+/// An actor's loaded networks by weights hash (a few at a time: the agents and their opponents).
+final class ModelCache<G: Game> {
+  let game: G
+  let capacity: Int
+  var engines: [(sha256: String, engine: InferenceEngine)] = []
+
+  init(game: G, capacity: Int = 8) {
+    self.game = game
+    self.capacity = capacity
+  }
+
+  /// The network of `model`, loaded and hash-checked once.
+  func engine(_ model: CheckpointReference) throws -> InferenceEngine {
+    if let i = engines.firstIndex(where: { $0.sha256 == model.sha256 }) {
+      let hit = engines.remove(at: i)
+      engines.append(hit)
+      return hit.engine
+    }
+    let loaded = try Checkpoint.read(model.path, game: game.name)
+    guard loaded.metadata.modelSHA256 == model.sha256 else {
+      throw InvalidRun("\(model.path): weights hash \(loaded.metadata.modelSHA256), the league expects \(model.sha256)")
+    }
+    let engine = InferenceEngine(network: loaded.network)
+    engines.append((model.sha256, engine))
+    if engines.count > capacity { engines.removeFirst() }
+    return engine
+  }
+}
+
+/// What a league actor has done.
+public struct LeagueActorCounts: Sendable, Equatable {
+  public var matches = 0
+  public var games = 0
+  public var refused = 0
+}
+
+public final class LeagueActor<G: Game>: @unchecked Sendable {
+  public let name: String
+  let game: G
+  let manager: LeagueManager
+  let sinks: [String: any GameSink]
+  let parallelGames: Int
+  let seed: UInt64
+  let onError: @Sendable (Error) -> Void
+  private let counts = Locked(LeagueActorCounts())
+
+  /// `sinks`: each learning agent's replay table.
+  public init(name: String, game: G, manager: LeagueManager, sinks: [String: any GameSink], parallelGames: Int, seed: UInt64,
+              onError: @escaping @Sendable (Error) -> Void) {
+    self.name = name
+    self.game = game
+    self.manager = manager
+    self.sinks = sinks
+    self.parallelGames = parallelGames
+    self.seed = seed
+    self.onError = onError
+  }
+
+  public var counters: LeagueActorCounts { counts.withLock { $0 } }
+
+  public func run(shouldStop: @escaping () -> Bool) {
+    let cache = ModelCache(game: game)
+    var matchNumber: UInt64 = 0
+    while !shouldStop() {
+      let match = manager.nextMatch()
+      matchNumber += 1
+      let mine: InferenceEngine, theirs: InferenceEngine
+      do {
+        mine = try cache.engine(match.agentModel)
+        theirs = try cache.engine(match.opponentModel)
+      } catch {
+        onError(error)
+        Thread.sleep(forTimeInterval: 0.5)
+        continue
+      }
+      guard let sink = sinks[match.agent] else {
+        onError(InvalidRun("no replay table for \(match.agent)"))
+        return
+      }
+      let play = MatchPlay(game: game, learnerEvaluator: NetworkEvaluator(game: game, engine: mine), learnerConfig: match.agentSettings.selfPlay,
+                           opponentEvaluator: NetworkEvaluator(game: game, engine: theirs), opponentConfig: match.opponentSettings.selfPlay,
+                           parallelGames: min(parallelGames, match.games), seed: SplitMix64.mix(seed ^ matchNumber))
+      play.play(games: match.games, shouldStop: shouldStop) { record, index, side in
+        do {
+          _ = try sink.submit(record, origin: GameOrigin(game: game.name, generation: match.agentModel.generation, actor: name))
+          counts.withLock { $0.games += 1 }
+        } catch {
+          if shouldStop() { return }  // unacknowledged while stopping: never stored, never counted
+          counts.withLock { $0.refused += 1 }
+          onError(error)
+        }
+        do {
+          try manager.report(LeagueResult(match: match.id, game: index, home: match.agent, away: match.opponent,
+                                          score: Double(record.outcome(for: side) + 1) / 2))
+        } catch {
+          onError(error)
+        }
+      }
+      counts.withLock { $0.matches += 1 }
+    }
+  }
+}
+
+/// Where a league learner stands.
+public struct AgentLearnerProgress: Sendable {
+  public var steps = 0
+  public var generation = 0
+  public var losses: Losses?
+  public var resets = 0
+  public var exploits = 0
+}
+
+public final class AgentLearner<G: Game>: @unchecked Sendable {
+  public let name: String
+  let game: G
+  let manager: LeagueManager
+  let replay: ReplayStore<G>
+  let directory: String
+  var network: PolicyValueNet
+  var optimizer: Optimizer
+  var settings: RunSettings
+  var steps: Int
+  var samplesSeen: Int
+  var generation: Int
+  var lastCheckpointStep: Int
+  private let progressState = Locked(AgentLearnerProgress())
+
+  /// Continues from the model the manager holds for `name` (its newest checkpoint, or what a
+  /// reset or exploit handed it); checkpoints go to `directory`/checkpoints.
+  public init(name: String, game: G, manager: LeagueManager, replay: ReplayStore<G>, directory: String) throws {
+    guard let agent = manager.agent(name) else { throw InvalidRun("no learning agent named \(name) in this league") }
+    self.name = name
+    self.game = game
+    self.manager = manager
+    self.replay = replay
+    self.directory = directory
+    settings = manager.settings(of: name, hyperparameters: agent.hyperparameters)
+    let loaded = try Checkpoint.read(agent.model.path, game: game.name, architecture: settings.network)
+    network = loaded.network
+    optimizer = Self.optimizer(settings, network, loaded.optimizer)
+    steps = agent.steps
+    samplesSeen = agent.samplesSeen
+    lastCheckpointStep = steps
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory + "/checkpoints")) ?? []).compactMap { Int($0) }
+    generation = names.max() ?? 0
+    progressState.withLock {
+      $0.steps = steps
+      $0.generation = agent.model.generation
+    }
+  }
+
+  /// An optimizer for `settings`, carrying `state` over when it is of the same kind.
+  static func optimizer(_ settings: RunSettings, _ network: PolicyValueNet, _ state: Optimizer?) -> Optimizer {
+    if let state, state.config.kind == settings.training.optimizer.kind, state.count == network.layout.totalCount {
+      return Optimizer(config: settings.training.optimizer, layout: network.layout, copying: state)
+    }
+    return Optimizer(config: settings.training.optimizer, layout: network.layout)
+  }
+
+  public var progress: AgentLearnerProgress { progressState.withLock { $0 } }
+
+  /// Trains until the replay store stops.
+  public func run(onError: (Error) -> Void) {
+    while let batch = replay.sample(settings.training.batchSize) {
+      let l = network.trainStep(batch, optimizer: optimizer, valueWeight: settings.training.valueWeight)
+      steps += 1
+      samplesSeen += batch.count
+      progressState.withLock {
+        $0.steps = steps
+        $0.losses = l
+      }
+      do {
+        if steps % 10 == 0 { try manager.store.recordTraining(agent: name, step: steps, policyLoss: l.policy, valueLoss: l.value) }
+        if steps % settings.training.checkpointSteps == 0 { try checkpoint(decide: true) }
+      } catch {
+        onError(error)
+      }
+    }
+  }
+
+  /// Writes a checkpoint and reports it; with `decide`, applies what the manager decides.
+  public func checkpoint(decide: Bool) throws {
+    generation += 1
+    let path = directory + "/checkpoints/" + String(format: "%06d", generation)
+    let meta = try Checkpoint.write(network, optimizer: optimizer, metadata: CheckpointMetadata(
+      game: game.name, architecture: network.config, generation: generation, trainingSteps: steps, samplesSeen: samplesSeen,
+      parent: generation > 1 ? String(format: "%06d", generation - 1) : nil), to: path)
+    lastCheckpointStep = steps
+    let model = CheckpointReference(generation: generation, path: path, sha256: meta.modelSHA256, steps: steps)
+    progressState.withLock { $0.generation = generation }
+    let directive = try manager.checkpointed(agent: name, model: model, steps: steps, samplesSeen: samplesSeen)
+    if decide, let directive { try apply(directive) }
+  }
+
+  /// Loads the weights (and for an exploit the optimizer state) and the settings the manager chose.
+  func apply(_ d: LearnerDirective) throws {
+    settings = manager.settings(of: name, hyperparameters: d.hyperparameters)
+    let loaded = try Checkpoint.read(d.model.path, game: game.name, architecture: settings.network)
+    network = loaded.network
+    optimizer = Self.optimizer(settings, network, d.keepsOptimizerState ? loaded.optimizer : nil)
+    progressState.withLock {
+      if d.kind == .reset { $0.resets += 1 } else { $0.exploits += 1 }
+    }
+  }
+
+  /// Whether it stepped since its last checkpoint.
+  public var hasUnsavedSteps: Bool { steps > lastCheckpointStep }
+}
+
+/// Plays each learning agent's current model against the fixed anchors every so often, so the
+/// league's ratings rest on players that never change.
+public final class LeagueRater<G: Game>: @unchecked Sendable {
+  let game: G
+  let manager: LeagueManager
+  let seed: UInt64
+  private let completed: Atomic<Int>
+  /// Rating rounds completed (in this league, across restarts); read from any thread.
+  public var round: Int { completed.load(ordering: .sequentiallyConsistent) }
+  let onRound: (Int) -> Void
+
+  public init(game: G, manager: LeagueManager, seed: UInt64, onRound: @escaping (Int) -> Void) throws {
+    self.game = game
+    self.manager = manager
+    self.seed = seed
+    self.onRound = onRound
+    completed = Atomic(try manager.store.ratingHistory().map(\.round).max() ?? 0)
+  }
+
+  public func run(stop: StopToken, onError: (Error) -> Void) {
+    let config = manager.config.rating
+    guard !config.anchors.isEmpty, config.games > 0 else { return }
+    var next = Date().addingTimeInterval(min(config.intervalSeconds, 10))
+    while !stop.isRequested {
+      if Date() < next {
+        Thread.sleep(forTimeInterval: 0.2)
+        continue
+      }
+      do { try playRound(stop: stop) } catch { onError(error) }
+      next = Date().addingTimeInterval(config.intervalSeconds)
+    }
+  }
+
+  /// One round: every agent against every anchor; then the ratings of every player are recorded.
+  public func playRound(stop: StopToken) throws {
+    let config = manager.config.rating
+    let round = self.round + 1
+    for agent in manager.agents {
+      for anchor in config.anchors {
+        let players = [PlayerSpec.checkpoint(path: agent.model.path, simulations: config.simulations), try PlayerSpec(parsing: anchor)]
+        let runner = try MatchRunner(game: game, players: players, seed: SplitMix64.mix(seed ^ UInt64(round)), openings: .random(plies: 2))
+        for g in Schedule.make(format: .gauntlet, players: 2, rounds: 1, gamesPerPairing: config.games) {
+          if stop.isRequested { return }
+          let played = try runner.play(g)
+          let score = g.first == 0 ? played.scoreForFirst : 1 - played.scoreForFirst
+          try manager.report(LeagueResult(match: "rating-\(round)-\(agent.name)-\(anchor)", game: g.index, home: agent.name, away: anchor, score: score))
+        }
+      }
+    }
+    try manager.store.recordRatings(round: round, manager.ratings())
+    completed.store(round, ordering: .sequentiallyConsistent)
+    onRound(round)
+  }
+}

@@ -1,0 +1,52 @@
+import DojoConfig
+import DojoGames
+import DojoLeague
+import Foundation
+import Testing
+
+@Test func theShippedLeagueFilesLoad() throws {
+  for name in ["tic_tac_toe", "connect_four"] {
+    let league = try LeagueFile.load(path: "\(root)/league/\(name).toml", gamesDirectory: "\(root)/games")
+    #expect(league.game.hasPrefix(name) && league.name == name)
+    #expect(!league.agents(.mainAgent).isEmpty && !league.agents(.mainExploiter).isEmpty && !league.agents(.leagueExploiter).isEmpty)
+    #expect(league.pbt.population == [.mainAgent] && !league.pbt.bounds.isEmpty)
+  }
+  // Per-role and per-agent overrides on top of the game's config.
+  let t = try LeagueFile.load(path: "\(root)/league/tic_tac_toe.toml", gamesDirectory: "\(root)/games")
+  let game = try GameConfig.forGame(TicTacToe(), directory: "\(root)/games")
+  let a0 = t.agents.first { $0.name == "main_agent_0" }!, a1 = t.agents.first { $0.name == "main_agent_1" }!
+  #expect(a0.settings.training.learningRate == game.training.learningRate)
+  #expect(a1.settings.training.learningRate == 0.02 && a1.settings.training.optimizer.schedule == .constant(rate: 0.02))
+  #expect(a0.settings.training.checkpointSteps == 50 && game.training.checkpointSteps != 50)
+  #expect(a0.settings.network == game.network)
+}
+
+@Test func badLeagueFilesNameTheKey() throws {
+  func message(_ body: String) -> String {
+    do {
+      _ = try LeagueFile.parse("game = \"tic_tac_toe\"\n[agents.main_agent]\ncount = 2\n" + body, name: "t", path: "F", gamesDirectory: "\(root)/games")
+      return ""
+    } catch { return String(describing: error) }
+  }
+  #expect(message("") == "")
+  #expect(message("[agents.main_exploiterz]\ncount = 1").contains("F: unknown key 'agents.main_exploiterz'"))
+  #expect(message("[agents.league_exploiter]\ncount = -1").contains("'agents.league_exploiter.count': -1 is outside 0...64"))
+  #expect(message("[agents.league_exploiter]\nkount = 1").contains("unknown key 'agents.league_exploiter.kount'"))
+  #expect(message("[matchmaking]\nself_play = 0.5\npfsp = 0.5\nverification = 0.15").contains("'matchmaking.self_play + pfsp + verification': the branch probabilities sum to 1.15, not 1"))
+  #expect(message("[pbt]\npopulation = [\"main_agent\"]\n[pbt.bounds]\nmomentum = [0.1, 0.9]").contains("unknown key 'pbt.bounds.momentum'"))
+  #expect(message("[pbt]\npopulation = [\"main_agnt\"]").contains("'pbt.population': '\"main_agnt\"' is not one of"))
+  #expect(message("[pbt]\n[pbt.bounds]\nlearning_rate = [0.1, 0.01]").contains("'pbt.bounds.learning_rate': must be [lower, upper]"))
+  #expect(message("[members.main_agent_7.training]\nlearning_rate = 0.1").contains("unknown key 'members.main_agent_7'"))
+  #expect(message("[members.main_agent_1.training]\nlearning_ratez = 0.1").contains("unknown key 'members.main_agent_1.training.learning_ratez'"))
+  #expect(message("[agents.main_exploiter]\ncount = 1\n[agents.main_exploiter.network]\nchannels = 9").contains("same network shape"))
+  #expect(message("[rating]\nanchors = [\"human\"]").contains("'rating.anchors': 'human' is not a fixed anchor"))
+  #expect(message("[snapshot]\nwin_ratez = 0.7").contains("unknown key 'snapshot.win_ratez'"))
+  #expect(message("[payoff]\nmode = \"forever\"").contains("'payoff.mode': 'forever' is not one of decay, window"))
+  #expect(message("shape = 1").contains("unknown key 'agents.main_agent.shape'"))
+  #expect(throws: ConfigError.unknownKey("F", "shape", known: ["game", "games_per_match", "actors", "agents", "members", "matchmaking", "snapshot", "payoff", "pbt", "rating"])) {
+    try LeagueFile.parse("shape = 1\ngame = \"tic_tac_toe\"", name: "t", path: "F")
+  }
+  #expect(throws: ConfigError.badValue("F", "agents.main_agent.count", "a league needs at least one main agent (the exploiters train against them)")) {
+    try LeagueFile.parse("game = \"tic_tac_toe\"\n[agents.main_exploiter]\ncount = 1", name: "t", path: "F", gamesDirectory: "\(root)/games")
+  }
+}

@@ -1,0 +1,157 @@
+// The league manager on its database, and a whole tic-tac-toe league in process.
+
+import DojoConfig
+import DojoGames
+import DojoLeague
+import DojoNN
+import DojoTestSupport
+import DojoTraining
+import Foundation
+import Testing
+
+extension Tag {
+  /// Minutes rather than seconds (a whole league runs).
+  @Tag static var slow: Self
+}
+
+/// A league small enough to show every decision within a minute or two of a debug build.
+let tinyLeague = """
+  game = "tic_tac_toe"
+  games_per_match = 8
+  actors = 2
+  [agents.main_agent]
+  count = 2
+  [agents.main_agent.training]
+  checkpoint_steps = 10
+  min_replay_size = 100
+  rate_error_buffer = 200.0
+  batch_size = 32
+  [agents.main_agent.network]
+  blocks = 1
+  channels = 8
+  [agents.main_exploiter]
+  count = 1
+  [agents.main_exploiter.training]
+  checkpoint_steps = 10
+  min_replay_size = 100
+  rate_error_buffer = 200.0
+  batch_size = 32
+  [agents.main_exploiter.network]
+  blocks = 1
+  channels = 8
+  [agents.league_exploiter]
+  count = 1
+  [agents.league_exploiter.training]
+  checkpoint_steps = 10
+  min_replay_size = 100
+  rate_error_buffer = 200.0
+  batch_size = 32
+  [agents.league_exploiter.network]
+  blocks = 1
+  channels = 8
+  [members.main_agent_1.training]
+  learning_rate = 0.02
+  [snapshot]
+  min_steps = 20
+  [pbt]
+  population = ["main_agent"]
+  ready_steps = 20
+  [pbt.bounds]
+  learning_rate = [0.0001, 0.05]
+  simulations = [4, 32]
+  [rating]
+  anchors = ["random", "mcts:16"]
+  interval_seconds = 5.0
+  games = 4
+  simulations = 4
+  """
+
+func makeTinyLeague() throws -> LeagueConfig {
+  try LeagueFile.parse(tinyLeague, name: "tiny", gamesDirectory: repositoryRoot + "/games")
+}
+
+/// A manager on a fresh database with every agent registered at a fake initial model.
+func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws -> LeagueManager {
+  let manager = try LeagueManager(config: config, store: try LeagueStore(path: dir + "/league.sqlite"), seed: seed)
+  for a in config.agents {
+    try manager.register(a, initial: CheckpointReference(generation: 0, path: "\(dir)/\(a.name)/000000", sha256: "init-\(a.name)"))
+  }
+  return manager
+}
+
+@Test func aLeagueManagerReopensWithTheSamePayoffPlayersAndPBTState() throws {
+  let dir = temporaryDirectory("league-reopen")
+  let config = try makeTinyLeague()
+  let manager = try makeManager(config, dir)
+  var rng = SplitMix64(seed: 11)
+  var resets = 0
+  // Results from matches the manager hands out, then checkpoints that snapshot, reset and exploit.
+  for step in stride(from: 10, through: 60, by: 10) {
+    for _ in 0..<6 {
+      let m = manager.nextMatch()
+      for g in 0..<m.games {
+        let score = m.agent == "main_agent_0" ? 1.0 : Double(rng.next(below: 3)) / 2
+        try manager.report(LeagueResult(match: m.id, game: g, home: m.agent, away: m.opponent, score: score))
+        // A retried report counts once.
+        try manager.report(LeagueResult(match: m.id, game: g, home: m.agent, away: m.opponent, score: score))
+      }
+    }
+    for a in config.agents {
+      let directive = try manager.checkpointed(agent: a.name, model: CheckpointReference(generation: step / 10, path: "\(dir)/\(a.name)/\(step)", sha256: "\(a.name)-\(step)"),
+                                   steps: step, samplesSeen: step * 32)
+      if a.role == .mainExploiter, let directive {
+        // A main exploiter's snapshot resets it to its initial weights and a fresh optimizer.
+        #expect(directive.kind == .reset && directive.model.sha256 == "init-main_exploiter_0" && !directive.keepsOptimizerState)
+        #expect(manager.agent(a.name)!.model.sha256 == "init-main_exploiter_0")
+        resets += 1
+      }
+    }
+  }
+  let events = try manager.store.events()
+  #expect(events.contains { $0.kind == .snapshot } && events.contains { $0.kind == .reset && $0.agents == ["main_exploiter_0"] })
+  #expect(events.contains { $0.kind == .exploit && $0.agents == ["main_agent_1", "main_agent_0"] }, "\(events.map(\.reason))")
+  let copied = manager.agent("main_agent_1")!
+  #expect(copied.lineage.first?.hasPrefix("main_agent_0@") == true)
+  #expect(copied.model.sha256.hasPrefix("main_agent_0-"))
+  #expect(resets == 1)  // steps 40 (2N); 60 is not due yet
+
+  let reopened = try LeagueManager(config: config, store: try LeagueStore(path: dir + "/league.sqlite"), seed: 99)
+  #expect(reopened.agents == manager.agents)
+  #expect(reopened.historical == manager.historical)
+  let (a, b) = (manager.payoff.pairs, reopened.payoff.pairs)
+  #expect(a.count == b.count && a.count > 0)
+  for (x, y) in zip(a, b) { #expect(x.home == y.home && x.away == y.away && x.games == y.games && x.winRate == y.winRate) }
+  #expect(try reopened.store.resultCount() == 6 * 6 * config.gamesPerMatch)
+}
+
+@Test(.tags(.slow)) func aTicTacToeLeagueSnapshotsResetsAndExploitsInProcess() throws {
+  let dir = temporaryDirectory("league-run")
+  let config = try makeTinyLeague()
+  let log = Log()
+  let run = try LeagueRun(game: TicTacToe(), config: config, directory: dir, seed: 5, log: { log.add($0) })
+  try run.start()
+  let deadline = Date().addingTimeInterval(300)
+  func kinds() -> Set<LeagueEvent.Kind> { Set(((try? run.manager.store.events()) ?? []).map(\.kind)) }
+  while Date() < deadline, !(kinds().isSuperset(of: [.snapshot, .reset, .exploit, .explore]) && run.ratingRounds >= 1) {
+    Thread.sleep(forTimeInterval: 0.5)
+  }
+  try run.stop()
+  let events = try run.manager.store.events()
+  #expect(kinds().isSuperset(of: [.snapshot, .reset, .exploit, .explore]), "events: \(events.map { "\($0.kind): \($0.reason)" }); log: \(log.lines)")
+  // Every role played: each agent trained and got games; historical players exist; anchors were played.
+  for a in run.agentStatus {
+    #expect(a.steps > 0 && a.games > 0 && a.generation > 0, "\(a.name): \(a.steps) steps, \(a.games) games")
+  }
+  let report = try LeagueReport.make(run.manager)
+  #expect(!report.historical.isEmpty)
+  #expect(report.ratings["random"] == 0 && report.ratings["mcts:16"] != nil)
+  #expect(report.payoff.contains { $0.away == "random" })
+  #expect(FileManager.default.fileExists(atPath: dir + "/ratings.svg"))
+  // The JSON holds what scripts read.
+  let json = try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as! [String: Any]
+  for key in ["agents", "historical", "payoff", "events"] { #expect(json[key] != nil, "\(key) missing") }
+  let agent = (json["agents"] as! [[String: Any]])[0]
+  for key in ["name", "role", "generation", "steps", "rating", "hyperparameters"] { #expect(agent[key] != nil, "agents[].\(key) missing") }
+  #expect((json["payoff"] as! [[String: Any]]).first?["win_rate"] != nil)
+  #expect(log.lines.filter { $0.contains("error") || $0.contains("refused") }.isEmpty, "\(log.lines)")
+}
