@@ -2,6 +2,7 @@ import ArgumentParser
 import DojoGames
 import DojoPlayers
 import DojoTraining
+import DojoLeague
 import Foundation
 import Rainbow
 
@@ -23,7 +24,7 @@ struct Play: ParsableCommand {
   @Option(help: "Who you play against: human (two people at one keyboard), random, mcts:N (pure MCTS, N simulations), ckpt:PATH[:sims=N].")
   var opponent = "human"
 
-  @Option(help: "Play against this checkpoint, or a run directory's best model (overrides --opponent).")
+  @Option(help: "Play against this checkpoint, a run directory's best model, or a league member (LEAGUE_DIR:MEMBER) (overrides --opponent).")
   var checkpoint: String?
 
   @Option(help: "Simulations per move for --checkpoint (0: the network's policy alone).")
@@ -51,7 +52,10 @@ struct Play: ParsableCommand {
   func run() throws {
     var spec = try PlayerSpec(parsing: opponent)
     if let checkpoint {
-      do { spec = .checkpoint(path: try RunDirectory.checkpoint(checkpoint), simulations: sims) } catch { throw CommandError("\(error)") }
+      do {
+        let path = try LeagueDirectory.checkpoint(fromReference: checkpoint) ?? RunDirectory.checkpoint(checkpoint)
+        spec = .checkpoint(path: path, simulations: sims)
+      } catch { throw CommandError("\(error)") }
       print("playing against \(spec)")
     }
     let botSide: Player? = spec == .human ? nil : (side == .first ? .second : .first)

@@ -3,6 +3,8 @@ import ArgumentParser
 import DojoArena
 import DojoConfig
 import DojoGames
+import DojoLeague
+import DojoPlayers
 import Foundation
 
 struct Tournament: ParsableCommand {
@@ -13,6 +15,7 @@ struct Tournament: ParsableCommand {
       openings. Results go to DIR/tournament.sqlite as each game ends; after Ctrl-C or kill -9,
       `dojo tournament --resume --dir DIR` plays only the missing games and gives the same table.
       Example: dojo tournament --game tic_tac_toe --players random,mcts:25,mcts:400 --games 20
+      A league's members: dojo tournament --league RUN [--members main_agent_0,main_agent_0@400,random]
       """
   )
 
@@ -24,6 +27,15 @@ struct Tournament: ParsableCommand {
 
   @Option(help: "Comma-separated players: random, mcts:N, ckpt:PATH[:sims=N].")
   var players: String?
+
+  @Option(help: "A league's run directory: its members play (current agents and anchors, or --members).")
+  var league: String?
+
+  @Option(help: "With --league: comma-separated members: agents, historical players (main_agent_0@400), anchors (random, mcts:N).")
+  var members: String?
+
+  @Option(help: "With --league: simulations per move of the league's networks.")
+  var sims = 32
 
   @Option(help: "round_robin or gauntlet (the first player against each other).")
   var tournament: String?
@@ -65,6 +77,27 @@ struct Tournament: ParsableCommand {
     do { try runTournament() } catch let e as ExitCode { throw e } catch { throw CommandError(String(describing: error)) }
   }
 
+  /// The league's members as players: agents and historical players by their checkpoints, anchors as they are.
+  func leagueTournament(_ directory: String, base: TournamentFile) throws -> TournamentFile {
+    guard LeagueDirectory.isLeague(directory) else { throw ArenaError.badInput("\(directory) is not a league run: no league.sqlite") }
+    let store = try LeagueStore(path: directory + "/league.sqlite")
+    guard let leagueGame = try store.meta("game") else { throw ArenaError.badInput("\(directory): the league database names no game") }
+    var file = base
+    file.game = leagueGame
+    var names = members.map { $0.split(separator: ",").map(String.init) } ?? []
+    if names.isEmpty {
+      names = try store.agents().map(\.name)
+      if FileManager.default.fileExists(atPath: directory + "/league.toml"),
+        let config = try? LeagueFile.load(path: directory + "/league.toml") { names += config.rating.anchors }
+    }
+    file.players = try names.map { name in
+      if let anchor = try? PlayerSpec(parsing: name), anchor != .human { return (name, name) }
+      return (name, "ckpt:\(try LeagueDirectory.model(directory, member: name).path):sims=\(sims)")
+    }
+    if file.anchor == nil, names.contains("random") { file.anchor = "random" }
+    return file
+  }
+
   func runTournament() throws {
     if resume && dir == nil { throw ArenaError.badInput("--resume needs --dir, the tournament's directory") }
     let directory = dir ?? "runs/tournaments/\(game ?? "tournament")-\(Int(Date().timeIntervalSince1970))"
@@ -81,6 +114,7 @@ struct Tournament: ParsableCommand {
       if let file { do { base = try TournamentFile.load(path: file) } catch { throw CommandError(String(describing: error)) } }
       if let game { base.game = game }
       if let players { base.players = players.split(separator: ",").map { (String($0), String($0)) } }
+      if let league { base = try leagueTournament(league, base: base) }
       if let tournament { base.format = tournament }
       if let rounds { base.rounds = rounds }
       if let games { base.games = games }

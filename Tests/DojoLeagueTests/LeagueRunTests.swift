@@ -155,3 +155,48 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   #expect((json["payoff"] as! [[String: Any]]).first?["win_rate"] != nil)
   #expect(log.lines.filter { $0.contains("error") || $0.contains("refused") }.isEmpty, "\(log.lines)")
 }
+
+@Test(.tags(.slow)) func aLeagueKilledWithSIGKILLResumesWithNothingAcknowledgedLost() throws {
+  let dir = temporaryDirectory("league-kill")
+  try tinyLeague.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
+  let run = dir + "/run"
+  let first = try dojo(["league", "run", dir + "/tiny.toml", "--run", run, "--status-every", "1"], output: dir + "/first.log")
+  var acknowledged = 0
+  for _ in 0..<2400 where first.isRunning {
+    usleep(50_000)
+    guard let store = try? LeagueStore(path: run + "/league.sqlite") else { continue }
+    acknowledged = (try? store.resultCount()) ?? 0
+    let kinds = Set(((try? store.events()) ?? []).map(\.kind))
+    if kinds.isSuperset(of: [.snapshot, .reset, .exploit]) { break }
+  }
+  kill(first.processIdentifier, SIGKILL)
+  first.waitUntilExit()
+  let firstLog = (try? String(contentsOfFile: dir + "/first.log", encoding: .utf8)) ?? ""
+  try #require(first.terminationReason == .uncaughtSignal, "the first run ended by itself: \(firstLog)")
+  let config = try LeagueFile.load(path: run + "/league.toml", gamesDirectory: repositoryRoot + "/games")
+  let before = try LeagueManager(config: config, store: try LeagueStore(path: run + "/league.sqlite"), seed: 0)
+  let storedBefore = try before.store.results()
+  #expect(storedBefore.count >= acknowledged && acknowledged > 0, "acknowledged \(acknowledged), stored \(storedBefore.count)")
+  #expect(!before.historical.isEmpty, "no snapshot before the kill: \(firstLog)")
+
+  let second = try dojo(["league", "run", "--resume", run, "--minutes", "0.25", "--status-every", "1"], output: dir + "/second.log")
+  second.waitUntilExit()
+  let log = try String(contentsOfFile: dir + "/second.log", encoding: .utf8)
+  try #require(second.terminationStatus == 0, "resume failed:\n\(log)")
+  let after = try LeagueManager(config: config, store: try LeagueStore(path: run + "/league.sqlite"), seed: 0)
+  // Every result, player and decision from before the kill is still there, in order.
+  #expect(Array(try after.store.results().prefix(storedBefore.count)) == storedBefore)
+  #expect(Array(after.historical.prefix(before.historical.count)) == before.historical)
+  #expect(try after.store.resultCount() > storedBefore.count, "no new results after the resume:\n\(log)")
+  for (a, b) in zip(before.agents, after.agents) {
+    #expect(b.steps >= a.steps && b.lineage.starts(with: a.lineage) && b.lastReadyStep >= a.lastReadyStep, "\(a.name)")
+    // The resumed learner continued from the model the manager held (reset and exploit included).
+    #expect(b.steps > a.steps || b.model == a.model)
+  }
+  // status reads the database (JSON with what scripts need; text with the payoff table).
+  let status = try dojo(["league", "status", run, "--json"], output: dir + "/status.json")
+  status.waitUntilExit()
+  let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/status.json"))) as? [String: Any]
+  #expect((json?["agents"] as? [[String: Any]])?.count == config.agents.count)
+  #expect(((json?["events"] as? [[String: Any]]) ?? []).contains { $0["kind"] as? String == "exploit" })
+}
