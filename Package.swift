@@ -98,7 +98,7 @@ let package = Package(
 
     // The roles as servers and clients over a Transport: the replay service, remote game sinks,
     // model distribution.
-    .target(name: "DojoCluster", dependencies: ["DojoConcurrency", "DojoGames", "DojoNN", "DojoTraining", "DojoTransport", "DojoWire"], swiftSettings: hotFlags),
+    .target(name: "DojoCluster", dependencies: ["DojoConcurrency", "DojoLeague", "DojoGames", "DojoNN", "DojoTraining", "DojoTransport", "DojoWire"], swiftSettings: hotFlags),
 
     // Configuration files (games/<name>/config.toml): every key known, unknown keys are errors.
     .target(
@@ -145,7 +145,8 @@ let package = Package(
     .testTarget(name: "DojoLeagueTests", dependencies: ["DojoLeague", "DojoConfig", "DojoTraining", "DojoNN", "DojoTestSupport"]),
     .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport", "DojoTestSupport"]),
     .testTarget(
-      name: "DojoClusterTests", dependencies: ["DojoCluster", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"],
+      name: "DojoClusterTests",
+      dependencies: ["DojoCluster", "DojoLeague", "DojoConfig", "DojoNN", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"],
       exclude: ["foreign_client.py"]
     ),
     .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CZeroMQ"]),

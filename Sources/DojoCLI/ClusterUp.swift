@@ -147,11 +147,12 @@ final class Supervisor {
   }
 
   func table() -> String {
-    var lines = ["role          state          restarts  last line"]
+    let width = max(14, (roles.map(\.name.count).max() ?? 0) + 2)
+    var lines = ["role".padding(toLength: width, withPad: " ", startingAt: 0) + "state          restarts  last line"]
     for r in roles {
       let state = r.process.map { "up (pid \($0.processIdentifier))" } ?? (r.restartAt.map { "restart in \(max(0, Int($0.timeIntervalSinceNow)))s" } ?? "down")
       let last = lastLine(of: "\(run)/logs/\(r.name).log")
-      lines.append(r.name.padding(toLength: 14, withPad: " ", startingAt: 0) + state.padding(toLength: 15, withPad: " ", startingAt: 0)
+      lines.append(r.name.padding(toLength: width, withPad: " ", startingAt: 0) + state.padding(toLength: 15, withPad: " ", startingAt: 0)
                    + String(r.restarts).padding(toLength: 10, withPad: " ", startingAt: 0) + String(last.prefix(90)))
     }
     return lines.joined(separator: "\n")
@@ -166,7 +167,7 @@ final class Supervisor {
     return text.split(separator: "\n").last.map(String.init) ?? ""
   }
 
-  /// Actors first (their unfinished games are dropped), then evaluator, learner, replay store.
+  /// Actors first (their unfinished games are dropped), then evaluator, learners, replay store (or league manager).
   func stopAll() {
     let order = roles.indices.sorted { rank(roles[$0].name) < rank(roles[$1].name) }
     for group in [0, 1, 2, 3] {
@@ -185,6 +186,6 @@ final class Supervisor {
   }
 
   func rank(_ name: String) -> Int {
-    name.hasPrefix("actor") ? 0 : name == "evaluator" ? 1 : name == "learner" ? 2 : 3
+    name.hasPrefix("actor") ? 0 : name == "evaluator" ? 1 : name.hasPrefix("learner") ? 2 : 3
   }
 }

@@ -10,8 +10,38 @@ struct LeagueCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "league",
     abstract: "AlphaStar-style leagues: main agents, exploiters, PFSP matchmaking and population-based training.",
-    subcommands: [LeagueRunCommand.self, LeagueStatusCommand.self]
+    subcommands: [LeagueRunCommand.self, LeagueStatusCommand.self, LeagueUp.self, LeagueManagerCommand.self, LeagueLearnerCommand.self,
+                  LeagueActorCommand.self]
   )
+}
+
+/// A league's run directory: a new one from `file` (its league.toml is a copy of it), or an
+/// existing one (`file` nil); the league as it reads there.
+func leagueDirectory(file: String?, run: String?, resume: Bool) throws -> (directory: String, config: LeagueConfig) {
+  let directory: String
+  if resume {
+    directory = run!
+    guard FileManager.default.fileExists(atPath: directory + "/league.toml") else { throw CommandError("\(directory) is not a league run: no league.toml") }
+  } else {
+    guard let file else { throw CommandError("give a league file, or an existing league's run directory") }
+    let league = try LeagueFile.load(path: file)
+    let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withFullDate, .withTime])
+    directory = run ?? "runs/league-\(league.name)-\(stamp)"
+    if FileManager.default.fileExists(atPath: directory + "/league.toml") {
+      throw CommandError("\(directory) already holds a league: continue it with --resume \(directory), or choose another --run")
+    }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: file, toPath: directory + "/league.toml")
+    try LeagueStore(path: directory + "/league.sqlite").setMeta("name", league.name)
+    var config = try LeagueFile.load(path: directory + "/league.toml")
+    config.name = league.name
+    return (directory, config)
+  }
+  var config = try LeagueFile.load(path: directory + "/league.toml")
+  if FileManager.default.fileExists(atPath: directory + "/league.sqlite"), let name = try LeagueStore(path: directory + "/league.sqlite").meta("name") {
+    config.name = name
+  }
+  return (directory, config)
 }
 
 struct LeagueRunCommand: ParsableCommand {
@@ -56,28 +86,7 @@ struct LeagueRunCommand: ParsableCommand {
   }
 
   func start() throws {
-    let directory: String, path: String
-    if let resume {
-      path = resume + "/league.toml"
-      guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(resume) is not a league run: no league.toml") }
-      directory = resume
-    } else {
-      path = file!
-      let league = try LeagueFile.load(path: path)
-      let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withFullDate, .withTime])
-      directory = runDirectory ?? "runs/league-\(league.name)-\(stamp)"
-      if FileManager.default.fileExists(atPath: directory + "/league.toml") {
-        throw CommandError("\(directory) already holds a league: continue it with --resume \(directory), or choose another --run")
-      }
-      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-      try FileManager.default.copyItem(atPath: path, toPath: directory + "/league.toml")
-    }
-    var league = try LeagueFile.load(path: directory + "/league.toml")
-    if resume == nil {
-      league.name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-    } else if let name = try LeagueStore(path: directory + "/league.sqlite").meta("name") {
-      league.name = name
-    }
+    let (directory, league) = try leagueDirectory(file: file, run: resume ?? runDirectory, resume: resume != nil)
     stopOnSignals()
     try RunLeague(config: league, directory: directory, minutes: minutes, statusEvery: statusEvery, seed: seed)(try parseGame(league.game)).get()
   }
@@ -156,5 +165,135 @@ struct LeagueStatusCommand: ParsableCommand {
       let report = try LeagueReport.make(manager, eventLimit: events)
       print(json ? report.json : report.text)
     } catch let e as CommandError { throw e } catch { throw CommandError(String(describing: error)) }
+  }
+}
+
+struct LeagueUp: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "up",
+    abstract: "Start a league's roles as processes on this machine: the manager, a learner per agent, N actors; watch and restart them.",
+    discussion: """
+      Ports from --base-port: the league manager P, its replay tables P+1 (on --host, 127.0.0.1 by
+      default). Each role logs to RUN/logs/<role>.log; a health table every --status-every seconds; a
+      role that dies is restarted with back-off. Ctrl-C stops actors, learners, then the manager.
+      Actors on other machines join with `dojo league actor GAME --manager tcp://HOST:P --replay tcp://HOST:P+1`.
+      The same command with --resume RUN continues a league.
+      """
+  )
+  @Argument(help: "The league file (not needed with --resume).") var file: String?
+  @Option(name: .customLong("run"), help: "The run directory. Default: runs/league-<name>-<date>-<time>.") var runDirectory: String?
+  @Option(help: "Continue the league in this directory.") var resume: String?
+  @Option(help: "Actor processes (default: one per core).") var actors = ProcessInfo.processInfo.activeProcessorCount
+  @Option(help: "The address every role binds to.") var host = "127.0.0.1"
+  @Option(help: "The first of two ports.") var basePort = 5600
+  @Option(help: "Stop after this many minutes (0: until Ctrl-C).") var minutes: Double = 0
+  @Option(help: "Seed (initial weights, matchmaking, actors).") var seed: UInt64 = 1
+  @OptionGroup var cluster: ClusterOptions
+
+  func run() throws {
+    do {
+      let (run, league) = try leagueDirectory(file: file, run: resume ?? runDirectory, resume: resume != nil)
+      try FileManager.default.createDirectory(atPath: run + "/logs", withIntermediateDirectories: true)
+      stopOnSignals()
+      let at = { (k: Int) in "tcp://\(host):\(basePort + k)" }
+      let keys = cluster.keys.map { ["--keys", $0] } ?? []
+      let status = ["--status-every", "\(cluster.statusEvery)"]
+      var roles: [(String, [String])] = [("manager", ["league", "manager", "--run", run, "--bind", at(0), "--replay-bind", at(1), "--seed", "\(seed)"] + keys + status)]
+      for a in league.agents {
+        roles.append(("learner-\(a.name)", ["league", "learner", "--run", run, "--agent", a.name, "--manager", at(0), "--replay", at(1)] + keys + status))
+      }
+      let parallel = league.agents.map(\.settings.training.parallelGames).max() ?? 16
+      for i in 0..<actors {
+        roles.append(("actor-\(i)", ["league", "actor", league.game, "--manager", at(0), "--replay", at(1), "--name", "actor-\(i)",
+                                     "--cache", run + "/models-actor-\(i)", "--parallel-games", "\(parallel)", "--seed", "\(seed &+ UInt64(i) &* 7919)"] + keys + status))
+      }
+      let supervisor = Supervisor(run: run, roles: roles)
+      print("league \(league.name) in \(run): \(roles.map(\.0).joined(separator: ", ")); manager at \(at(0)), replay tables at \(at(1))")
+      let start = Date()
+      var lastStatus = Date.distantPast
+      while !processStop.isRequested && (minutes == 0 || Date().timeIntervalSince(start) < minutes * 60) {
+        supervisor.tend()
+        if Date().timeIntervalSince(lastStatus) >= cluster.statusEvery {
+          print(supervisor.table())
+          fflush(nil)
+          lastStatus = Date()
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+      }
+      print("stopping the league...")
+      supervisor.stopAll()
+      print("stopped. Status: dojo league status \(run); continue: dojo league up --resume \(run)")
+    } catch let e as CommandError { throw e } catch { throw CommandError(String(describing: error)) }
+  }
+}
+
+struct LeagueManagerCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "manager",
+    abstract: "The league manager: payoff, matchmaking, snapshots, resets, PBT; the agents' replay tables; the anchor rater."
+  )
+  @Argument(help: "The league file for a new league (omit for an existing --run).") var file: String?
+  @Option(name: .customLong("run"), help: "The league's run directory.") var directory: String
+  @Option(help: "Where actors and learners reach the manager.") var bind = "tcp://127.0.0.1:5600"
+  @Option(help: "Where the replay tables are served.") var replayBind = "tcp://127.0.0.1:5601"
+  @Option(help: "Seed (initial weights, matchmaking).") var seed: UInt64 = 1
+  @OptionGroup var cluster: ClusterOptions
+
+  func run() throws {
+    do {
+      let existing = FileManager.default.fileExists(atPath: directory + "/league.toml")
+      let (run, league) = try leagueDirectory(file: existing ? nil : file, run: directory, resume: existing)
+      stopOnSignals()
+      let role = LeagueManagerRole(directory: run, config: league, bind: bind, replayBind: replayBind, seed: seed, statusEvery: cluster.statusEvery)
+      try RunRole(role: role, cluster: cluster, logFile: nil, name: "manager")(try parseGame(league.game)).get()
+    } catch let e as CommandError { throw e } catch { throw CommandError(String(describing: error)) }
+  }
+}
+
+struct LeagueLearnerCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "learner",
+    abstract: "One learning agent's learner, on the manager's machine (it shares the league's run directory)."
+  )
+  @Option(name: .customLong("run"), help: "The league's run directory.") var directory: String
+  @Option(help: "The learning agent, e.g. main_agent_0.") var agent: String
+  @Option(help: "The league manager.") var manager = "tcp://127.0.0.1:5600"
+  @Option(help: "The replay tables.") var replay = "tcp://127.0.0.1:5601"
+  @OptionGroup var cluster: ClusterOptions
+
+  func run() throws {
+    do {
+      let (run, league) = try leagueDirectory(file: nil, run: directory, resume: true)
+      guard league.agents.contains(where: { $0.name == agent }) else {
+        throw CommandError("the league in \(run) has no agent \(agent); its agents: " + league.agents.map(\.name).joined(separator: ", "))
+      }
+      stopOnSignals()
+      let role = LeagueLearnerRole(directory: run, config: league, agent: agent, manager: manager, replay: replay, statusEvery: cluster.statusEvery)
+      try RunRole(role: role, cluster: cluster, logFile: nil, name: agent)(try parseGame(league.game)).get()
+    } catch let e as CommandError { throw e } catch { throw CommandError(String(describing: error)) }
+  }
+}
+
+struct LeagueActorCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "actor",
+    abstract: "A league actor: asks the manager for matches, plays them, sends the agents' games to their tables. Runs on any machine."
+  )
+  @Argument(help: "The game, as the league names it.") var game: String
+  @Option(help: "The league manager.") var manager = "tcp://127.0.0.1:5600"
+  @Option(help: "The replay tables.") var replay = "tcp://127.0.0.1:5601"
+  @Option(help: "This actor's name (in game records).") var name = "actor@\(ProcessInfo.processInfo.hostName)"
+  @Option(help: "Where fetched models are kept.") var cache = "models-cache"
+  @Option(help: "Games played at once in lockstep.") var parallelGames = 16
+  @Option(help: "Seed of this actor's games.") var seed: UInt64 = 1
+  @OptionGroup var cluster: ClusterOptions
+
+  func run() throws {
+    stopOnSignals()
+    let role = LeagueActorRole(name: name, manager: manager, replay: replay, cache: cache, parallelGames: parallelGames, seed: seed,
+                               statusEvery: cluster.statusEvery)
+    do { try RunRole(role: role, cluster: cluster, logFile: nil, name: name)(try parseGame(game)).get() } catch {
+      throw CommandError(String(describing: error))
+    }
   }
 }

@@ -217,4 +217,11 @@ public struct LeagueConfig: Sendable {
   }
 
   public func agents(_ role: AgentRole) -> [AgentDefinition] { agents.filter { $0.role == role } }
+
+  /// The settings `agent`'s definition gives, with `hyperparameters` applied.
+  public func settings(of agent: String, hyperparameters: Hyperparameters) -> RunSettings {
+    var settings = agents.first { $0.name == agent }!.settings
+    for (h, v) in hyperparameters { h.set(v, in: &settings) }
+    return settings
+  }
 }

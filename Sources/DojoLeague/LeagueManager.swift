@@ -6,6 +6,7 @@
 import DojoConcurrency
 import DojoArena
 import DojoGames
+import DojoSearch
 import DojoTraining
 import Foundation
 
@@ -15,13 +16,26 @@ public struct LeagueMatch: Sendable {
   public var id: String
   public var agent: String
   public var agentModel: CheckpointReference
-  public var agentSettings: RunSettings
+  public var agentSelfPlay: SelfPlayConfig
   public var opponent: String
   public var opponentModel: CheckpointReference
-  public var opponentSettings: RunSettings
+  public var opponentSelfPlay: SelfPlayConfig
   public var branch: MatchBranch
   /// Games to play, half with the agent moving first.
   public var games: Int
+
+  public init(id: String, agent: String, agentModel: CheckpointReference, agentSelfPlay: SelfPlayConfig, opponent: String,
+              opponentModel: CheckpointReference, opponentSelfPlay: SelfPlayConfig, branch: MatchBranch, games: Int) {
+    self.id = id
+    self.agent = agent
+    self.agentModel = agentModel
+    self.agentSelfPlay = agentSelfPlay
+    self.opponent = opponent
+    self.opponentModel = opponentModel
+    self.opponentSelfPlay = opponentSelfPlay
+    self.branch = branch
+    self.games = games
+  }
 }
 
 /// What a learner must do after a checkpoint: load other weights and settings.
@@ -32,9 +46,35 @@ public struct LearnerDirective: Sendable, Equatable {
   public var model: CheckpointReference
   public var keepsOptimizerState: Bool
   public var hyperparameters: Hyperparameters
+
+  public init(kind: Kind, model: CheckpointReference, keepsOptimizerState: Bool, hyperparameters: Hyperparameters) {
+    self.kind = kind
+    self.model = model
+    self.keepsOptimizerState = keepsOptimizerState
+    self.hyperparameters = hyperparameters
+  }
 }
 
-public final class LeagueManager: @unchecked Sendable {
+/// What a league actor needs from the manager: in process the manager itself, in a cluster a
+/// client of its server (`RemoteLeague`).
+public protocol LeagueMatchmaking: Sendable {
+  /// The next match for `actor` to play.
+  func nextMatch(actor: String) throws -> LeagueMatch
+  /// One game's result, stored before this returns (a retried result counts once).
+  func report(_ result: LeagueResult) throws
+}
+
+/// What a learning agent's learner needs from the manager.
+public protocol LeagueLearning: Sendable {
+  /// The agent as the manager holds it (its model, steps, samples seen and hyperparameters).
+  func agentState(_ name: String) throws -> AgentState
+  /// A checkpoint written; returns what the learner must load, if anything (see LeagueManager.checkpointed).
+  func checkpointed(agent: String, model: CheckpointReference, steps: Int, samplesSeen: Int) throws -> LearnerDirective?
+  /// Losses for the league's records.
+  func recordTraining(agent: String, step: Int, policyLoss: Float, valueLoss: Float) throws
+}
+
+public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked Sendable {
   public let config: LeagueConfig
   public let store: LeagueStore
   let matchmaker: Matchmaker
@@ -85,10 +125,19 @@ public final class LeagueManager: @unchecked Sendable {
 
   /// The settings `agent`'s definition gives, with `hyperparameters` applied.
   public func settings(of agent: String, hyperparameters: Hyperparameters) -> RunSettings {
-    var settings = definitions[agent]!.settings
-    for (h, v) in hyperparameters { h.set(v, in: &settings) }
-    return settings
+    config.settings(of: agent, hyperparameters: hyperparameters)
   }
+
+  public func agentState(_ name: String) throws -> AgentState {
+    guard let a = agent(name) else { throw InvalidRun("no learning agent named \(name) in this league") }
+    return a
+  }
+
+  public func recordTraining(agent: String, step: Int, policyLoss: Float, valueLoss: Float) throws {
+    try store.recordTraining(agent: agent, step: step, policyLoss: policyLoss, valueLoss: valueLoss)
+  }
+
+  public func nextMatch(actor: String) throws -> LeagueMatch { nextMatch() }
 
   public var view: LeagueView { state.withLock { view($0) } }
 
@@ -117,8 +166,8 @@ public final class LeagueManager: @unchecked Sendable {
         (model, settings) = (h.model, self.settings(of: h.player.parent, hyperparameters: h.hyperparameters))
       }
       return LeagueMatch(id: "\(session)-\(s.matchCounter)", agent: agentName, agentModel: a.model,
-                         agentSettings: self.settings(of: agentName, hyperparameters: a.hyperparameters),
-                         opponent: opponent, opponentModel: model, opponentSettings: settings, branch: branch, games: config.gamesPerMatch)
+                         agentSelfPlay: self.settings(of: agentName, hyperparameters: a.hyperparameters).selfPlay,
+                         opponent: opponent, opponentModel: model, opponentSelfPlay: settings.selfPlay, branch: branch, games: config.gamesPerMatch)
     }
   }
 

@@ -21,11 +21,14 @@ import Synchronization
 final class ModelCache<G: Game> {
   let game: G
   let capacity: Int
+  /// Where a model's files are on this machine (in process: its path; in a cluster: fetched first).
+  let locate: (CheckpointReference) throws -> String
   var engines: [(sha256: String, engine: InferenceEngine)] = []
 
-  init(game: G, capacity: Int = 8) {
+  init(game: G, capacity: Int = 8, locate: @escaping (CheckpointReference) throws -> String) {
     self.game = game
     self.capacity = capacity
+    self.locate = locate
   }
 
   /// The network of `model`, loaded and hash-checked once.
@@ -35,9 +38,10 @@ final class ModelCache<G: Game> {
       engines.append(hit)
       return hit.engine
     }
-    let loaded = try Checkpoint.read(model.path, game: game.name)
+    let path = try locate(model)
+    let loaded = try Checkpoint.read(path, game: game.name)
     guard loaded.metadata.modelSHA256 == model.sha256 else {
-      throw InvalidRun("\(model.path): weights hash \(loaded.metadata.modelSHA256), the league expects \(model.sha256)")
+      throw InvalidRun("\(path): weights hash \(loaded.metadata.modelSHA256), the league expects \(model.sha256)")
     }
     let engine = InferenceEngine(network: loaded.network)
     engines.append((model.sha256, engine))
@@ -56,20 +60,25 @@ public struct LeagueActorCounts: Sendable, Equatable {
 public final class LeagueActor<G: Game>: @unchecked Sendable {
   public let name: String
   let game: G
-  let manager: LeagueManager
-  let sinks: [String: any GameSink]
+  let manager: any LeagueMatchmaking
+  let sink: @Sendable (String) throws -> any GameSink
+  let locate: @Sendable (CheckpointReference) throws -> String
   let parallelGames: Int
   let seed: UInt64
   let onError: @Sendable (Error) -> Void
   private let counts = Locked(LeagueActorCounts())
 
-  /// `sinks`: each learning agent's replay table.
-  public init(name: String, game: G, manager: LeagueManager, sinks: [String: any GameSink], parallelGames: Int, seed: UInt64,
+  /// `sink(agent)`: that learning agent's replay table. `locate` finds a model's files on this
+  /// machine (by default its path, as in one process).
+  public init(name: String, game: G, manager: any LeagueMatchmaking, sink: @escaping @Sendable (String) throws -> any GameSink,
+              parallelGames: Int, seed: UInt64,
+              locate: @escaping @Sendable (CheckpointReference) throws -> String = { $0.path },
               onError: @escaping @Sendable (Error) -> Void) {
     self.name = name
     self.game = game
     self.manager = manager
-    self.sinks = sinks
+    self.sink = sink
+    self.locate = locate
     self.parallelGames = parallelGames
     self.seed = seed
     self.onError = onError
@@ -78,26 +87,28 @@ public final class LeagueActor<G: Game>: @unchecked Sendable {
   public var counters: LeagueActorCounts { counts.withLock { $0 } }
 
   public func run(shouldStop: @escaping () -> Bool) {
-    let cache = ModelCache(game: game)
+    let cache = ModelCache(game: game, locate: locate)
     var matchNumber: UInt64 = 0
     while !shouldStop() {
-      let match = manager.nextMatch()
+      let match: LeagueMatch
+      do { match = try manager.nextMatch(actor: name) } catch {
+        onError(error)
+        Thread.sleep(forTimeInterval: 1)
+        continue
+      }
       matchNumber += 1
-      let mine: InferenceEngine, theirs: InferenceEngine
+      let mine: InferenceEngine, theirs: InferenceEngine, sink: any GameSink
       do {
         mine = try cache.engine(match.agentModel)
         theirs = try cache.engine(match.opponentModel)
+        sink = try self.sink(match.agent)
       } catch {
         onError(error)
         Thread.sleep(forTimeInterval: 0.5)
         continue
       }
-      guard let sink = sinks[match.agent] else {
-        onError(InvalidRun("no replay table for \(match.agent)"))
-        return
-      }
-      let play = MatchPlay(game: game, learnerEvaluator: NetworkEvaluator(game: game, engine: mine), learnerConfig: match.agentSettings.selfPlay,
-                           opponentEvaluator: NetworkEvaluator(game: game, engine: theirs), opponentConfig: match.opponentSettings.selfPlay,
+      let play = MatchPlay(game: game, learnerEvaluator: NetworkEvaluator(game: game, engine: mine), learnerConfig: match.agentSelfPlay,
+                           opponentEvaluator: NetworkEvaluator(game: game, engine: theirs), opponentConfig: match.opponentSelfPlay,
                            parallelGames: min(parallelGames, match.games), seed: SplitMix64.mix(seed ^ matchNumber))
       play.play(games: match.games, shouldStop: shouldStop) { record, index, side in
         do {
@@ -132,8 +143,9 @@ public struct AgentLearnerProgress: Sendable {
 public final class AgentLearner<G: Game>: @unchecked Sendable {
   public let name: String
   let game: G
-  let manager: LeagueManager
-  let replay: ReplayStore<G>
+  let league: LeagueConfig
+  let manager: any LeagueLearning
+  let source: (Int) -> TrainingBatch?
   let directory: String
   var network: PolicyValueNet
   var optimizer: Optimizer
@@ -145,15 +157,18 @@ public final class AgentLearner<G: Game>: @unchecked Sendable {
   private let progressState = Locked(AgentLearnerProgress())
 
   /// Continues from the model the manager holds for `name` (its newest checkpoint, or what a
-  /// reset or exploit handed it); checkpoints go to `directory`/checkpoints.
-  public init(name: String, game: G, manager: LeagueManager, replay: ReplayStore<G>, directory: String) throws {
-    guard let agent = manager.agent(name) else { throw InvalidRun("no learning agent named \(name) in this league") }
+  /// reset or exploit handed it); trains on batches from `source` (nil: stopped); checkpoints go
+  /// to `directory`/checkpoints.
+  public init(name: String, game: G, league: LeagueConfig, manager: any LeagueLearning, source: @escaping (Int) -> TrainingBatch?,
+              directory: String) throws {
+    let agent = try manager.agentState(name)
     self.name = name
     self.game = game
+    self.league = league
     self.manager = manager
-    self.replay = replay
+    self.source = source
     self.directory = directory
-    settings = manager.settings(of: name, hyperparameters: agent.hyperparameters)
+    settings = league.settings(of: name, hyperparameters: agent.hyperparameters)
     let loaded = try Checkpoint.read(agent.model.path, game: game.name, architecture: settings.network)
     network = loaded.network
     optimizer = Self.optimizer(settings, network, loaded.optimizer)
@@ -180,7 +195,7 @@ public final class AgentLearner<G: Game>: @unchecked Sendable {
 
   /// Trains until the replay store stops.
   public func run(onError: (Error) -> Void) {
-    while let batch = replay.sample(settings.training.batchSize) {
+    while let batch = source(settings.training.batchSize) {
       let l = network.trainStep(batch, optimizer: optimizer, valueWeight: settings.training.valueWeight)
       steps += 1
       samplesSeen += batch.count
@@ -189,7 +204,7 @@ public final class AgentLearner<G: Game>: @unchecked Sendable {
         $0.losses = l
       }
       do {
-        if steps % 10 == 0 { try manager.store.recordTraining(agent: name, step: steps, policyLoss: l.policy, valueLoss: l.value) }
+        if steps % 10 == 0 { try manager.recordTraining(agent: name, step: steps, policyLoss: l.policy, valueLoss: l.value) }
         if steps % settings.training.checkpointSteps == 0 { try checkpoint(decide: true) }
       } catch {
         onError(error)
@@ -213,7 +228,7 @@ public final class AgentLearner<G: Game>: @unchecked Sendable {
 
   /// Loads the weights (and for an exploit the optimizer state) and the settings the manager chose.
   func apply(_ d: LearnerDirective) throws {
-    settings = manager.settings(of: name, hyperparameters: d.hyperparameters)
+    settings = league.settings(of: name, hyperparameters: d.hyperparameters)
     let loaded = try Checkpoint.read(d.model.path, game: game.name, architecture: settings.network)
     network = loaded.network
     optimizer = Self.optimizer(settings, network, d.keepsOptimizerState ? loaded.optimizer : nil)

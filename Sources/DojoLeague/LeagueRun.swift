@@ -51,32 +51,13 @@ public final class LeagueRun<G: Game>: @unchecked Sendable {
     self.directory = directory
     self.seed = seed
     self.log = log
-    let fm = FileManager.default
-    try fm.createDirectory(atPath: directory + "/agents", withIntermediateDirectories: true)
-    let store = try LeagueStore(path: directory + "/league.sqlite")
-    if let stored = try store.meta("game"), stored != game.name {
-      throw InvalidRun("\(directory) holds a league of \(stored), not \(game.name)")
-    }
-    try store.setMeta("game", game.name)
-    try store.setMeta("name", config.name)
-    manager = try LeagueManager(config: config, store: store, seed: seed)
-    games = try RunStore(path: directory + "/games.sqlite")
+    (manager, games) = try LeagueSetup.open(game: game, config: config, directory: directory, seed: seed)
+    let tables = try LeagueSetup.replayTables(game: game, config: config, manager: manager, games: games, seed: seed)
     var replays: [String: ReplayStore<G>] = [:], learners: [AgentLearner<G>] = []
-    for (k, definition) in config.agents.enumerated() {
-      let folder = directory + "/agents/" + definition.name
-      if manager.agent(definition.name) == nil {
-        // The initial weights: generation 0, which resets return to.
-        let network = PolicyValueNet(config: definition.settings.network, seed: SplitMix64.mix(seed ^ UInt64(k + 1)))
-        let path = folder + "/checkpoints/000000"
-        let meta = try Checkpoint.write(network, optimizer: nil, metadata: CheckpointMetadata(game: game.name, architecture: network.config), to: path)
-        try manager.register(definition, initial: CheckpointReference(generation: 0, path: path, sha256: meta.modelSHA256))
-      }
-      let agent = manager.agent(definition.name)!
-      let replay = ReplayStore(game: game, config: definition.settings.training, store: games, seed: SplitMix64.mix(seed ^ 0xB0F ^ UInt64(k)),
-                               table: definition.name)
-      try replay.restore(sampled: agent.samplesSeen)
-      replays[definition.name] = replay
-      learners.append(try AgentLearner(name: definition.name, game: game, manager: manager, replay: replay, directory: folder))
+    for replay in tables {
+      replays[replay.table] = replay
+      learners.append(try AgentLearner(name: replay.table, game: game, league: config, manager: manager, source: { replay.sample($0) },
+                                       directory: LeagueSetup.agentDirectory(directory, replay.table)))
     }
     self.replays = replays
     self.learners = learners
@@ -88,10 +69,13 @@ public final class LeagueRun<G: Game>: @unchecked Sendable {
   public func start() throws {
     setBLASThreadCount(1)
     let log = self.log
-    let sinks: [String: any GameSink] = replays.mapValues { $0 }
+    let replays = self.replays
     let parallel = config.agents.map(\.settings.training.parallelGames).max() ?? 16
     for i in 0..<actorCount {
-      let actor = LeagueActor(name: "actor-\(i)", game: game, manager: manager, sinks: sinks, parallelGames: parallel,
+      let actor = LeagueActor(name: "actor-\(i)", game: game, manager: manager, sink: { agent in
+                                guard let r = replays[agent] else { throw InvalidRun("no replay table for \(agent)") }
+                                return r
+                              }, parallelGames: parallel,
                               seed: SplitMix64.mix(seed ^ UInt64(i + 1) << 40 ^ UInt64(Date().timeIntervalSince1970)), onError: { log("actor-\(i): \($0)") })
       actors.append(actor)
       spawn("actor-\(i)") { [self] in actor.run { self.stopToken.isRequested } }
@@ -165,4 +149,40 @@ public enum LeagueCharts {
     }
     return LineChart(title: title, xLabel: "minutes", yLabel: "Elo", series: series).svg
   }
+}
+
+/// Opening a league's run directory, written once for `dojo league run` and the league manager process.
+public enum LeagueSetup {
+  /// The league database and manager (each new agent registered with its initial weights,
+  /// generation 0, which resets return to) and the games database.
+  public static func open<G: Game>(game: G, config: LeagueConfig, directory: String, seed: UInt64) throws -> (LeagueManager, RunStore) {
+    try FileManager.default.createDirectory(atPath: directory + "/agents", withIntermediateDirectories: true)
+    let store = try LeagueStore(path: directory + "/league.sqlite")
+    if let stored = try store.meta("game"), stored != game.name {
+      throw InvalidRun("\(directory) holds a league of \(stored), not \(game.name)")
+    }
+    try store.setMeta("game", game.name)
+    try store.setMeta("name", config.name)
+    let manager = try LeagueManager(config: config, store: store, seed: seed)
+    for (k, definition) in config.agents.enumerated() where manager.agent(definition.name) == nil {
+      let network = PolicyValueNet(config: definition.settings.network, seed: SplitMix64.mix(seed ^ UInt64(k + 1)))
+      let path = agentDirectory(directory, definition.name) + "/checkpoints/000000"
+      let meta = try Checkpoint.write(network, optimizer: nil, metadata: CheckpointMetadata(game: game.name, architecture: network.config), to: path)
+      try manager.register(definition, initial: CheckpointReference(generation: 0, path: path, sha256: meta.modelSHA256))
+    }
+    return (manager, try RunStore(path: directory + "/games.sqlite"))
+  }
+
+  /// Each agent's replay table (its own window and rate limiter), refilled from the stored games.
+  public static func replayTables<G: Game>(game: G, config: LeagueConfig, manager: LeagueManager, games: RunStore, seed: UInt64) throws -> [ReplayStore<G>] {
+    try config.agents.enumerated().map { k, definition in
+      let replay = ReplayStore(game: game, config: definition.settings.training, store: games, seed: SplitMix64.mix(seed ^ 0xB0F ^ UInt64(k)),
+                               table: definition.name)
+      try replay.restore(sampled: manager.agent(definition.name)?.samplesSeen ?? 0)
+      return replay
+    }
+  }
+
+  /// Where an agent's checkpoints go.
+  public static func agentDirectory(_ directory: String, _ agent: String) -> String { directory + "/agents/" + agent }
 }

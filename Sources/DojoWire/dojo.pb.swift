@@ -230,6 +230,78 @@ public nonisolated struct Dojo_Envelope: Sendable {
     set {body = .modelFiles(newValue)}
   }
 
+  public var leagueMatchRequest: Dojo_LeagueMatchRequest {
+    get {
+      if case .leagueMatchRequest(let v)? = body {return v}
+      return Dojo_LeagueMatchRequest()
+    }
+    set {body = .leagueMatchRequest(newValue)}
+  }
+
+  public var leagueMatch: Dojo_LeagueMatch {
+    get {
+      if case .leagueMatch(let v)? = body {return v}
+      return Dojo_LeagueMatch()
+    }
+    set {body = .leagueMatch(newValue)}
+  }
+
+  public var leagueResults: Dojo_LeagueResults {
+    get {
+      if case .leagueResults(let v)? = body {return v}
+      return Dojo_LeagueResults()
+    }
+    set {body = .leagueResults(newValue)}
+  }
+
+  public var leagueStored: Dojo_LeagueStored {
+    get {
+      if case .leagueStored(let v)? = body {return v}
+      return Dojo_LeagueStored()
+    }
+    set {body = .leagueStored(newValue)}
+  }
+
+  public var leagueAgentRequest: Dojo_LeagueAgentRequest {
+    get {
+      if case .leagueAgentRequest(let v)? = body {return v}
+      return Dojo_LeagueAgentRequest()
+    }
+    set {body = .leagueAgentRequest(newValue)}
+  }
+
+  public var leagueAgent: Dojo_LeagueAgent {
+    get {
+      if case .leagueAgent(let v)? = body {return v}
+      return Dojo_LeagueAgent()
+    }
+    set {body = .leagueAgent(newValue)}
+  }
+
+  public var leagueCheckpoint: Dojo_LeagueCheckpoint {
+    get {
+      if case .leagueCheckpoint(let v)? = body {return v}
+      return Dojo_LeagueCheckpoint()
+    }
+    set {body = .leagueCheckpoint(newValue)}
+  }
+
+  public var leagueDirective: Dojo_LeagueDirective {
+    get {
+      if case .leagueDirective(let v)? = body {return v}
+      return Dojo_LeagueDirective()
+    }
+    set {body = .leagueDirective(newValue)}
+  }
+
+  public var leagueTraining: Dojo_LeagueTraining {
+    get {
+      if case .leagueTraining(let v)? = body {return v}
+      return Dojo_LeagueTraining()
+    }
+    set {body = .leagueTraining(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -244,6 +316,15 @@ public nonisolated struct Dojo_Envelope: Sendable {
     case model(Dojo_ModelAnnouncement)
     case fetchModel(Dojo_FetchModel)
     case modelFiles(Dojo_ModelFiles)
+    case leagueMatchRequest(Dojo_LeagueMatchRequest)
+    case leagueMatch(Dojo_LeagueMatch)
+    case leagueResults(Dojo_LeagueResults)
+    case leagueStored(Dojo_LeagueStored)
+    case leagueAgentRequest(Dojo_LeagueAgentRequest)
+    case leagueAgent(Dojo_LeagueAgent)
+    case leagueCheckpoint(Dojo_LeagueCheckpoint)
+    case leagueDirective(Dojo_LeagueDirective)
+    case leagueTraining(Dojo_LeagueTraining)
 
   }
 
@@ -425,6 +506,9 @@ public nonisolated struct Dojo_FetchModel: Sendable {
 
   public var generation: UInt32 = 0
 
+  /// Instead of a generation: the model with this SHA-256 (a league's models).
+  public var sha256: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -441,6 +525,255 @@ public nonisolated struct Dojo_ModelFiles: Sendable {
   public var model: Data = Data()
 
   public var meta: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A model as the league names it: its generation, the SHA-256 of model.safetensors (fetched with
+/// FetchModel{sha256}), its path on the manager's machine and the optimizer steps it was taken at.
+public nonisolated struct Dojo_ModelRef: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var generation: UInt32 = 0
+
+  public var sha256: String = String()
+
+  public var path: String = String()
+
+  public var steps: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Actor → manager: the next match, please.
+public nonisolated struct Dojo_LeagueMatchRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var actor: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Manager → actor: the learning agent (whose positions are samples, sent to its replay table) and
+/// its opponent, each with its model and its self-play settings (DojoSearch's SelfPlayConfig, JSON).
+public nonisolated struct Dojo_LeagueMatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String = String()
+
+  public var agent: String = String()
+
+  public var agentModel: Dojo_ModelRef {
+    get {_agentModel ?? Dojo_ModelRef()}
+    set {_agentModel = newValue}
+  }
+  /// Returns true if `agentModel` has been explicitly set.
+  public var hasAgentModel: Bool {self._agentModel != nil}
+  /// Clears the value of `agentModel`. Subsequent reads from it will return its default value.
+  public mutating func clearAgentModel() {self._agentModel = nil}
+
+  public var agentSelfPlay: String = String()
+
+  public var opponent: String = String()
+
+  public var opponentModel: Dojo_ModelRef {
+    get {_opponentModel ?? Dojo_ModelRef()}
+    set {_opponentModel = newValue}
+  }
+  /// Returns true if `opponentModel` has been explicitly set.
+  public var hasOpponentModel: Bool {self._opponentModel != nil}
+  /// Clears the value of `opponentModel`. Subsequent reads from it will return its default value.
+  public mutating func clearOpponentModel() {self._opponentModel = nil}
+
+  public var opponentSelfPlay: String = String()
+
+  /// Why this opponent: self_play, pfsp, verification, exploit_main, exploit_snapshots.
+  public var branch: String = String()
+
+  public var games: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _agentModel: Dojo_ModelRef? = nil
+  fileprivate var _opponentModel: Dojo_ModelRef? = nil
+}
+
+/// One game's result: `score` is the home player's (1, 0.5, 0). (match, game) identifies it, so a
+/// result sent twice counts once.
+public nonisolated struct Dojo_LeagueResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var match: String = String()
+
+  public var game: UInt32 = 0
+
+  public var home: String = String()
+
+  public var away: String = String()
+
+  public var score: Float = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Actor → manager: results, each stored in its own transaction before the reply.
+public nonisolated struct Dojo_LeagueResults: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var results: [Dojo_LeagueResult] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Manager → actor or learner: how many were stored (new), or an acknowledgement.
+public nonisolated struct Dojo_LeagueStored: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var stored: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Learner → manager: the agent as the manager holds it.
+public nonisolated struct Dojo_LeagueAgentRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var agent: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Dojo_LeagueAgent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var model: Dojo_ModelRef {
+    get {_model ?? Dojo_ModelRef()}
+    set {_model = newValue}
+  }
+  /// Returns true if `model` has been explicitly set.
+  public var hasModel: Bool {self._model != nil}
+  /// Clears the value of `model`. Subsequent reads from it will return its default value.
+  public mutating func clearModel() {self._model = nil}
+
+  public var steps: UInt64 = 0
+
+  public var samplesSeen: UInt64 = 0
+
+  public var hyperparameters: Dictionary<String,Double> = [:]
+
+  public var role: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _model: Dojo_ModelRef? = nil
+}
+
+/// Learner → manager: a checkpoint written; answered with a LeagueDirective.
+public nonisolated struct Dojo_LeagueCheckpoint: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var agent: String = String()
+
+  public var model: Dojo_ModelRef {
+    get {_model ?? Dojo_ModelRef()}
+    set {_model = newValue}
+  }
+  /// Returns true if `model` has been explicitly set.
+  public var hasModel: Bool {self._model != nil}
+  /// Clears the value of `model`. Subsequent reads from it will return its default value.
+  public mutating func clearModel() {self._model = nil}
+
+  public var steps: UInt64 = 0
+
+  public var samplesSeen: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _model: Dojo_ModelRef? = nil
+}
+
+/// Manager → learner: "" (go on), "reset" or "exploit", the model to load, whether to load its
+/// optimizer state, and the hyperparameters to train with from now on.
+public nonisolated struct Dojo_LeagueDirective: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: String = String()
+
+  public var model: Dojo_ModelRef {
+    get {_model ?? Dojo_ModelRef()}
+    set {_model = newValue}
+  }
+  /// Returns true if `model` has been explicitly set.
+  public var hasModel: Bool {self._model != nil}
+  /// Clears the value of `model`. Subsequent reads from it will return its default value.
+  public mutating func clearModel() {self._model = nil}
+
+  public var keepsOptimizerState: Bool = false
+
+  public var hyperparameters: Dictionary<String,Double> = [:]
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _model: Dojo_ModelRef? = nil
+}
+
+/// Learner → manager: losses, for the league's records.
+public nonisolated struct Dojo_LeagueTraining: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var agent: String = String()
+
+  public var step: UInt64 = 0
+
+  public var policyLoss: Float = 0
+
+  public var valueLoss: Float = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -582,7 +915,7 @@ nonisolated extension Dojo_Move: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
 
 nonisolated extension Dojo_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{4}\u{9}submit_games\0\u{1}accepted\0\u{1}error\0\u{1}heartbeat\0\u{3}stats_request\0\u{3}replay_stats\0\u{3}sample_request\0\u{3}sample_batch\0\u{1}model\0\u{3}fetch_model\0\u{3}model_files\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{4}\u{9}submit_games\0\u{1}accepted\0\u{1}error\0\u{1}heartbeat\0\u{3}stats_request\0\u{3}replay_stats\0\u{3}sample_request\0\u{3}sample_batch\0\u{1}model\0\u{3}fetch_model\0\u{3}model_files\0\u{4}\u{a}league_match_request\0\u{3}league_match\0\u{3}league_results\0\u{3}league_stored\0\u{3}league_agent_request\0\u{3}league_agent\0\u{3}league_checkpoint\0\u{3}league_directive\0\u{3}league_training\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -734,6 +1067,123 @@ nonisolated extension Dojo_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Messa
           self.body = .modelFiles(v)
         }
       }()
+      case 30: try {
+        var v: Dojo_LeagueMatchRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .leagueMatchRequest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .leagueMatchRequest(v)
+        }
+      }()
+      case 31: try {
+        var v: Dojo_LeagueMatch?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .leagueMatch(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .leagueMatch(v)
+        }
+      }()
+      case 32: try {
+        var v: Dojo_LeagueResults?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .leagueResults(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .leagueResults(v)
+        }
+      }()
+      case 33: try {
+        var v: Dojo_LeagueStored?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .leagueStored(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .leagueStored(v)
+        }
+      }()
+      case 34: try {
+        var v: Dojo_LeagueAgentRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .leagueAgentRequest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .leagueAgentRequest(v)
+        }
+      }()
+      case 35: try {
+        var v: Dojo_LeagueAgent?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .leagueAgent(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .leagueAgent(v)
+        }
+      }()
+      case 36: try {
+        var v: Dojo_LeagueCheckpoint?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .leagueCheckpoint(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .leagueCheckpoint(v)
+        }
+      }()
+      case 37: try {
+        var v: Dojo_LeagueDirective?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .leagueDirective(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .leagueDirective(v)
+        }
+      }()
+      case 38: try {
+        var v: Dojo_LeagueTraining?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .leagueTraining(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .leagueTraining(v)
+        }
+      }()
       default: break
       }
     }
@@ -791,6 +1241,42 @@ nonisolated extension Dojo_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Messa
     case .modelFiles?: try {
       guard case .modelFiles(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+    }()
+    case .leagueMatchRequest?: try {
+      guard case .leagueMatchRequest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
+    }()
+    case .leagueMatch?: try {
+      guard case .leagueMatch(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 31)
+    }()
+    case .leagueResults?: try {
+      guard case .leagueResults(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 32)
+    }()
+    case .leagueStored?: try {
+      guard case .leagueStored(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
+    }()
+    case .leagueAgentRequest?: try {
+      guard case .leagueAgentRequest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
+    }()
+    case .leagueAgent?: try {
+      guard case .leagueAgent(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
+    }()
+    case .leagueCheckpoint?: try {
+      guard case .leagueCheckpoint(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 36)
+    }()
+    case .leagueDirective?: try {
+      guard case .leagueDirective(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 37)
+    }()
+    case .leagueTraining?: try {
+      guard case .leagueTraining(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 38)
     }()
     case nil: break
     }
@@ -1197,7 +1683,7 @@ nonisolated extension Dojo_ModelAnnouncement: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Dojo_FetchModel: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FetchModel"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}generation\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}generation\0\u{1}sha256\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1206,6 +1692,7 @@ nonisolated extension Dojo_FetchModel: SwiftProtobuf.Message, SwiftProtobuf._Mes
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt32Field(value: &self.generation) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.sha256) }()
       default: break
       }
     }
@@ -1215,11 +1702,15 @@ nonisolated extension Dojo_FetchModel: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if self.generation != 0 {
       try visitor.visitSingularUInt32Field(value: self.generation, fieldNumber: 1)
     }
+    if !self.sha256.isEmpty {
+      try visitor.visitSingularStringField(value: self.sha256, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Dojo_FetchModel, rhs: Dojo_FetchModel) -> Bool {
     if lhs.generation != rhs.generation {return false}
+    if lhs.sha256 != rhs.sha256 {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1260,6 +1751,497 @@ nonisolated extension Dojo_ModelFiles: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.generation != rhs.generation {return false}
     if lhs.model != rhs.model {return false}
     if lhs.meta != rhs.meta {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_ModelRef: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ModelRef"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}generation\0\u{1}sha256\0\u{1}path\0\u{1}steps\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.generation) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.sha256) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.steps) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.generation != 0 {
+      try visitor.visitSingularUInt32Field(value: self.generation, fieldNumber: 1)
+    }
+    if !self.sha256.isEmpty {
+      try visitor.visitSingularStringField(value: self.sha256, fieldNumber: 2)
+    }
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 3)
+    }
+    if self.steps != 0 {
+      try visitor.visitSingularUInt64Field(value: self.steps, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_ModelRef, rhs: Dojo_ModelRef) -> Bool {
+    if lhs.generation != rhs.generation {return false}
+    if lhs.sha256 != rhs.sha256 {return false}
+    if lhs.path != rhs.path {return false}
+    if lhs.steps != rhs.steps {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_LeagueMatchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LeagueMatchRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}actor\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.actor) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.actor.isEmpty {
+      try visitor.visitSingularStringField(value: self.actor, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_LeagueMatchRequest, rhs: Dojo_LeagueMatchRequest) -> Bool {
+    if lhs.actor != rhs.actor {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_LeagueMatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LeagueMatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}agent\0\u{3}agent_model\0\u{3}agent_self_play\0\u{1}opponent\0\u{3}opponent_model\0\u{3}opponent_self_play\0\u{1}branch\0\u{1}games\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.agent) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._agentModel) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.agentSelfPlay) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.opponent) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._opponentModel) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.opponentSelfPlay) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.branch) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.games) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.agent.isEmpty {
+      try visitor.visitSingularStringField(value: self.agent, fieldNumber: 2)
+    }
+    try { if let v = self._agentModel {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if !self.agentSelfPlay.isEmpty {
+      try visitor.visitSingularStringField(value: self.agentSelfPlay, fieldNumber: 4)
+    }
+    if !self.opponent.isEmpty {
+      try visitor.visitSingularStringField(value: self.opponent, fieldNumber: 5)
+    }
+    try { if let v = self._opponentModel {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    if !self.opponentSelfPlay.isEmpty {
+      try visitor.visitSingularStringField(value: self.opponentSelfPlay, fieldNumber: 7)
+    }
+    if !self.branch.isEmpty {
+      try visitor.visitSingularStringField(value: self.branch, fieldNumber: 8)
+    }
+    if self.games != 0 {
+      try visitor.visitSingularUInt32Field(value: self.games, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_LeagueMatch, rhs: Dojo_LeagueMatch) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.agent != rhs.agent {return false}
+    if lhs._agentModel != rhs._agentModel {return false}
+    if lhs.agentSelfPlay != rhs.agentSelfPlay {return false}
+    if lhs.opponent != rhs.opponent {return false}
+    if lhs._opponentModel != rhs._opponentModel {return false}
+    if lhs.opponentSelfPlay != rhs.opponentSelfPlay {return false}
+    if lhs.branch != rhs.branch {return false}
+    if lhs.games != rhs.games {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_LeagueResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LeagueResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}game\0\u{1}home\0\u{1}away\0\u{1}score\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.match) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.game) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.home) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.away) }()
+      case 5: try { try decoder.decodeSingularFloatField(value: &self.score) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.match.isEmpty {
+      try visitor.visitSingularStringField(value: self.match, fieldNumber: 1)
+    }
+    if self.game != 0 {
+      try visitor.visitSingularUInt32Field(value: self.game, fieldNumber: 2)
+    }
+    if !self.home.isEmpty {
+      try visitor.visitSingularStringField(value: self.home, fieldNumber: 3)
+    }
+    if !self.away.isEmpty {
+      try visitor.visitSingularStringField(value: self.away, fieldNumber: 4)
+    }
+    if self.score.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.score, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_LeagueResult, rhs: Dojo_LeagueResult) -> Bool {
+    if lhs.match != rhs.match {return false}
+    if lhs.game != rhs.game {return false}
+    if lhs.home != rhs.home {return false}
+    if lhs.away != rhs.away {return false}
+    if lhs.score != rhs.score {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_LeagueResults: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LeagueResults"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}results\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.results) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.results.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.results, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_LeagueResults, rhs: Dojo_LeagueResults) -> Bool {
+    if lhs.results != rhs.results {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_LeagueStored: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LeagueStored"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stored\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.stored) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.stored != 0 {
+      try visitor.visitSingularUInt32Field(value: self.stored, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_LeagueStored, rhs: Dojo_LeagueStored) -> Bool {
+    if lhs.stored != rhs.stored {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_LeagueAgentRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LeagueAgentRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}agent\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.agent) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.agent.isEmpty {
+      try visitor.visitSingularStringField(value: self.agent, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_LeagueAgentRequest, rhs: Dojo_LeagueAgentRequest) -> Bool {
+    if lhs.agent != rhs.agent {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_LeagueAgent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LeagueAgent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}model\0\u{1}steps\0\u{3}samples_seen\0\u{1}hyperparameters\0\u{1}role\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._model) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.steps) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.samplesSeen) }()
+      case 5: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufDouble>.self, value: &self.hyperparameters) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.role) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try { if let v = self._model {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if self.steps != 0 {
+      try visitor.visitSingularUInt64Field(value: self.steps, fieldNumber: 3)
+    }
+    if self.samplesSeen != 0 {
+      try visitor.visitSingularUInt64Field(value: self.samplesSeen, fieldNumber: 4)
+    }
+    if !self.hyperparameters.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufDouble>.self, value: self.hyperparameters, fieldNumber: 5)
+    }
+    if !self.role.isEmpty {
+      try visitor.visitSingularStringField(value: self.role, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_LeagueAgent, rhs: Dojo_LeagueAgent) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs._model != rhs._model {return false}
+    if lhs.steps != rhs.steps {return false}
+    if lhs.samplesSeen != rhs.samplesSeen {return false}
+    if lhs.hyperparameters != rhs.hyperparameters {return false}
+    if lhs.role != rhs.role {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_LeagueCheckpoint: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LeagueCheckpoint"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}agent\0\u{1}model\0\u{1}steps\0\u{3}samples_seen\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.agent) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._model) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.steps) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.samplesSeen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.agent.isEmpty {
+      try visitor.visitSingularStringField(value: self.agent, fieldNumber: 1)
+    }
+    try { if let v = self._model {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if self.steps != 0 {
+      try visitor.visitSingularUInt64Field(value: self.steps, fieldNumber: 3)
+    }
+    if self.samplesSeen != 0 {
+      try visitor.visitSingularUInt64Field(value: self.samplesSeen, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_LeagueCheckpoint, rhs: Dojo_LeagueCheckpoint) -> Bool {
+    if lhs.agent != rhs.agent {return false}
+    if lhs._model != rhs._model {return false}
+    if lhs.steps != rhs.steps {return false}
+    if lhs.samplesSeen != rhs.samplesSeen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_LeagueDirective: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LeagueDirective"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}model\0\u{3}keeps_optimizer_state\0\u{1}hyperparameters\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._model) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.keepsOptimizerState) }()
+      case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufDouble>.self, value: &self.hyperparameters) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 1)
+    }
+    try { if let v = self._model {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if self.keepsOptimizerState != false {
+      try visitor.visitSingularBoolField(value: self.keepsOptimizerState, fieldNumber: 3)
+    }
+    if !self.hyperparameters.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufDouble>.self, value: self.hyperparameters, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_LeagueDirective, rhs: Dojo_LeagueDirective) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs._model != rhs._model {return false}
+    if lhs.keepsOptimizerState != rhs.keepsOptimizerState {return false}
+    if lhs.hyperparameters != rhs.hyperparameters {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dojo_LeagueTraining: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LeagueTraining"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}agent\0\u{1}step\0\u{3}policy_loss\0\u{3}value_loss\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.agent) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.step) }()
+      case 3: try { try decoder.decodeSingularFloatField(value: &self.policyLoss) }()
+      case 4: try { try decoder.decodeSingularFloatField(value: &self.valueLoss) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.agent.isEmpty {
+      try visitor.visitSingularStringField(value: self.agent, fieldNumber: 1)
+    }
+    if self.step != 0 {
+      try visitor.visitSingularUInt64Field(value: self.step, fieldNumber: 2)
+    }
+    if self.policyLoss.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.policyLoss, fieldNumber: 3)
+    }
+    if self.valueLoss.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.valueLoss, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dojo_LeagueTraining, rhs: Dojo_LeagueTraining) -> Bool {
+    if lhs.agent != rhs.agent {return false}
+    if lhs.step != rhs.step {return false}
+    if lhs.policyLoss != rhs.policyLoss {return false}
+    if lhs.valueLoss != rhs.valueLoss {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

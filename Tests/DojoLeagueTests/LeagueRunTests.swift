@@ -200,3 +200,24 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   #expect((json?["agents"] as? [[String: Any]])?.count == config.agents.count)
   #expect(((json?["events"] as? [[String: Any]]) ?? []).contains { $0["kind"] as? String == "exploit" })
 }
+
+@Test(.tags(.slow)) func leagueUpRunsEveryRoleAsAProcessAndStopsCleanly() throws {
+  let dir = temporaryDirectory("league-up")
+  try tinyLeague.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
+  let run = dir + "/run"
+  let up = try dojo(["league", "up", dir + "/tiny.toml", "--run", run, "--actors", "2", "--minutes", "0.5", "--status-every", "5",
+                     "--base-port", "\(freePorts(2))"], output: dir + "/up.log")
+  up.waitUntilExit()
+  let log = (try? String(contentsOfFile: dir + "/up.log", encoding: .utf8)) ?? ""
+  try #require(up.terminationStatus == 0, "league up failed:\n\(log)")
+  let config = try LeagueFile.load(path: run + "/league.toml", gamesDirectory: repositoryRoot + "/games")
+  for role in ["manager", "actor-0", "actor-1"] + config.agents.map({ "learner-\($0.name)" }) {
+    let text = (try? String(contentsOfFile: "\(run)/logs/\(role).log", encoding: .utf8)) ?? ""
+    #expect(!text.isEmpty && !text.contains("Error:"), "\(role):\n\(text.suffix(2000))")
+  }
+  let store = try LeagueStore(path: run + "/league.sqlite")
+  #expect(try store.resultCount() > 0)
+  let agents = try store.agents()
+  #expect(agents.allSatisfy { $0.steps > 0 }, "\(agents.map { "\($0.name) \($0.steps)" })")
+  #expect(try store.meta("name") == "tiny")
+}
