@@ -11,6 +11,10 @@ import Testing
     #expect(!league.agents(.mainAgent).isEmpty && !league.agents(.mainExploiter).isEmpty && !league.agents(.leagueExploiter).isEmpty)
     #expect(league.pbt.population == [.mainAgent] && !league.pbt.bounds.isEmpty)
   }
+  // The PBT experiment: four main agents, one learning 10× too fast and one 100× too slowly.
+  let pbt = try LeagueFile.load(path: "\(root)/league/connect_four_pbt.toml", gamesDirectory: "\(root)/games")
+  #expect(pbt.agents.map(\.name) == (0..<4).map { "main_agent_\($0)" })
+  #expect(pbt.agents.map(\.settings.training.learningRate) == [0.002, 0.002, 0.02, 0.00002])
   // Per-role and per-agent overrides on top of the game's config.
   let t = try LeagueFile.load(path: "\(root)/league/tic_tac_toe.toml", gamesDirectory: "\(root)/games")
   let game = try GameConfig.forGame(TicTacToe(), directory: "\(root)/games")
