@@ -46,6 +46,7 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
   var stopped = false
   var accepted = 0
   var rejected = 0
+  var duplicates = 0
   var positions = 0
 
   public init(game: G, config: TrainingConfig, store: RunStore?, seed: UInt64, table: String = "main") {
@@ -120,13 +121,16 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
         results.append(.failure(e))
       }
     }
-    var ids = try store?.insertGames(valid, table: table) ?? Array(repeating: -1, count: valid.count)
+    let stored = try store?.insertGames(valid, table: table) ?? valid.map { _ in RunStore.StoredGame(id: -1, isNew: true) }
+    var ids = stored.map(\.id)
     condition.lock()
-    for samples in validSamples {
+    // A resent game (stored before, its acknowledgement lost) is acknowledged again, not learned twice.
+    for (samples, s) in zip(validSamples, stored) where s.isNew {
       buffer.append(samples)
       inserted += samples.count
     }
-    accepted += valid.count
+    accepted += stored.filter(\.isNew).count
+    duplicates += stored.count - stored.filter(\.isNew).count
     rejected += games.count - valid.count
     positions += plies
     condition.broadcast()
@@ -171,6 +175,8 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
   public struct Statistics: Sendable, Equatable {
     public var gamesAccepted: Int
     public var gamesRejected: Int
+    /// Games resent after a lost acknowledgement: acknowledged again with their stored id, not stored twice.
+    public var duplicates: Int = 0
     /// Moves in the games accepted since this process started.
     public var positions: Int
     public var samplesInserted: Int
@@ -181,7 +187,7 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
   public var statistics: Statistics {
     condition.lock()
     defer { condition.unlock() }
-    return Statistics(gamesAccepted: accepted, gamesRejected: rejected, positions: positions, samplesInserted: inserted,
+    return Statistics(gamesAccepted: accepted, gamesRejected: rejected, duplicates: duplicates, positions: positions, samplesInserted: inserted,
                       samplesDrawn: sampled, windowSize: buffer.windowCount)
   }
 }

@@ -21,12 +21,17 @@ public final class RunStore: @unchecked Sendable {
         if try db.tableExists("games"), try !db.columns(in: "games").contains(where: { $0.name == "table_name" }) {
           try db.execute(sql: "ALTER TABLE games ADD COLUMN table_name TEXT NOT NULL DEFAULT 'main'")
         }
+        // Databases from before exactly-once: games had no unique id.
+        if try db.tableExists("games"), try !db.columns(in: "games").contains(where: { $0.name == "uid" }) {
+          try db.execute(sql: "ALTER TABLE games ADD COLUMN uid TEXT NOT NULL DEFAULT ''")
+        }
         try db.execute(sql: """
           CREATE TABLE IF NOT EXISTS games (
-            id INTEGER PRIMARY KEY, table_name TEXT NOT NULL DEFAULT 'main', generation INTEGER NOT NULL, actor TEXT NOT NULL, plies INTEGER NOT NULL,
+            id INTEGER PRIMARY KEY, table_name TEXT NOT NULL DEFAULT 'main', uid TEXT NOT NULL DEFAULT '', generation INTEGER NOT NULL, actor TEXT NOT NULL, plies INTEGER NOT NULL,
             samples INTEGER NOT NULL, outcome REAL NOT NULL, resigned INTEGER NOT NULL, record BLOB NOT NULL,
             finished_at REAL NOT NULL);
           CREATE INDEX IF NOT EXISTS games_by_table ON games (table_name, id);
+          CREATE UNIQUE INDEX IF NOT EXISTS games_by_uid ON games (uid) WHERE uid != '';
           CREATE TABLE IF NOT EXISTS training (
             step INTEGER PRIMARY KEY, samples_seen INTEGER NOT NULL, policy_loss REAL NOT NULL, value_loss REAL NOT NULL,
             learning_rate REAL NOT NULL, at REAL NOT NULL);
@@ -45,18 +50,31 @@ public final class RunStore: @unchecked Sendable {
     }
   }
 
-  /// Stores validated games in one transaction; returns their ids once committed.
-  public func insertGames(_ games: [(message: Dojo_GameRecord, samples: Int)], table: String = "main") throws -> [Int64] {
+  /// A game's id in the database, and whether this call stored it (false: a game with its uid was
+  /// stored before, and this is that game's id).
+  public struct StoredGame: Sendable, Equatable {
+    public var id: Int64
+    public var isNew: Bool
+  }
+
+  /// Stores validated games in one transaction; returns their ids once committed. A game whose uid
+  /// is already stored is not stored again (exactly once): its existing id comes back.
+  public func insertGames(_ games: [(message: Dojo_GameRecord, samples: Int)], table: String = "main") throws -> [StoredGame] {
     if games.isEmpty { return [] }
     return try db.write { db in
       let now = Date().timeIntervalSince1970
       let statement = try db.makeStatement(sql: """
-        INSERT INTO games (table_name, generation, actor, plies, samples, outcome, resigned, record, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO games (table_name, uid, generation, actor, plies, samples, outcome, resigned, record, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
+      let find = try db.makeStatement(sql: "SELECT id FROM games WHERE uid = ?")
+      var seen: [String: Int64] = [:]
       return try games.map { g in
-        try statement.execute(arguments: [table, Int(g.message.generation), g.message.actor, g.message.moves.count, g.samples,
+        let uid = g.message.uid
+        if !uid.isEmpty, let id = try seen[uid] ?? Int64.fetchOne(find, arguments: [uid]) { return StoredGame(id: id, isNew: false) }
+        try statement.execute(arguments: [table, uid, Int(g.message.generation), g.message.actor, g.message.moves.count, g.samples,
                                           Double(g.message.outcomeForFirst), g.message.resigned == .nobody ? 0 : 1, g.message.encoded(), now])
-        return db.lastInsertedRowID
+        if !uid.isEmpty { seen[uid] = db.lastInsertedRowID }
+        return StoredGame(id: db.lastInsertedRowID, isNew: true)
       }
     }
   }
@@ -82,6 +100,17 @@ public final class RunStore: @unchecked Sendable {
 
   public func setCounter(_ name: String, _ value: Int) throws {
     try db.write { try $0.execute(sql: "INSERT OR REPLACE INTO counters VALUES (?, ?)", arguments: [name, value]) }
+  }
+
+  /// Stored games, how many distinct uids they carry, and how many carry none (stored before
+  /// exactly-once): rows == distinct + none means no game is stored twice.
+  public func uidCounts() throws -> (rows: Int, distinct: Int, none: Int) {
+    try db.read { db in
+      let row = try Row.fetchOne(db, sql: """
+        SELECT COUNT(*) AS n, COUNT(DISTINCT NULLIF(uid, '')) AS d, SUM(CASE WHEN uid = '' THEN 1 ELSE 0 END) AS e FROM games
+        """)!
+      return (row["n"], row["d"], (row["e"] as Int?) ?? 0)
+    }
   }
 
   /// The ids of the stored games, in order.

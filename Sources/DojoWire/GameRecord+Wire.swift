@@ -34,9 +34,11 @@ extension Dojo_Side {
 }
 
 extension Dojo_GameRecord {
-  /// The wire form of `record`, played by model `generation` of `game` (the registry name).
+  /// The wire form of `record`, played by model `generation` of `game` (the registry name), with a
+  /// new unique id (resending this message resends the id, so the store keeps it once).
   public init(_ record: GameRecord, game: String, generation: Int, actor: String) {
     self.init()
+    uid = UUID().uuidString
     self.game = game
     self.generation = UInt32(generation)
     self.actor = actor

@@ -96,6 +96,11 @@ public nonisolated struct Dojo_GameRecord: Sendable {
   /// Who played it ("actor-3@host"), for statistics.
   public var actor: String = String()
 
+  /// The game's unique id, given once by whoever first encodes it (the actor). A game resent with an
+  /// id the store already holds (its acknowledgement was lost) is acknowledged again with the stored
+  /// id and not stored twice: exactly once.
+  public var uid: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -790,7 +795,7 @@ nonisolated extension Dojo_Side: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Dojo_GameRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GameRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}game\0\u{1}generation\0\u{1}moves\0\u{3}outcome_for_first\0\u{1}resigned\0\u{3}would_have_resigned\0\u{3}resign_allowed\0\u{1}actor\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}game\0\u{1}generation\0\u{1}moves\0\u{3}outcome_for_first\0\u{1}resigned\0\u{3}would_have_resigned\0\u{3}resign_allowed\0\u{1}actor\0\u{1}uid\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -806,6 +811,7 @@ nonisolated extension Dojo_GameRecord: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 6: try { try decoder.decodeSingularEnumField(value: &self.wouldHaveResigned) }()
       case 7: try { try decoder.decodeSingularBoolField(value: &self.resignAllowed) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.actor) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.uid) }()
       default: break
       }
     }
@@ -836,6 +842,9 @@ nonisolated extension Dojo_GameRecord: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.actor.isEmpty {
       try visitor.visitSingularStringField(value: self.actor, fieldNumber: 8)
     }
+    if !self.uid.isEmpty {
+      try visitor.visitSingularStringField(value: self.uid, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -848,6 +857,7 @@ nonisolated extension Dojo_GameRecord: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.wouldHaveResigned != rhs.wouldHaveResigned {return false}
     if lhs.resignAllowed != rhs.resignAllowed {return false}
     if lhs.actor != rhs.actor {return false}
+    if lhs.uid != rhs.uid {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

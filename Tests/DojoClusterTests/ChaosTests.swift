@@ -1,6 +1,7 @@
 // The chaos test: a tiny cluster of separate processes (replay store, learner, two actors), each
 // role killed with SIGKILL at seeded random moments and restarted; afterwards every game an actor
-// saw acknowledged must be in the database, and the learner must have gone on from its checkpoints.
+// saw acknowledged must be in the database exactly once, and the learner must have gone on from its
+// checkpoints.
 
 import DojoGames
 import DojoNN
@@ -60,6 +61,14 @@ import Testing
   print("chaos seed \(seed): kills \(kills.joined(separator: ", ")); games acknowledged \(acknowledged.count), stored \(stored.count), lost \(lost.count)")
   #expect(acknowledged.count > 50, "seed \(seed): only \(acknowledged.count) games acknowledged")
   #expect(lost.isEmpty, "seed \(seed): acknowledged but missing: \(lost.prefix(10))")
+  // Exactly once: no game is acknowledged under two ids or stored twice (an actor resending after a
+  // replay store's restart gets the stored id back). Stored but never acknowledged: at most the one
+  // game each killed or stopped actor was waiting on.
+  #expect(Set(acknowledged).count == acknowledged.count, "seed \(seed): a game acknowledged twice")
+  let uids = try RunStore(path: run + "/run.sqlite").uidCounts()
+  #expect(uids.rows == uids.distinct && uids.none == 0, "seed \(seed): \(uids.rows) games stored, \(uids.distinct) distinct")
+  let actorStops = kills.filter { $0.hasPrefix("actor") }.count + 2
+  #expect(stored.count - acknowledged.count <= actorStops, "seed \(seed): \(stored.count) stored, \(acknowledged.count) acknowledged")
   // The learner went on from its checkpoints: each restart logs the generation it resumed, never
   // less than the one before.
   var generations: [Int] = []

@@ -74,6 +74,30 @@ func replayServiceContract(kind: Kind) throws {
   #expect(sample?.count == 8 && sample?.valueTargets.count == 8)
 }
 
+@Test("a game resent after a lost acknowledgement is stored once and acknowledged with the same id", arguments: Kind.allCases)
+func resentGamesAreStoredOnce(kind: Kind) throws {
+  let dir = temporaryDirectory("replay-once")
+  let (svc, store, _) = try service(dir)
+  let t = try kind.make()
+  let server = try t.serve(kind.endpoint) { svc.handle($0) }
+  defer { server.stop() }
+  let remote = try RemoteReplay(transport: t, endpoint: server.endpoint, timeout: 5)
+  let batch = games(4, seed: 21)
+  #expect(Set(batch.map(\.uid)).count == 4 && !batch[0].uid.isEmpty)
+  let first = try remote.submit(batch).map { try $0.get() }
+  // The same games again (the store's reply was lost), one of them twice in one message.
+  let again = try remote.submit([batch[2], batch[0], batch[1], batch[3], batch[3]]).map { try $0.get() }
+  #expect(again == [first[2], first[0], first[1], first[3], first[3]])
+  #expect(try store.gameCounts().games == 4)
+  let s = svc.replay.statistics
+  #expect(s.gamesAccepted == 4 && s.duplicates == 5)
+  // Samples were added once per game.
+  let samples = batch.map { $0.moves.filter(\.fullSearch).count }.reduce(0, +)
+  #expect(s.samplesInserted == samples)
+  let uids = try store.uidCounts()
+  #expect(uids.rows == 4 && uids.distinct == 4 && uids.none == 0)
+}
+
 @Test func aBusyStoreStoresNothingAndTheActorWaits() throws {
   let dir = temporaryDirectory("replay-busy")
   // One sample drawn per sample inserted, with little slack: the store fills up until sampled.
