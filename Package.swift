@@ -143,7 +143,7 @@ let package = Package(
     .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoWire", "DojoTestSupport"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig", "DojoTraining", "DojoLeague"]),
     .testTarget(name: "DojoLeagueTests", dependencies: ["DojoLeague", "DojoConfig", "DojoTraining", "DojoNN", "DojoTestSupport"]),
-    .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport", "DojoTestSupport"]),
+    .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport", "DojoConcurrency", "DojoTestSupport"]),
     .testTarget(
       name: "DojoClusterTests",
       dependencies: ["DojoCluster", "DojoLeague", "DojoConfig", "DojoNN", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"],

@@ -112,6 +112,11 @@ public final class ZMQSocket: @unchecked Sendable {
     guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int32>.size) == 0 else { throw TransportError.last("zmq_setsockopt(\(option))", endpoint) }
   }
 
+  public func set(_ option: Int32, int64 value: Int64) throws {
+    var v = value
+    guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int64>.size) == 0 else { throw TransportError.last("zmq_setsockopt(\(option))", endpoint) }
+  }
+
   public func set(_ option: Int32, _ value: String) throws {
     let bytes = Array(value.utf8)
     guard zmq_setsockopt(handle, option, bytes, bytes.count) == 0 else { throw TransportError.last("zmq_setsockopt(\(option))", endpoint) }

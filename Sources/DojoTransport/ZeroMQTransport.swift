@@ -26,16 +26,25 @@ public final class ZeroMQTransport: Transport, @unchecked Sendable {
   let context: ZMQContext
   /// Called with each refused connection ("refused client key ... from ADDRESS").
   let onRefusal: @Sendable (String) -> Void
+  /// The largest message any socket accepts (ZMQ_MAXMSGSIZE): a peer sending more is disconnected
+  /// before the message is held in memory, so no peer can exhaust a role's memory with one message.
+  public let maxMessageBytes: Int64
 
-  public init(keys: ClusterKeys? = nil, context: ZMQContext = .shared, onRefusal: @escaping @Sendable (String) -> Void = { _ in }) throws {
+  /// 256 MiB by default: far above any message Dojo sends (a model's files, a training batch).
+  public static let defaultMaxMessageBytes: Int64 = 256 << 20
+
+  public init(keys: ClusterKeys? = nil, context: ZMQContext = .shared, maxMessageBytes: Int64 = ZeroMQTransport.defaultMaxMessageBytes,
+              onRefusal: @escaping @Sendable (String) -> Void = { _ in }) throws {
     self.keys = keys
     self.context = context
     self.onRefusal = onRefusal
+    self.maxMessageBytes = maxMessageBytes
     if let keys { try ZAPAuthenticator.start(context: context, authorized: keys.authorizedClients, onRefusal: onRefusal) }
   }
 
   func socket(_ type: Int32, _ endpoint: String, server: Bool) throws -> ZMQSocket {
     let s = try ZMQSocket(type, endpoint: endpoint, context: context)
+    try s.set(ZMQ_MAXMSGSIZE, int64: maxMessageBytes)
     if let keys {
       try s.secure(server ? CurveSecurity(keys: keys.server) : CurveSecurity(keys: keys.client, serverKey: keys.server.publicKey))
     }

@@ -1,5 +1,6 @@
 // The transport contract: every implementation passes the same tests.
 
+import DojoConcurrency
 import DojoTestSupport
 import DojoTransport
 import Foundation
@@ -126,4 +127,23 @@ final class Counter: @unchecked Sendable {
   var n = 0
   func add() { lock.withLock { n += 1 } }
   var value: Int { lock.withLock { n } }
+}
+
+@Test func aMessageOverTheSizeLimitIsDroppedBeforeItIsHeld() throws {
+  // A server that takes at most 1 MiB: a 4 MiB request never reaches the handler (ZeroMQ drops the
+  // connection while reading it), and the server goes on answering others.
+  let t = try ZeroMQTransport(maxMessageBytes: 1 << 20)
+  let seen = Locked(0)
+  let server = try t.serve("tcp://127.0.0.1:*") { request in
+    seen.withLock { $0 = max($0, request.count) }
+    return Data("ok".utf8)
+  }
+  defer { server.stop() }
+  let client = try t.connect(server.endpoint)
+  #expect(throws: TransportError.self) { try client.request(Data(count: 4 << 20), timeout: 1.5) }
+  #expect(seen.withLock { $0 } == 0)
+  let other = try t.connect(server.endpoint)
+  #expect(try other.request(Data(count: 1000), timeout: 5) == Data("ok".utf8))
+  #expect(seen.withLock { $0 } == 1000)
+  #expect(ZeroMQTransport.defaultMaxMessageBytes == 256 << 20)
 }
