@@ -129,6 +129,11 @@ public final class LeagueStore: @unchecked Sendable {
     }
   }
 
+  /// SQLite's own check of the whole file: empty when sound.
+  public func integrityProblems() throws -> [String] {
+    try db.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }.filter { $0 != "ok" }
+  }
+
   // MARK: Meta
 
   public func meta(_ key: String) throws -> String? {

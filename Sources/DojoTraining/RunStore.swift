@@ -113,6 +113,19 @@ public final class RunStore: @unchecked Sendable {
     }
   }
 
+  /// SQLite's own check of the whole file: empty when sound, else what it found.
+  public func integrityProblems() throws -> [String] {
+    try db.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }.filter { $0 != "ok" }
+  }
+
+  /// Every stored game in id order: its id, table and stored record (bytes, decoded by the caller).
+  public func forEachGame(_ body: (Int64, String, Data) throws -> Void) throws {
+    try db.read { db in
+      let cursor = try Row.fetchCursor(db, sql: "SELECT id, table_name, record FROM games ORDER BY id")
+      while let row = try cursor.next() { try body(row["id"], row["table_name"], row["record"]) }
+    }
+  }
+
   /// The ids of the stored games, in order.
   public func gameIDs() throws -> [Int64] {
     try db.read { try Int64.fetchAll($0, sql: "SELECT id FROM games ORDER BY id") }

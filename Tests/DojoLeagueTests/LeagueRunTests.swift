@@ -154,6 +154,17 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   for key in ["name", "role", "generation", "steps", "rating", "hyperparameters"] { #expect(agent[key] != nil, "agents[].\(key) missing") }
   #expect((json["payoff"] as! [[String: Any]]).first?["win_rate"] != nil)
   #expect(log.lines.filter { $0.contains("error") || $0.contains("refused") }.isEmpty, "\(log.lines)")
+  // dojo check-run: the league is sound; with one checkpoint's weights gone, that is named.
+  func check() throws -> (Int32, String) {
+    let p = try dojo(["check-run", dir], output: dir + "/check.out")
+    p.waitUntilExit()
+    return (p.terminationStatus, (try? String(contentsOfFile: dir + "/check.out", encoding: .utf8)) ?? "")
+  }
+  let sound = try check()
+  #expect(sound.0 == 0 && sound.1.contains("no problems found"), "\(sound.1.suffix(2000))")
+  try FileManager.default.removeItem(atPath: dir + "/agents/main_agent_0/checkpoints/000001/model.safetensors")
+  let damaged = try check()
+  #expect(damaged.0 == 1 && damaged.1.contains("main_agent_0/checkpoints/000001/model.safetensors"), "\(damaged.1.suffix(2000))")
 }
 
 @Test(.tags(.slow)) func aLeagueKilledWithSIGKILLResumesWithNothingAcknowledgedLost() throws {
