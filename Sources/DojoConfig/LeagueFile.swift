@@ -41,7 +41,8 @@ public enum LeagueFile {
       guard let value = agentsTable[role.rawValue] else { continue }
       guard let t = value.table else { throw .wrongType(path, "agents.\(role.rawValue)", "a table") }
       let prefix = "agents.\(role.rawValue)."
-      try r.known(t, ["count"] + GameConfig.sectionNames, prefix: prefix)
+      try r.known(t, ["count", "initial_checkpoint"] + GameConfig.sectionNames, prefix: prefix)
+      let roleInitial = try r.string(t, "initial_checkpoint", prefix: prefix)
       guard let count = t["count"]?.int else { throw .missingKey(path, prefix + "count") }
       guard count >= 0, count <= 64 else { throw .badValue(path, prefix + "count", "\(count) is outside 0...64") }
       var roleConfig = base
@@ -49,11 +50,13 @@ public enum LeagueFile {
       for k in 0..<count {
         let agentName = "\(role.rawValue)_\(k)"
         var config = roleConfig
+        var initial = roleInitial
         if let m = try r.table(members, agentName, prefix: "members.") {
-          try r.known(m, GameConfig.sectionNames, prefix: "members.\(agentName).")
+          try r.known(m, ["initial_checkpoint"] + GameConfig.sectionNames, prefix: "members.\(agentName).")
           try config.override(with: m, path: path, prefix: "members.\(agentName).")
+          initial = try r.string(m, "initial_checkpoint", prefix: "members.\(agentName).") ?? initial
         }
-        agents.append(AgentDefinition(name: agentName, role: role, settings: config.runSettings))
+        agents.append(AgentDefinition(name: agentName, role: role, settings: config.runSettings, initialCheckpoint: initial))
       }
     }
     for member in members.keys.sorted() where !agents.contains(where: { $0.name == member }) {
@@ -202,6 +205,12 @@ public enum LeagueFile {
       guard let d = v.double ?? v.int.map(Double.init) else { throw .wrongType(path, prefix + key, "a number") }
       guard range.contains(d) else { throw .badValue(path, prefix + key, "\(d) is outside \(range.lowerBound)...\(range.upperBound)") }
       return d
+    }
+
+    func string(_ t: TOMLTable, _ key: String, prefix: String) throws(ConfigError) -> String? {
+      guard let v = t[key] else { return nil }
+      guard let s = v.string, !s.isEmpty else { throw .wrongType(path, prefix + key, "a non-empty string") }
+      return s
     }
 
     func bool(_ t: TOMLTable, _ key: String, prefix: String) throws(ConfigError) -> Bool? {

@@ -176,10 +176,15 @@ public struct AgentDefinition: Sendable {
   public var role: AgentRole
   /// The game's config with the role's and the agent's overrides applied.
   public var settings: RunSettings
-  public init(name: String, role: AgentRole, settings: RunSettings) {
+  /// A checkpoint whose weights are the agent's initial weights (nil: fresh random weights). A main
+  /// agent starting from a checkpoint with a learning rate near 0 is a frozen opponent, e.g. for
+  /// measuring how fast an exploiter finds its weaknesses.
+  public var initialCheckpoint: String?
+  public init(name: String, role: AgentRole, settings: RunSettings, initialCheckpoint: String? = nil) {
     self.name = name
     self.role = role
     self.settings = settings
+    self.initialCheckpoint = initialCheckpoint
   }
 }
 

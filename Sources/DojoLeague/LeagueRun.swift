@@ -165,7 +165,12 @@ public enum LeagueSetup {
     try store.setMeta("name", config.name)
     let manager = try LeagueManager(config: config, store: store, seed: seed)
     for (k, definition) in config.agents.enumerated() where manager.agent(definition.name) == nil {
-      let network = PolicyValueNet(config: definition.settings.network, seed: SplitMix64.mix(seed ^ UInt64(k + 1)))
+      var network = PolicyValueNet(config: definition.settings.network, seed: SplitMix64.mix(seed ^ UInt64(k + 1)))
+      if let initial = definition.initialCheckpoint {
+        do { network = try Checkpoint.read(initial, game: game.name, architecture: definition.settings.network).network } catch {
+          throw InvalidRun("\(definition.name)'s initial_checkpoint: \(error)")
+        }
+      }
       let path = agentDirectory(directory, definition.name) + "/checkpoints/000000"
       let meta = try Checkpoint.write(network, optimizer: nil, metadata: CheckpointMetadata(game: game.name, architecture: network.config), to: path)
       try manager.register(definition, initial: CheckpointReference(generation: 0, path: path, sha256: meta.modelSHA256))

@@ -21,7 +21,7 @@ import Testing
   let a0 = t.agents.first { $0.name == "main_agent_0" }!, a1 = t.agents.first { $0.name == "main_agent_1" }!
   #expect(a0.settings.training.learningRate == game.training.learningRate)
   #expect(a1.settings.training.learningRate == 0.02 && a1.settings.training.optimizer.schedule == .constant(rate: 0.02))
-  #expect(a0.settings.training.checkpointSteps == 50 && game.training.checkpointSteps != 50)
+  #expect(a0.settings.training.checkpointSteps == 100 && game.training.checkpointSteps != 100)
   #expect(a0.settings.network == game.network)
 }
 

@@ -232,3 +232,22 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   #expect(agents.allSatisfy { $0.steps > 0 }, "\(agents.map { "\($0.name) \($0.steps)" })")
   #expect(try store.meta("name") == "tiny")
 }
+
+@Test func anAgentCanStartFromAGivenCheckpoint() throws {
+  let dir = temporaryDirectory("league-initial")
+  let base = try makeTinyLeague()
+  let source = PolicyValueNet(config: base.agents[0].settings.network, seed: 77)
+  _ = try Checkpoint.write(source, optimizer: nil, metadata: CheckpointMetadata(game: TicTacToe().name, architecture: source.config), to: dir + "/early")
+  let text = tinyLeague + "\n[members.main_agent_0]\ninitial_checkpoint = \"\(dir)/early\"\n"
+  let config = try LeagueFile.parse(text, name: "t", gamesDirectory: repositoryRoot + "/games")
+  #expect(config.agents[0].initialCheckpoint == dir + "/early" && config.agents[1].initialCheckpoint == nil)
+  let (manager, _) = try LeagueSetup.open(game: TicTacToe(), config: config, directory: dir + "/run", seed: 1)
+  let start = try Checkpoint.read(manager.agent("main_agent_0")!.initial.path).network
+  let other = try Checkpoint.read(manager.agent("main_agent_1")!.initial.path).network
+  let n = source.layout.totalCount
+  #expect(Array(UnsafeBufferPointer(start: start.parameters, count: n)) == Array(UnsafeBufferPointer(start: source.parameters, count: n)))
+  #expect(Array(UnsafeBufferPointer(start: other.parameters, count: n)) != Array(UnsafeBufferPointer(start: source.parameters, count: n)))
+  // A checkpoint that does not exist is named.
+  let bad = try LeagueFile.parse(tinyLeague + "\n[members.main_agent_0]\ninitial_checkpoint = \"/nowhere/x\"\n", name: "t", gamesDirectory: repositoryRoot + "/games")
+  #expect(throws: InvalidRun.self) { try LeagueSetup.open(game: TicTacToe(), config: bad, directory: dir + "/run2", seed: 1) }
+}
