@@ -66,6 +66,22 @@ public struct NetworkConfig: Codable, Sendable, Equatable {
     return trunk + heads
   }
 
+  /// Checks a shape read from outside (a checkpoint's meta.json) before anything is allocated for
+  /// it: every field within bounds, and its tensors no larger than `bytes`, the weights file holding them.
+  func validate(path: String, bytes: Int) throws(CheckpointError) {
+    let bounds: [(String, Int, ClosedRange<Int>)] = [
+      ("input_planes", inputPlanes, 1...1024), ("height", height, 1...64), ("width", width, 1...64), ("action_count", actionCount, 1...100_000),
+      ("blocks", blocks, 0...100), ("channels", channels, 1...1024), ("policy_channels", policyChannels, 1...256),
+      ("value_channels", valueChannels, 1...256), ("value_hidden", valueHidden, 1...4096),
+    ]
+    for (name, value, range) in bounds where !range.contains(value) {
+      throw .corrupt(path, "architecture \(name) = \(value) is outside \(range.lowerBound)...\(range.upperBound)")
+    }
+    guard batchNormEpsilon.isFinite, batchNormEpsilon > 0, batchNormMomentum.isFinite else { throw .corrupt(path, "batch-norm settings are not finite") }
+    let floats = (parameterSpecs + statisticSpecs).reduce(0) { $0 + $1.1.reduce(1, *) }
+    guard floats * 4 <= bytes else { throw .corrupt(path, "the architecture needs \(floats * 4) bytes of tensors, the file has \(bytes)") }
+  }
+
   /// The names of the batch normalisations, in order.
   var batchNorms: [String] {
     ["stem.bn"] + (0..<blocks).flatMap { ["blocks.\($0).bn1", "blocks.\($0).bn2"] } + ["policy.bn", "value.bn"]

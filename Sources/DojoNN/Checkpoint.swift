@@ -135,14 +135,30 @@ public enum Checkpoint {
     let meta = try metadata(path, game: game, architecture: architecture)
     let modelPath = path + "/model.safetensors"
     guard let model = fm.contents(atPath: modelPath) else { throw .missing(modelPath) }
+    return try assemble(meta: meta, model: model, modelPath: modelPath, optimizer: fm.contents(atPath: path + "/optimizer.safetensors"),
+                        optimizerPath: path + "/optimizer.safetensors")
+  }
+
+  /// A checkpoint from its files' bytes (meta.json, model.safetensors, optimizer.safetensors), checked
+  /// as `read` checks them; for bytes that come from elsewhere than a folder (the fuzzer, a peer).
+  public static func decode(meta: Data, model: Data, optimizer: Data?) throws(CheckpointError) -> Loaded {
+    let m: CheckpointMetadata
+    do { m = try JSONDecoder().decode(CheckpointMetadata.self, from: meta) } catch { throw .corrupt("meta.json", "\(error)") }
+    guard m.format == CheckpointMetadata.currentFormat else { throw .corrupt("meta.json", "unknown format '\(m.format)'") }
+    return try assemble(meta: m, model: model, modelPath: "model.safetensors", optimizer: optimizer, optimizerPath: "optimizer.safetensors")
+  }
+
+  static func assemble(meta: CheckpointMetadata, model: Data, modelPath: String, optimizer optimizerData: Data?, optimizerPath: String)
+    throws(CheckpointError) -> Loaded {
     let decoded = try SafeTensors.decode(model, path: modelPath)
     let hash = sha256(model)
     guard hash == meta.modelSHA256 else { throw .hashMismatch(modelPath, expected: meta.modelSHA256, actual: hash) }
+    try meta.architecture.validate(path: modelPath, bytes: model.count)
     let network = PolicyValueNet(config: meta.architecture, seed: 0)
     for (layout, base) in [(network.layout, network.parameters), (network.statisticsLayout, network.statistics)] {
       for t in layout.tensors {
         guard let stored = decoded.tensors[t.name] else { throw .wrongArchitecture(modelPath, "no tensor '\(t.name)'") }
-        guard stored.shape == t.shape else {
+        guard stored.shape == t.shape, stored.values.count == t.count else {
           throw .wrongArchitecture(modelPath, "tensor '\(t.name)' has shape \(stored.shape), expected \(t.shape)")
         }
         stored.values.withUnsafeBufferPointer { (base + t.offset).update(from: $0.baseAddress!, count: t.count) }
@@ -153,8 +169,7 @@ public enum Checkpoint {
       throw .wrongArchitecture(modelPath, "unexpected tensor '\(extra)'")
     }
     var optimizer: Optimizer? = nil
-    let optimizerPath = path + "/optimizer.safetensors"
-    if let config = meta.optimizer, let data = fm.contents(atPath: optimizerPath) {
+    if let config = meta.optimizer, let data = optimizerData {
       let state = try SafeTensors.decode(data, path: optimizerPath)
       let opt = Optimizer(config: config, layout: network.layout)
       for (name, buffer) in [("first_moment", opt.first), ("second_moment", opt.second)] {

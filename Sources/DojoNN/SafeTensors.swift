@@ -3,11 +3,11 @@
 
 import Foundation
 
-enum SafeTensors {
-  struct Tensor {
-    let name: String
-    let shape: [Int]
-    let values: [Float]
+public enum SafeTensors {
+  public struct Tensor: Sendable {
+    public let name: String
+    public let shape: [Int]
+    public let values: [Float]
   }
 
   /// Encodes tensors (in the given order) and string metadata.
@@ -32,7 +32,7 @@ enum SafeTensors {
   }
 
   /// Decodes a file's bytes, checking every size and range; `path` names the file in errors.
-  static func decode(_ data: Data, path: String) throws(CheckpointError) -> (tensors: [String: Tensor], metadata: [String: String]) {
+  public static func decode(_ data: Data, path: String) throws(CheckpointError) -> (tensors: [String: Tensor], metadata: [String: String]) {
     guard data.count >= 8 else { throw .truncated(path, "\(data.count) bytes, shorter than the 8-byte header length") }
     let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
     guard headerLength <= UInt64(data.count - 8) else {
