@@ -11,7 +11,8 @@ let package = Package(
   name: "Dojo",
   platforms: [.macOS(.v14)],
   products: [
-    .executable(name: "dojo", targets: ["DojoCLI"])
+    .executable(name: "dojo", targets: ["DojoCLI"]),
+    .executable(name: "dojo-fuzz", targets: ["DojoFuzz"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -129,6 +130,13 @@ let package = Package(
         .product(name: "Rainbow", package: "Rainbow"),
       ],
       swiftSettings: hotFlags
+    ),
+
+    // Fuzz targets for every parser of outside data (tools/fuzz builds them with libFuzzer; as a plain
+    // executable, `dojo-fuzz TARGET FILES` replays the seed corpora in Tests/Fuzz/).
+    .executableTarget(
+      name: "DojoFuzz",
+      dependencies: ["DojoArena", "DojoCluster", "DojoConfig", "DojoGames", "DojoNN", "DojoSearch", "DojoTraining", "DojoWire"]
     ),
 
     // Helpers shared by the test targets (repository paths, scratch directories, a fake network).

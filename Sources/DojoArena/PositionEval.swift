@@ -43,7 +43,12 @@ public struct ScoredPosition: Sendable, Equatable {
   /// Reads a positions file; errors name the line.
   public static func load(_ path: String) throws -> [ScoredPosition] {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ArenaError.badInput("cannot read positions file \(path)") }
-    return try text.split(separator: "\n").enumerated().filter { !$0.element.isEmpty }.map { n, line in
+    return try parse(text, path: path)
+  }
+
+  /// The positions in `text`, a positions file's contents (`path` names it in errors).
+  public static func parse(_ text: String, path: String) throws -> [ScoredPosition] {
+    try text.split(separator: "\n").enumerated().filter { !$0.element.isEmpty }.map { n, line in
       let f = line.split(separator: "\t", omittingEmptySubsequences: false)
       guard f.count == 4, let score = Int(f[1]) else { throw ArenaError.badInput("\(path) line \(n + 1): expected moves, score, move scores, set") }
       let scores = f[2].split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
