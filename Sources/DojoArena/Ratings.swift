@@ -103,7 +103,29 @@ func solve(_ a: [[Double]], _ b: [Double]) -> [Double] {
   return x
 }
 
+/// The inverse of a small dense matrix by Gauss–Jordan elimination with partial pivoting: one
+/// elimination, O(n³) (a singular pivot leaves that row and column at 0).
 func invert(_ a: [[Double]]) -> [[Double]] {
   let n = a.count
-  return (0..<n).map { j in solve(a, (0..<n).map { $0 == j ? 1 : 0 }) }  // columns of the inverse (symmetric)
+  var m = a
+  var inv = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
+  for c in 0..<n {
+    let p = (c..<n).max { abs(m[$0][c]) < abs(m[$1][c]) }!
+    m.swapAt(c, p)
+    inv.swapAt(c, p)
+    let pivot = m[c][c]
+    guard abs(pivot) > 1e-300 else { continue }
+    for k in 0..<n {
+      m[c][k] /= pivot
+      inv[c][k] /= pivot
+    }
+    for r in 0..<n where r != c && m[r][c] != 0 {
+      let f = m[r][c]
+      for k in 0..<n {
+        m[r][k] -= f * m[c][k]
+        inv[r][k] -= f * inv[c][k]
+      }
+    }
+  }
+  return inv
 }

@@ -94,8 +94,10 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
   let session: String
 
   /// Opens the league in `store`: agents, historical players and the payoff as they were stored.
-  public init(config: LeagueConfig, store: LeagueStore, seed: UInt64) throws {
+  /// `ratingsMaxAge`: seconds a fit of the ratings is reused.
+  public init(config: LeagueConfig, store: LeagueStore, seed: UInt64, ratingsMaxAge: Double = 5) throws {
     self.config = config
+    self.ratingsMaxAge = ratingsMaxAge
     self.store = store
     matchmaker = Matchmaker(config: config.matchmaking)
     definitions = Dictionary(uniqueKeysWithValues: config.agents.map { ($0.name, $0) })
@@ -240,7 +242,17 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
 
   /// Ratings of every player in the payoff (learning agents, historical players, anchors) fitted to
   /// the weighted games of the payoff table, anchored at the first rating anchor (0) when it has played.
-  public func ratings() -> [PlayerRating] { Self.ratings(payoff: payoff, anchor: config.rating.anchors.first) }
+  /// Refitted at most every `ratingsMaxAge` seconds (a fit over hundreds of players takes a while;
+  /// PBT's fitness and the status line can use one a few seconds old).
+  public func ratings(fresh: Bool = false) -> [PlayerRating] {
+    if !fresh, let cached = ratingsCache.withLock({ $0 }), Date().timeIntervalSince(cached.at) < ratingsMaxAge { return cached.ratings }
+    let fresh = Self.ratings(payoff: payoff, anchor: config.rating.anchors.first)
+    ratingsCache.withLock { $0 = (Date(), fresh) }
+    return fresh
+  }
+
+  let ratingsCache = Locked<(at: Date, ratings: [PlayerRating])?>(nil)
+  let ratingsMaxAge: Double
 
   public static func ratings(payoff: Payoff, anchor: String?) -> [PlayerRating] {
     let pairs = payoff.entries.filter { $0.key.home < $0.key.away && $0.value.games > 0 }

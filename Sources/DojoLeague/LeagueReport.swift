@@ -58,7 +58,7 @@ public struct LeagueReport: Sendable, Codable {
 
   /// The report of `manager`'s league (its state as stored and counted), with the newest `eventLimit` events.
   public static func make(_ manager: LeagueManager, eventLimit: Int = 20) throws -> LeagueReport {
-    let ratings = manager.ratings()
+    let ratings = manager.ratings(fresh: true)
     let byName = Dictionary(uniqueKeysWithValues: ratings.map { ($0.name, $0) })
     let view = manager.view
     let stamp = ISO8601DateFormatter()

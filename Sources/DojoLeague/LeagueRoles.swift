@@ -290,7 +290,7 @@ public final class LeagueRater<G: Game>: @unchecked Sendable {
         }
       }
     }
-    try manager.store.recordRatings(round: round, manager.ratings())
+    try manager.store.recordRatings(round: round, manager.ratings(fresh: true))
     completed.store(round, ordering: .sequentiallyConsistent)
     onRound(round)
   }

@@ -72,7 +72,7 @@ func makeTinyLeague() throws -> LeagueConfig {
 
 /// A manager on a fresh database with every agent registered at a fake initial model.
 func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws -> LeagueManager {
-  let manager = try LeagueManager(config: config, store: try LeagueStore(path: dir + "/league.sqlite"), seed: seed)
+  let manager = try LeagueManager(config: config, store: try LeagueStore(path: dir + "/league.sqlite"), seed: seed, ratingsMaxAge: 0)
   for a in config.agents {
     try manager.register(a, initial: CheckpointReference(generation: 0, path: "\(dir)/\(a.name)/000000", sha256: "init-\(a.name)"))
   }
