@@ -83,8 +83,8 @@ public final class LeagueRun<G: Game>: @unchecked Sendable {
     for learner in learners {
       spawn("learner-\(learner.name)") { learner.run(onError: { log("\(learner.name): \($0)") }) }
     }
-    rater = try LeagueRater(game: game, manager: manager, seed: seed ^ 0x4A7E) { [self] _ in
-      do { try drawRatings() } catch { log("ratings chart: \(error)") }
+    rater = try LeagueRater(game: game, manager: manager, seed: seed ^ 0x4A7E) { [weak self] _ in
+      do { try self?.drawRatings() } catch { log("ratings chart: \(error)") }
     }
     let rater = self.rater!, stop = stopToken
     spawn("rater") { rater.run(stop: stop, onError: { log("rater: \($0)") }) }
