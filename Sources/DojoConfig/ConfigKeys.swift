@@ -31,9 +31,13 @@ struct ConfigKey: @unchecked Sendable {
   }
 
   static func float(_ name: String, _ kp: WritableKeyPath<GameConfig, Float>, _ range: ClosedRange<Float>, _ doc: String) -> ConfigKey {
-    let d = double(name, kp.appending(path: \Float.asDouble), Double(range.lowerBound)...Double(range.upperBound), doc)
-    // Written as the Float reads (-0.95, not its Double expansion -0.949999988…).
-    return ConfigKey(name: name, doc: doc, read: d.read, write: { "\($0[keyPath: kp])" })
+    // Checked as the Float it becomes (1e-7 is the bound 1e-7, not below its Float's Double
+    // expansion), written as the Float reads (-0.95, not -0.949999988…).
+    ConfigKey(name: name, doc: doc, read: { c, v, path, key throws(ConfigError) in
+      guard let d = v.double ?? v.int.map(Double.init) else { throw .wrongType(path, key, "a number") }
+      guard range.contains(Float(d)) else { throw .badValue(path, key, "\(d) is outside \(range.lowerBound)...\(range.upperBound)") }
+      c[keyPath: kp] = Float(d)
+    }, write: { "\($0[keyPath: kp])" })
   }
 
   static func choice<E: RawRepresentable<String> & CaseIterable>(_ name: String, _ kp: WritableKeyPath<GameConfig, E>, _ doc: String) -> ConfigKey {

@@ -15,6 +15,10 @@ import Testing
   let pbt = try LeagueFile.load(path: "\(root)/league/connect_four_pbt.toml", gamesDirectory: "\(root)/games")
   #expect(pbt.agents.map(\.name) == (0..<4).map { "main_agent_\($0)" })
   #expect(pbt.agents.map(\.settings.training.learningRate) == [0.002, 0.002, 0.02, 0.00002])
+  // The exploiter experiment: a main agent frozen at a checkpoint, a main exploiter from scratch.
+  let exploit = try LeagueFile.load(path: "\(root)/league/connect_four_exploit.toml", gamesDirectory: "\(root)/games")
+  #expect(exploit.agents.map(\.name) == ["main_agent_0", "main_exploiter_0"] && exploit.pbt.population.isEmpty)
+  #expect(exploit.agents[0].initialCheckpoint != nil && exploit.agents[0].settings.training.learningRate < 1e-6)
   // Per-role and per-agent overrides on top of the game's config.
   let t = try LeagueFile.load(path: "\(root)/league/tic_tac_toe.toml", gamesDirectory: "\(root)/games")
   let game = try GameConfig.forGame(TicTacToe(), directory: "\(root)/games")
