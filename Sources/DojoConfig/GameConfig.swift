@@ -63,6 +63,7 @@ public struct GameConfig: Sendable {
 
   /// The configuration in `text` (`path` names it in errors).
   public static func parse(_ text: String, path: String = "<config>") throws(ConfigError) -> GameConfig {
+    try TOMLPrecheck.check(text, path: path)
     let table: TOMLTable
     do { table = try TOMLTable(string: text) } catch { throw .syntax(path, "\(error)") }
     let sections = ConfigSchema.sections

@@ -20,6 +20,7 @@ public enum LeagueFile {
   }
 
   public static func parse(_ text: String, name: String, path: String = "<league>", gamesDirectory: String = "games") throws(ConfigError) -> LeagueConfig {
+    try TOMLPrecheck.check(text, path: path)
     let table: TOMLTable
     do { table = try TOMLTable(string: text) } catch { throw .syntax(path, "\(error)") }
     let r = Reader(path: path)

@@ -31,6 +31,7 @@ public struct TournamentFile: Sendable, Equatable {
 
   public static func load(path: String) throws(ConfigError) -> TournamentFile {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadable(path) }
+    try TOMLPrecheck.check(text, path: path)
     let table: TOMLTable
     do { table = try TOMLTable(string: text) } catch { throw .syntax(path, "\(error)") }
     for key in table.keys.sorted() where !keys.contains(key) { throw .unknownKey(path, key, known: keys) }

@@ -58,3 +58,16 @@ import Testing
     try LeagueFile.parse("game = \"tic_tac_toe\"\n[agents.main_exploiter]\ncount = 1", name: "t", path: "F", gamesDirectory: "\(root)/games")
   }
 }
+
+@Test func tomlThatWouldAbortTheParserIsRefusedWithItsLine() {
+  // Found by fuzzing: TOMLKit's parser aborts the process on these instead of reporting them.
+  func message(_ text: String) -> String {
+    do { _ = try GameConfig.parse(text, path: "F"); return "" } catch { return error.description }
+  }
+  #expect(message("game = \"tic_tac_toe\"\n[`network]\nblocks = 1\n").contains("F: not valid TOML: line 2: a table header's key must start with"))
+  #expect(message("game = \"tic_tac_toe\"\n\n[×]\n").contains("line 3: a table header's key must start with"))
+  #expect(message("game = \"tic_tac_toe\"\n[network]\nblöcks = 1\n").contains("line 3: a character outside ASCII outside a string or comment"))
+  // Outside ASCII in comments and strings is fine, as are quoted keys in headers.
+  #expect(message("# 3×3 boards\ngame = \"tic_tac_toe\" # ×\n[network]\nblocks = 1\n") == "")
+  #expect(message("game = \"tic_tac_toe\"\n[\"network\"]\nblocks = 1\n") == "")
+}
