@@ -50,17 +50,7 @@ struct ClusterUp: ParsableCommand {
     }
     let supervisor = Supervisor(run: run, roles: roles)
     print("cluster for \(settings.game.name) in \(run): \(roles.map(\.0).joined(separator: ", ")); replay at \(at(0)), models announced at \(gated ? at(4) : at(2))")
-    let start = Date()
-    var lastStatus = Date.distantPast
-    while !processStop.isRequested && (minutes == 0 || Date().timeIntervalSince(start) < minutes * 60) {
-      supervisor.tend()
-      if Date().timeIntervalSince(lastStatus) >= cluster.statusEvery {
-        print(supervisor.table())
-        fflush(nil)
-        lastStatus = Date()
-      }
-      Thread.sleep(forTimeInterval: 0.2)
-    }
+    supervisor.watch(minutes: minutes, statusEvery: cluster.statusEvery)
     print("stopping the cluster...")
     supervisor.stopAll()
     print("stopped. Resume with the same command; play the result: dojo play \(g.name.prefix { $0 != "(" }) --checkpoint \(run)")
@@ -98,6 +88,21 @@ final class Supervisor {
       _ = try? h.seekToEnd()
       try? h.write(contentsOf: Data("\(ISO8601DateFormatter().string(from: Date())) \(line)\n".utf8))
       try? h.close()
+    }
+  }
+
+  /// Tends the roles and prints their table every `statusEvery` seconds until Ctrl-C or `minutes` (0: no limit).
+  func watch(minutes: Double, statusEvery: Double) {
+    let start = Date()
+    var lastStatus = Date.distantPast
+    while !processStop.isRequested && (minutes == 0 || Date().timeIntervalSince(start) < minutes * 60) {
+      tend()
+      if Date().timeIntervalSince(lastStatus) >= statusEvery {
+        print(table())
+        fflush(nil)
+        lastStatus = Date()
+      }
+      Thread.sleep(forTimeInterval: 0.2)
     }
   }
 

@@ -107,13 +107,7 @@ struct RunLeague: GameTask {
       log("league \(config.name) (\(game.name)) in \(directory): \(roles); \(run.actorCount) actors; "
           + (config.pbt.population.isEmpty ? "no PBT" : "PBT over " + config.pbt.population.map(\.rawValue).joined(separator: ", ")) + "; Ctrl-C stops")
       try run.start()
-      let clock = Date(), minutes = self.minutes
-      Thread.detachNewThread {
-        while !processStop.isRequested {
-          Thread.sleep(forTimeInterval: 0.2)
-          if minutes > 0 && Date().timeIntervalSince(clock) >= minutes * 60 { processStop.request() }
-        }
-      }
+      stopAfter(minutes: minutes)
       var seen = try run.manager.store.events().count
       reportStatus(every: statusEvery, until: processStop) { _ in
         let t = Int(Date().timeIntervalSince(run.started))
@@ -209,17 +203,7 @@ struct LeagueUp: ParsableCommand {
       }
       let supervisor = Supervisor(run: run, roles: roles)
       print("league \(league.name) in \(run): \(roles.map(\.0).joined(separator: ", ")); manager at \(at(0)), replay tables at \(at(1))")
-      let start = Date()
-      var lastStatus = Date.distantPast
-      while !processStop.isRequested && (minutes == 0 || Date().timeIntervalSince(start) < minutes * 60) {
-        supervisor.tend()
-        if Date().timeIntervalSince(lastStatus) >= cluster.statusEvery {
-          print(supervisor.table())
-          fflush(nil)
-          lastStatus = Date()
-        }
-        Thread.sleep(forTimeInterval: 0.2)
-      }
+      supervisor.watch(minutes: minutes, statusEvery: cluster.statusEvery)
       print("stopping the league...")
       supervisor.stopAll()
       print("stopped. Status: dojo league status \(run); continue: dojo league up --resume \(run)")

@@ -10,6 +10,17 @@ import Foundation
 /// This process's stop: set by SIGINT / SIGTERM (or a command's own limit), handed to every role.
 let processStop = StopToken()
 
+/// Requests `processStop` (as Ctrl-C does) after `minutes` (0: never) or once `done()` holds.
+func stopAfter(minutes: Double, done: @escaping @Sendable () -> Bool = { false }) {
+  let clock = Date()
+  Thread.detachNewThread {
+    while !processStop.isRequested {
+      Thread.sleep(forTimeInterval: 0.2)
+      if (minutes > 0 && Date().timeIntervalSince(clock) >= minutes * 60) || done() { processStop.request() }
+    }
+  }
+}
+
 /// Ctrl-C and SIGTERM ask for a clean stop (`processStop`).
 func stopOnSignals() {
   signal(SIGINT) { _ in processStop.request() }
@@ -137,15 +148,8 @@ struct RunTraining: GameTask {
       run.start()
       // --minutes and --steps end the run the way Ctrl-C does.
       let clock = Date()
-      let (minutes, steps) = (self.minutes, self.steps)
-      Thread.detachNewThread {
-        while !processStop.isRequested {
-          Thread.sleep(forTimeInterval: 0.2)
-          if (minutes > 0 && Date().timeIntervalSince(clock) >= minutes * 60) || (steps > 0 && run.status.steps >= steps) {
-            processStop.request()
-          }
-        }
-      }
+      let steps = self.steps
+      stopAfter(minutes: minutes) { steps > 0 && run.status.steps >= steps }
       var last = run.status, lastChart = clock
       reportStatus(every: statusEvery, until: processStop) { seconds in
         let s = run.status

@@ -98,7 +98,11 @@ public struct LeagueLearnerRole: ClusterRole {
           + (p.losses.map { String(format: ", loss policy %.3f value %.3f", $0.policy, $0.value) } ?? ""))
     }
     learner.run(onError: { log("\($0)") })
-    if learner.hasUnsavedSteps { try learner.checkpoint(decide: false) }
+    if learner.hasUnsavedSteps {
+      // Written either way; if the manager is already gone it is not reported, and a restart
+      // continues from the model the manager holds (the steps since are trained again).
+      do { try learner.checkpoint(decide: false) } catch { log("last checkpoint not reported: \(error)") }
+    }
     log("learner of \(agent) stopped at \(learner.progress.steps) steps")
   }
 }

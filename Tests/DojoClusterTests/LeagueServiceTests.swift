@@ -14,50 +14,17 @@ import DojoWire
 import Foundation
 import Testing
 
-let wireLeague = """
-  game = "tic_tac_toe"
-  games_per_match = 8
-  [agents.main_agent]
-  count = 2
-  [agents.main_agent.training]
-  checkpoint_steps = 10
-  min_replay_size = 100
-  rate_error_buffer = 200.0
-  batch_size = 32
-  [agents.main_agent.network]
-  blocks = 1
-  channels = 8
-  [agents.main_exploiter]
-  count = 1
-  [agents.main_exploiter.training]
-  checkpoint_steps = 10
-  min_replay_size = 100
-  rate_error_buffer = 200.0
-  batch_size = 32
-  [agents.main_exploiter.network]
-  blocks = 1
-  channels = 8
-  [snapshot]
-  min_steps = 20
-  [pbt]
-  population = ["main_agent"]
-  ready_steps = 20
-  [pbt.bounds]
-  learning_rate = [0.0001, 0.05]
-  [rating]
-  anchors = ["random"]
-  interval_seconds = 5.0
-  games = 2
-  simulations = 2
-  """
 
 @Test(.tags(.slow)) func theLeagueRunsAsRolesThatOnlyExchangeMessages() throws {
   let dir = temporaryDirectory("league-wire")
-  let config = try LeagueFile.parse(wireLeague, name: "wire", gamesDirectory: repositoryRoot + "/games")
+  let config = try LeagueFile.parse(tinyLeague, name: "wire", gamesDirectory: repositoryRoot + "/games")
   let transport = InProcessTransport()
-  let stop = StopToken(), log = Log()
-  let group = DispatchGroup()
+  // Stopped in the supervisor's order: actors and learners, then the manager.
+  let stop = StopToken(), stopManager = StopToken(), log = Log()
+  let group = DispatchGroup(), managerDone = DispatchGroup()
   func start(_ name: String, _ role: any ClusterRole) {
+    let isManager = name == "manager"
+    let (group, stop) = isManager ? (managerDone, stopManager) : (group, stop)
     group.enter()
     let boxed = UncheckedSendable(role)
     let t = Thread {
@@ -83,6 +50,8 @@ let wireLeague = """
   while Date() < deadline, !kinds().isSuperset(of: [.snapshot, .reset, .exploit]) { Thread.sleep(forTimeInterval: 0.5) }
   stop.request()
   group.wait()
+  stopManager.request()
+  managerDone.wait()
   #expect(kinds().isSuperset(of: [.snapshot, .reset, .exploit]), "\(log.lines.suffix(30))")
   #expect(!log.lines.contains { $0.contains("failed") }, "\(log.lines.filter { $0.contains("failed") })")
   // Actors fetched every model by hash into their own caches (nothing read from the learners' folders).
@@ -95,7 +64,7 @@ let wireLeague = """
 
 @Test func theLeagueServiceAnswersBadRequestsWithReasons() throws {
   let dir = temporaryDirectory("league-service")
-  let config = try LeagueFile.parse(wireLeague, name: "wire", gamesDirectory: repositoryRoot + "/games")
+  let config = try LeagueFile.parse(tinyLeague, name: "wire", gamesDirectory: repositoryRoot + "/games")
   let (manager, _) = try LeagueSetup.open(game: TicTacToe(), config: config, directory: dir, seed: 1)
   let log = Log()
   let service = LeagueService(manager: manager, log: { log.add($0) })
