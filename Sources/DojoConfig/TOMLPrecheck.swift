@@ -9,41 +9,52 @@ enum TOMLPrecheck {
     enum Mode { case normal, comment, basic, literal, multilineBasic, multilineLiteral }
     let bytes = Array(text.utf8)
     var mode = Mode.normal, line = 1, i = 0
+    func starts(_ s: String, at k: Int) -> Bool {
+      let p = Array(s.utf8)
+      return k + p.count <= bytes.count && Array(bytes[k..<(k + p.count)]) == p
+    }
     /// Whether only spaces and tabs precede `i` on its line (a `[` there opens a table header).
     var lineStart = true
     func isKeyStart(_ c: UInt8) -> Bool {
       (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
         || c == UInt8(ascii: "\"") || c == UInt8(ascii: "'")
     }
-    /// The header at `k` (a `[`): every key in it starts with a bare-key character or a quote.
+    /// The header at `k` (a `[`): `[` key (`.` key)* `]` (or `[[` … `]]`), each key bare
+    /// (letters, digits, _, -) or quoted, then nothing but spaces and a comment on the line.
     func checkHeader(_ k: Int) throws(ConfigError) {
+      func fail(_ why: String) -> ConfigError { .syntax(path, "line \(line): a table header \(why)") }
+      func isBare(_ c: UInt8) -> Bool { isKeyStart(c) && c != UInt8(ascii: "\"") && c != UInt8(ascii: "'") }
+      func skipSpaces(_ j: inout Int) { while j < bytes.count, bytes[j] == UInt8(ascii: " ") || bytes[j] == UInt8(ascii: "\t") { j += 1 } }
       var j = k + 1
-      if j < bytes.count && bytes[j] == UInt8(ascii: "[") { j += 1 }
-      var expectKey = true
-      while j < bytes.count, bytes[j] != UInt8(ascii: "\n") {
-        let c = bytes[j]
-        if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") { j += 1; continue }
-        if expectKey {
-          guard isKeyStart(c) else { throw .syntax(path, "line \(line): a table header's key must start with a letter, digit, _, - or a quote") }
-          if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
-            j += 1
-            while j < bytes.count, bytes[j] != c, bytes[j] != UInt8(ascii: "\n") { j += c == UInt8(ascii: "\"") && bytes[j] == UInt8(ascii: "\\") ? 2 : 1 }
-          } else {
-            while j < bytes.count, isKeyStart(bytes[j]), bytes[j] != UInt8(ascii: "\""), bytes[j] != UInt8(ascii: "'") { j += 1 }
-            j -= 1
-          }
-          expectKey = false
-        } else if c == UInt8(ascii: ".") {
-          expectKey = true
+      let double = j < bytes.count && bytes[j] == UInt8(ascii: "[")
+      if double { j += 1 }
+      while true {
+        skipSpaces(&j)
+        guard j < bytes.count, isKeyStart(bytes[j]) else { throw fail("must name a key: a letter, digit, _, - or a quote") }
+        let q = bytes[j]
+        if q == UInt8(ascii: "\"") || q == UInt8(ascii: "'") {
+          j += 1
+          while j < bytes.count, bytes[j] != q, bytes[j] != UInt8(ascii: "\n") { j += q == UInt8(ascii: "\"") && bytes[j] == UInt8(ascii: "\\") ? 2 : 1 }
+          guard j < bytes.count, bytes[j] == q else { throw fail("has an unclosed quoted key") }
+          j += 1
         } else {
-          return  // "]" or anything else: the parser reports it
+          while j < bytes.count, isBare(bytes[j]) { j += 1 }
         }
+        skipSpaces(&j)
+        guard j < bytes.count else { throw fail("is not closed") }
+        if bytes[j] == UInt8(ascii: ".") { j += 1; continue }
+        guard bytes[j] == UInt8(ascii: "]") else { throw fail("must end with ] after its keys") }
         j += 1
+        if double {
+          guard j < bytes.count, bytes[j] == UInt8(ascii: "]") else { throw fail("opened with [[ must end with ]]") }
+          j += 1
+        }
+        skipSpaces(&j)
+        guard j >= bytes.count || bytes[j] == UInt8(ascii: "\n") || bytes[j] == UInt8(ascii: "\r") || bytes[j] == UInt8(ascii: "#") else {
+          throw fail("must be alone on its line (a comment may follow)")
+        }
+        return
       }
-    }
-    func starts(_ s: String, at k: Int) -> Bool {
-      let p = Array(s.utf8)
-      return k + p.count <= bytes.count && Array(bytes[k..<(k + p.count)]) == p
     }
     while i < bytes.count {
       let b = bytes[i]

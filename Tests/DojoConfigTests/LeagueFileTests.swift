@@ -64,8 +64,10 @@ import Testing
   func message(_ text: String) -> String {
     do { _ = try GameConfig.parse(text, path: "F"); return "" } catch { return error.description }
   }
-  #expect(message("game = \"tic_tac_toe\"\n[`network]\nblocks = 1\n").contains("F: not valid TOML: line 2: a table header's key must start with"))
-  #expect(message("game = \"tic_tac_toe\"\n\n[×]\n").contains("line 3: a table header's key must start with"))
+  #expect(message("game = \"tic_tac_toe\"\n[`network]\nblocks = 1\n").contains("F: not valid TOML: line 2: a table header must name a key"))
+  #expect(message("game = \"tic_tac_toe\"\n\n[×]\n").contains("line 3: a table header must name a key"))
+  #expect(message("game = \"tic_tac_toe\"\n[\n# x\n").contains("line 2: a table header must name a key"))
+  #expect(message("game = \"tic_tac_toe\"\n[network] blocks = 1\n").contains("line 2: a table header must be alone on its line"))
   #expect(message("game = \"tic_tac_toe\"\n[network]\nblöcks = 1\n").contains("line 3: a character outside ASCII outside a string or comment"))
   // Outside ASCII in comments and strings is fine, as are quoted keys in headers.
   #expect(message("# 3×3 boards\ngame = \"tic_tac_toe\" # ×\n[network]\nblocks = 1\n") == "")
