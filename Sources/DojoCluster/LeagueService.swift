@@ -136,7 +136,7 @@ public final class LeagueService: @unchecked Sendable {
 /// retried through timeouts (a restarting manager) until answered.
 public final class RemoteLeague: LeagueMatchmaking, LeagueLearning, @unchecked Sendable {
   let client: any RequestClient
-  let serial = Locked(())
+  let serial = Serial()
   let timeout: Double
   let log: @Sendable (String) -> Void
   let shouldStop: @Sendable () -> Bool
@@ -159,7 +159,7 @@ public final class RemoteLeague: LeagueMatchmaking, LeagueLearning, @unchecked S
     var wait = 0.2
     while true {
       do {
-        let reply = try Dojo_Envelope.open(try serial.withLock { _ in try client.request(request, timeout: timeout) })
+        let reply = try Dojo_Envelope.open(try serial.run { try client.request(request, timeout: timeout) })
         if case .error(let e) = reply.body { throw RemoteError("the league manager refused the request: \(e.reason)") }
         return reply.body!
       } catch let e as TransportError {

@@ -123,7 +123,7 @@ public struct RemoteError: Error, CustomStringConvertible {
 public final class RemoteReplay: GameSink, @unchecked Sendable {
   let client: any RequestClient
   /// One request at a time on the client's socket.
-  let serial = Locked(())
+  let serial = Serial()
   let timeout: Double
   let log: @Sendable (String) -> Void
   let shouldStop: @Sendable () -> Bool
@@ -157,7 +157,7 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
     while true {
       if shouldStop() { throw RemoteError("stopped before the replay store acknowledged \(games.count) games") }
       let reply: Data
-      do { reply = try serial.withLock { _ in try client.request(request, timeout: timeout) } } catch let e as TransportError {
+      do { reply = try serial.run { try client.request(request, timeout: timeout) } } catch let e as TransportError {
         log("\(e); retrying in \(wait) s")
         Thread.sleep(forTimeInterval: wait)
         wait = min(wait * 2, 5)
@@ -188,7 +188,7 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
   public func statistics() throws -> Dojo_ReplayStats {
     var r = Dojo_StatsRequest()
     r.table = table
-    let reply = try serial.withLock { _ in try client.request(Dojo_Envelope(.statsRequest(r)).encoded(), timeout: timeout) }
+    let reply = try serial.run { try client.request(Dojo_Envelope(.statsRequest(r)).encoded(), timeout: timeout) }
     guard case .replayStats(let s) = try Dojo_Envelope.open(reply).body else { throw RemoteError("unexpected reply to a stats request") }
     return s
   }
@@ -201,7 +201,7 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
     let request = Dojo_Envelope(.sampleRequest(r)).encoded()
     while !shouldStop() {
       let reply: Data
-      do { reply = try serial.withLock { _ in try client.request(request, timeout: timeout) } } catch let e as TransportError {
+      do { reply = try serial.run { try client.request(request, timeout: timeout) } } catch let e as TransportError {
         log("\(e); retrying")
         Thread.sleep(forTimeInterval: 0.5)
         continue

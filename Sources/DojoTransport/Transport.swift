@@ -98,7 +98,7 @@ final class InProcessServer: TransportServer, @unchecked Sendable {
   let endpoint: String
   let handler: @Sendable (Data) -> Data
   /// One request at a time, as a ZeroMQ server's single thread answers them.
-  let serial = Locked(())
+  let serial = Serial()
   weak var transport: InProcessTransport?
 
   init(endpoint: String, handler: @escaping @Sendable (Data) -> Data, transport: InProcessTransport) {
@@ -122,7 +122,7 @@ final class InProcessClient: RequestClient {
   func request(_ message: Data, timeout: Double) throws -> Data {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
-      if let s = transport.server(endpoint) { return s.serial.withLock { _ in s.handler(message) } }
+      if let s = transport.server(endpoint) { return s.serial.run { s.handler(message) } }
       Thread.sleep(forTimeInterval: min(0.01, max(0, deadline.timeIntervalSinceNow)))
     }
     throw TransportError.timeout(endpoint)
