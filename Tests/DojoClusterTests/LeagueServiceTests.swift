@@ -47,7 +47,10 @@ import Testing
   let deadline = Date().addingTimeInterval(240)
   let store = try LeagueStore(path: dir + "/league.sqlite")
   func kinds() -> Set<LeagueEvent.Kind> { Set(((try? store.events()) ?? []).map(\.kind)) }
-  while Date() < deadline, !kinds().isSuperset(of: [.snapshot, .reset, .exploit]) { Thread.sleep(forTimeInterval: 0.5) }
+  // Until every decision has happened and every agent has reported a checkpoint (a slow build, e.g.
+  // under AddressSanitizer, can reach the decisions before the last agent's first checkpoint).
+  func everyAgentStepped() -> Bool { ((try? store.agents()) ?? []).allSatisfy { $0.steps > 0 } }
+  while Date() < deadline, !(kinds().isSuperset(of: [.snapshot, .reset, .exploit]) && everyAgentStepped()) { Thread.sleep(forTimeInterval: 0.5) }
   stop.request()
   group.wait()
   stopManager.request()
