@@ -82,9 +82,7 @@ public final class LeagueService: @unchecked Sendable {
         guard x.score >= 0 && x.score <= 1, !x.home.isEmpty, !x.away.isEmpty, !x.match.isEmpty else {
           throw WireError("a result with score \(x.score), home '\(x.home)', away '\(x.away)', match '\(x.match)'")
         }
-        let before = try manager.store.resultCount()
-        try manager.report(LeagueResult(match: x.match, game: Int(x.game), home: x.home, away: x.away, score: Double(x.score)))
-        stored += try manager.store.resultCount() - before
+        if try manager.report(LeagueResult(match: x.match, game: Int(x.game), home: x.home, away: x.away, score: Double(x.score))) { stored += 1 }
       }
       var reply = Dojo_LeagueStored()
       reply.stored = UInt32(stored)
@@ -187,7 +185,8 @@ public final class RemoteLeague: LeagueMatchmaking, LeagueLearning, @unchecked S
                        branch: MatchBranch(rawValue: m.branch) ?? .selfPlay, games: Int(m.games))
   }
 
-  public func report(_ result: LeagueResult) throws {
+  @discardableResult
+  public func report(_ result: LeagueResult) throws -> Bool {
     var x = Dojo_LeagueResult()
     x.match = result.match
     x.game = UInt32(result.game)
@@ -196,7 +195,8 @@ public final class RemoteLeague: LeagueMatchmaking, LeagueLearning, @unchecked S
     x.score = Float(result.score)
     var r = Dojo_LeagueResults()
     r.results = [x]
-    guard case .leagueStored = try call(.leagueResults(r)) else { throw RemoteError("unexpected reply to results") }
+    guard case .leagueStored(let stored) = try call(.leagueResults(r)) else { throw RemoteError("unexpected reply to results") }
+    return stored.stored > 0
   }
 
   public func agentState(_ name: String) throws -> AgentState {

@@ -49,13 +49,6 @@ struct ConfigKey: @unchecked Sendable {
   }
 }
 
-extension Float {
-  var asDouble: Double {
-    get { Double(self) }
-    set { self = Float(newValue) }
-  }
-}
-
 extension SearchConfig.RootPolicy: CaseIterable {
   public static let allCases: [SearchConfig.RootPolicy] = [.puct, .gumbel]
 }

@@ -60,8 +60,9 @@ public struct LearnerDirective: Sendable, Equatable {
 public protocol LeagueMatchmaking: Sendable {
   /// The next match for `actor` to play.
   func nextMatch(actor: String) throws -> LeagueMatch
-  /// One game's result, stored before this returns (a retried result counts once).
-  func report(_ result: LeagueResult) throws
+  /// One game's result, stored before this returns (a retried result counts once: false).
+  @discardableResult
+  func report(_ result: LeagueResult) throws -> Bool
 }
 
 /// What a learning agent's learner needs from the manager.
@@ -78,7 +79,6 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
   public let config: LeagueConfig
   public let store: LeagueStore
   let matchmaker: Matchmaker
-  let definitions: [String: AgentDefinition]
 
   struct State {
     var agents: [String: AgentState] = [:]
@@ -100,7 +100,6 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
     self.ratingsMaxAge = ratingsMaxAge
     self.store = store
     matchmaker = Matchmaker(config: config.matchmaking)
-    definitions = Dictionary(uniqueKeysWithValues: config.agents.map { ($0.name, $0) })
     var s = State(payoff: Payoff(config: config.payoff), rng: SplitMix64(seed: seed))
     for a in try store.agents() { s.agents[a.name] = a }
     s.historical = try store.historical()
@@ -173,10 +172,13 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
     }
   }
 
-  /// Takes one game's result: stored in its own transaction, then counted (a retried result counts once).
-  public func report(_ result: LeagueResult) throws {
-    guard try store.insert(result) else { return }
+  /// Takes one game's result: stored in its own transaction, then counted (a retried result counts
+  /// once). Returns whether it was new.
+  @discardableResult
+  public func report(_ result: LeagueResult) throws -> Bool {
+    guard try store.insert(result) else { return false }
     state.withLock { $0.payoff.record(home: result.home, away: result.away, score: result.score) }
+    return true
   }
 
   // MARK: Decisions
