@@ -154,7 +154,7 @@ let package = Package(
     .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport", "DojoConcurrency", "DojoTestSupport"]),
     .testTarget(
       name: "DojoClusterTests",
-      dependencies: ["DojoCluster", "DojoLeague", "DojoConfig", "DojoNN", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"],
+      dependencies: ["DojoCluster", "DojoConcurrency", "DojoLeague", "DojoConfig", "DojoNN", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"],
       exclude: ["foreign_client.py"]
     ),
     .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CZeroMQ"]),

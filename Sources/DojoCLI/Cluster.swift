@@ -17,10 +17,15 @@ struct ClusterOptions: ParsableArguments {
   @Option(help: "Seconds between status lines.")
   var statusEvery: Double = 10
 
+  @Option(help: "The largest message a socket accepts, in MiB: a peer sending more is disconnected before it is held in memory.")
+  var maxMessageMb: Int = 256
+
   /// The transport: ZeroMQ, with CURVE when --keys is given (refusals are logged).
   func transport(log: RunLog?) throws -> ZeroMQTransport {
-    guard let keys else { return try ZeroMQTransport() }
-    return try ZeroMQTransport(keys: try KeyFiles.load(keys), onRefusal: { line in log?(line) ?? print(line) })
+    guard maxMessageMb > 0 else { throw CommandError("--max-message-mb \(maxMessageMb): must be positive") }
+    let limit = Int64(maxMessageMb) << 20
+    guard let keys else { return try ZeroMQTransport(maxMessageBytes: limit) }
+    return try ZeroMQTransport(keys: try KeyFiles.load(keys), maxMessageBytes: limit, onRefusal: { line in log?(line) ?? print(line) })
   }
 }
 

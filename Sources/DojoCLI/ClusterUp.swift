@@ -27,6 +27,8 @@ struct ClusterUp: ParsableCommand {
   @Option(help: "The address every role binds to.") var host = "127.0.0.1"
   @Option(help: "The first of five ports.") var basePort = 5555
   @Option(help: "Stop after this many minutes (0: until Ctrl-C).") var minutes: Double = 0
+  @Flag(help: "Each actor appends every acknowledged game's id to RUN/logs/<actor>.acks (for audits and tools/soak).")
+  var audit = false
   @OptionGroup var cluster: ClusterOptions
 
   func run() throws {
@@ -36,7 +38,7 @@ struct ClusterUp: ParsableCommand {
     try FileManager.default.createDirectory(atPath: run + "/logs", withIntermediateDirectories: true)
     stopOnSignals()
     let at = { (k: Int) in "tcp://\(host):\(basePort + k)" }
-    let keys = cluster.keys.map { ["--keys", $0] } ?? []
+    let keys = (cluster.keys.map { ["--keys", $0] } ?? []) + ["--max-message-mb", "\(cluster.maxMessageMb)"]
     let gated = settings.gating.rule != .none
     var roles: [(String, [String])] = [
       ("replay", ["replay", "--run", run, "--bind", at(0)] + keys),
@@ -46,7 +48,8 @@ struct ClusterUp: ParsableCommand {
     let configFile = run + "/config.toml"
     for i in 0..<actors {
       roles.append(("actor-\(i)", ["actor", game, "--config", configFile, "--connect", at(0), "--announce", gated ? at(4) : at(2),
-                                   "--name", "actor-\(i)", "--cache", run + "/models-actor-\(i)"] + keys))
+                                   "--name", "actor-\(i)", "--cache", run + "/models-actor-\(i)"] + keys
+                                   + (audit ? ["--ack-log", run + "/logs/actor-\(i).acks"] : [])))
     }
     let supervisor = Supervisor(run: run, roles: roles)
     print("cluster for \(settings.game.name) in \(run): \(roles.map(\.0).joined(separator: ", ")); replay at \(at(0)), models announced at \(gated ? at(4) : at(2))")

@@ -190,7 +190,7 @@ struct LeagueUp: ParsableCommand {
       try FileManager.default.createDirectory(atPath: run + "/logs", withIntermediateDirectories: true)
       stopOnSignals()
       let at = { (k: Int) in "tcp://\(host):\(basePort + k)" }
-      let keys = cluster.keys.map { ["--keys", $0] } ?? []
+      let keys = (cluster.keys.map { ["--keys", $0] } ?? []) + ["--max-message-mb", "\(cluster.maxMessageMb)"]
       let status = ["--status-every", "\(cluster.statusEvery)"]
       var roles: [(String, [String])] = [("manager", ["league", "manager", "--run", run, "--bind", at(0), "--replay-bind", at(1), "--seed", "\(seed)"] + keys + status)]
       for a in league.agents {

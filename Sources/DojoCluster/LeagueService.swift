@@ -38,6 +38,8 @@ func hyperparameters(_ map: [String: Double]) throws(WireError) -> Hyperparamete
 public final class LeagueService: @unchecked Sendable {
   public let manager: LeagueManager
   let log: @Sendable (String) -> Void
+  /// Counts a request may hold, checked before it is decoded.
+  public var limits = MessageLimits(movesPerGame: 0, recordBytes: 0)
 
   public init(manager: LeagueManager, log: @escaping @Sendable (String) -> Void) {
     self.manager = manager
@@ -46,7 +48,7 @@ public final class LeagueService: @unchecked Sendable {
 
   public func handle(_ request: Data) -> Data {
     let envelope: Dojo_Envelope
-    do { envelope = try Dojo_Envelope.open(request) } catch {
+    do { envelope = try Dojo_Envelope.open(request, limits: limits) } catch {
       log("refused a request: \(error)")
       return Dojo_Envelope.error(error.reason).encoded()
     }

@@ -20,11 +20,16 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
   let log: @Sendable (String) -> Void
   /// How long a busy actor or an early learner is told to wait.
   public var retryAfterMilliseconds: UInt32 = 200
+  /// How long an actor is told to wait while the disk is full.
+  public var retryWhenFullMilliseconds: UInt32 = 1000
+  /// Counts and sizes a request may hold, checked before it is decoded (from the game's bounds).
+  public let limits: MessageLimits
 
   public init(replay: ReplayStore<G>, log: @escaping @Sendable (String) -> Void) {
     self.replay = replay
     tables = [replay.table: replay]
     self.log = log
+    limits = MessageLimits(game: replay.game)
   }
 
   public init(tables: [ReplayStore<G>], log: @escaping @Sendable (String) -> Void) {
@@ -32,6 +37,7 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
     replay = tables[0]
     self.tables = Dictionary(tables.map { ($0.table, $0) }, uniquingKeysWith: { a, _ in a })
     self.log = log
+    limits = MessageLimits(game: replay.game)
   }
 
   func table(_ name: String) throws(WireError) -> ReplayStore<G> {
@@ -42,7 +48,7 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
 
   public func handle(_ request: Data) -> Data {
     let envelope: Dojo_Envelope
-    do { envelope = try Dojo_Envelope.open(request) } catch {
+    do { envelope = try Dojo_Envelope.open(request, limits: limits) } catch {
       log("refused a request: \(error)")
       return Dojo_Envelope.error(error.reason).encoded()
     }
@@ -71,6 +77,13 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
       } catch let e as WireError {
         log("refused a request: \(e)")
         return Dojo_Envelope.error(e.reason).encoded()
+      } catch let e as StorageFull {
+        // Nothing was stored: the actor keeps its games and sends them again.
+        log("\(e); telling the actor to retry in \(retryWhenFullMilliseconds) ms")
+        reply.busy = true
+        reply.retryAfterMs = retryWhenFullMilliseconds
+        reply.busyReason = e.description
+        return Dojo_Envelope(.accepted(reply)).encoded()
       } catch {
         log("could not store games: \(error)")
         return Dojo_Envelope.error("could not store the games: \(error)").encoded()
@@ -154,6 +167,8 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
     s.table = table
     let request = Dojo_Envelope(.submitGames(s)).encoded()
     var wait = 0.1
+    // The reason of the last "busy" reply that had one (logged once, not on every retry).
+    var lastBusyReason = ""
     while true {
       if shouldStop() { throw RemoteError("stopped before the replay store acknowledged \(games.count) games") }
       let reply: Data
@@ -166,8 +181,14 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
       let envelope = try Dojo_Envelope.open(reply)
       switch envelope.body {
       case .accepted(let a) where a.busy:
+        if !a.busyReason.isEmpty {
+          if a.busyReason != lastBusyReason { log("the replay store cannot store games now (\(a.busyReason)); keeping them and retrying") }
+          lastBusyReason = a.busyReason
+        }
         Thread.sleep(forTimeInterval: Double(a.retryAfterMs) / 1000)
       case .accepted(let a):
+        if !lastBusyReason.isEmpty { log("the replay store stores games again") }
+        lastBusyReason = ""
         var out: [Result<Int64, InvalidGame>] = Array(repeating: .success(-1), count: games.count)
         for r in a.refused where Int(r.index) < games.count { out[Int(r.index)] = .failure(InvalidGame(r.reason)) }
         var ids = a.gameIds[...]

@@ -112,7 +112,8 @@ public final class LeagueActor<G: Game>: @unchecked Sendable {
                            parallelGames: min(parallelGames, match.games), seed: SplitMix64.mix(seed ^ matchNumber))
       play.play(games: match.games, shouldStop: shouldStop) { record, index, side in
         do {
-          _ = try sink.submit(record, origin: GameOrigin(game: game.name, generation: match.agentModel.generation, actor: name))
+          _ = try sink.submitKeepingThroughFullDisk(record, origin: GameOrigin(game: game.name, generation: match.agentModel.generation, actor: name),
+                                                    shouldStop: shouldStop, report: onError)
           counts.withLock { $0.games += 1 }
         } catch {
           if shouldStop() { return }  // unacknowledged while stopping: never stored, never counted

@@ -95,7 +95,9 @@ public enum Checkpoint {
       syncDirectory((path as NSString).deletingLastPathComponent)
     } catch {
       try? fm.removeItem(atPath: temporary)
-      throw .io(path, "\(error)")
+      let e = error as NSError
+      let full = (e.domain == NSPOSIXErrorDomain && e.code == Int(ENOSPC)) || (e.domain == NSCocoaErrorDomain && e.code == CocoaError.fileWriteOutOfSpace.rawValue)
+      throw .io(path, full ? "disk full: nothing was written (\(e.localizedDescription))" : "\(error)")
     }
     return meta
   }

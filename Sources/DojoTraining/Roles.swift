@@ -105,7 +105,8 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
                             parallelGames: parallelGames, seed: seed)
     selfPlay.play(games: Int.max, shouldStop: shouldStop) { record in
       do {
-        let id = try sink.submit(record, origin: GameOrigin(game: game.name, generation: generation, actor: name))
+        let id = try sink.submitKeepingThroughFullDisk(record, origin: GameOrigin(game: game.name, generation: generation, actor: name),
+                                                       shouldStop: shouldStop, report: onError)
         onStored?(id)
         counts.withLock {
           $0.games += 1
@@ -122,6 +123,28 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
       refresh()
     }
   }
+}
+
+extension GameSink {
+  /// Submits `record`; while the store's disk is full the game is kept and sent again every
+  /// second (reported once through `report`), so a full disk delays games but loses none.
+  public func submitKeepingThroughFullDisk(_ record: GameRecord, origin: GameOrigin, shouldStop: () -> Bool,
+                                           report: (Error) -> Void) throws -> Int64 {
+    var reported = false
+    while true {
+      do { return try submit(record, origin: origin) } catch let e as StorageFull where !shouldStop() {
+        if !reported { report(RetryingFullDisk(cause: e)) }
+        reported = true
+        Thread.sleep(forTimeInterval: 1)
+      }
+    }
+  }
+}
+
+/// An actor keeping a game while the replay store's disk is full.
+public struct RetryingFullDisk: Error, CustomStringConvertible {
+  public var cause: StorageFull
+  public var description: String { "\(cause); keeping the game and retrying every second" }
 }
 
 public final class Learner<G: Game>: @unchecked Sendable {

@@ -8,6 +8,22 @@ import DojoWire
 import Foundation
 import GRDB
 
+/// The disk (or the database's quota) is full: nothing of the transaction was stored; the caller
+/// keeps what it tried to store and retries once there is space.
+public struct StorageFull: Error, CustomStringConvertible {
+  public var path: String
+  public var detail: String
+  public var description: String { "disk full: cannot write \(path) (\(detail))" }
+
+  /// Runs `body`, turning SQLite's "database or disk is full" (and a write failing with ENOSPC)
+  /// into `StorageFull`.
+  static func translating<T>(_ path: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as DatabaseError where e.resultCode == .SQLITE_FULL || (e.resultCode == .SQLITE_IOERR && errno == ENOSPC) {
+      throw StorageFull(path: path, detail: e.message ?? "\(e.resultCode)")
+    }
+  }
+}
+
 public final class RunStore: @unchecked Sendable {
   let db: DatabaseQueue
   public let path: String
@@ -61,7 +77,7 @@ public final class RunStore: @unchecked Sendable {
   /// is already stored is not stored again (exactly once): its existing id comes back.
   public func insertGames(_ games: [(message: Dojo_GameRecord, samples: Int)], table: String = "main") throws -> [StoredGame] {
     if games.isEmpty { return [] }
-    return try db.write { db in
+    return try StorageFull.translating(path) { try db.write { db in
       let now = Date().timeIntervalSince1970
       let statement = try db.makeStatement(sql: """
         INSERT INTO games (table_name, uid, generation, actor, plies, samples, outcome, resigned, record, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -76,7 +92,7 @@ public final class RunStore: @unchecked Sendable {
         if !uid.isEmpty { seen[uid] = db.lastInsertedRowID }
         return StoredGame(id: db.lastInsertedRowID, isNew: true)
       }
-    }
+    } }
   }
 
   public struct GameCounts: Sendable, Equatable {

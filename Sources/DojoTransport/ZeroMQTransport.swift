@@ -51,8 +51,14 @@ public final class ZeroMQTransport: Transport, @unchecked Sendable {
     return s
   }
 
+  /// Requests one peer may have queued at a server (ZMQ_RCVHWM, per connection on a ROUTER
+  /// socket): a request-reply client has one in flight, so a peer can hold at most this many
+  /// messages of at most `maxMessageBytes` in a server's memory; more wait in its own queue.
+  public static let queuedRequestsPerPeer: Int32 = 4
+
   public func serve(_ endpoint: String, handler: @escaping @Sendable (Data) -> Data) throws -> any TransportServer {
     let s = try socket(ZMQ_ROUTER, endpoint, server: true)
+    try s.set(ZMQ_RCVHWM, Self.queuedRequestsPerPeer)
     try s.bind()
     return ZeroMQServer(socket: s, handler: handler)
   }

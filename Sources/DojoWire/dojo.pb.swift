@@ -353,7 +353,8 @@ public nonisolated struct Dojo_SubmitGames: Sendable {
 }
 
 /// Replay store → actor: the ids of the stored games (durable), and the refusals with reasons.
-/// `busy` instead means nothing was stored: the learner is behind; retry after `retry_after_ms`.
+/// `busy` instead means nothing was stored: the learner is behind, or the store cannot write now
+/// (`busy_reason`, e.g. "disk full"); keep the games and retry after `retry_after_ms`.
 public nonisolated struct Dojo_Accepted: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -366,6 +367,9 @@ public nonisolated struct Dojo_Accepted: Sendable {
   public var busy: Bool = false
 
   public var retryAfterMs: UInt32 = 0
+
+  /// Empty when the learner is behind; else why nothing could be stored.
+  public var busyReason: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1338,7 +1342,7 @@ nonisolated extension Dojo_SubmitGames: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Dojo_Accepted: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Accepted"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}game_ids\0\u{1}refused\0\u{1}busy\0\u{3}retry_after_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}game_ids\0\u{1}refused\0\u{1}busy\0\u{3}retry_after_ms\0\u{3}busy_reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1350,6 +1354,7 @@ nonisolated extension Dojo_Accepted: SwiftProtobuf.Message, SwiftProtobuf._Messa
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.refused) }()
       case 3: try { try decoder.decodeSingularBoolField(value: &self.busy) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.retryAfterMs) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.busyReason) }()
       default: break
       }
     }
@@ -1368,6 +1373,9 @@ nonisolated extension Dojo_Accepted: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if self.retryAfterMs != 0 {
       try visitor.visitSingularUInt32Field(value: self.retryAfterMs, fieldNumber: 4)
     }
+    if !self.busyReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.busyReason, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1376,6 +1384,7 @@ nonisolated extension Dojo_Accepted: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.refused != rhs.refused {return false}
     if lhs.busy != rhs.busy {return false}
     if lhs.retryAfterMs != rhs.retryAfterMs {return false}
+    if lhs.busyReason != rhs.busyReason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -192,3 +192,46 @@ extension RunStore {
   try again.restore(sampled: 0)
   #expect(again.statistics.gamesAccepted == 7 && again.statistics.windowSize == tables[1].statistics.windowSize)
 }
+
+@Test("counts and sizes beyond the game's bounds are refused from the raw bytes, before decoding")
+func oversizedSubmissionsAreRefusedBeforeDecoding() throws {
+  let dir = temporaryDirectory("replay-limits")
+  let (svc, store, log) = try service(dir)
+  #expect(svc.limits.movesPerGame == 9)
+  func reply(_ s: Dojo_SubmitGames) throws -> String? {
+    guard case .error(let e) = try Dojo_Envelope.open(svc.handle(Dojo_Envelope(.submitGames(s)).encoded())).body else { return nil }
+    return e.reason
+  }
+  var tooLong = Dojo_SubmitGames()
+  var game = games(1, seed: 5)[0]
+  game.moves += Array(repeating: Dojo_Move(), count: 10 - game.moves.count)
+  tooLong.games = [game]
+  #expect(try reply(tooLong) == "submit games: game 0 has more than 9 moves, this game's maximum length")
+  var tooMany = Dojo_SubmitGames()
+  tooMany.games = Array(repeating: games(1, seed: 6)[0], count: 257)
+  #expect(try reply(tooMany) == "submit games: more than 256 games in one message")
+  // Two million empty moves (4 MB on the wire, gigabytes once decoded): refused by its size.
+  var record = Data()
+  for _ in 0..<2_000_000 { record.append(contentsOf: [0x1a, 0x00]) }  // GameRecord field 3 (moves), empty
+  let submit = Data([0x0a]) + varint(record.count) + record  // SubmitGames field 1 (games)
+  let hostile = Data([0x08, 0x01, 0x52]) + varint(submit.count) + submit  // Envelope: version 1, field 10 (submit_games)
+  let answer = try Dojo_Envelope.open(svc.handle(hostile))
+  guard case .error(let e) = answer.body else { Issue.record("the hostile message was not refused"); return }
+  #expect(e.reason.hasPrefix("submit games: game 0 is 4000000 bytes, more than this game's largest record"), "\(e.reason)")
+  #expect(log.lines.contains { $0.contains("4000000 bytes") })
+  #expect(try store.gameCounts().games == 0)
+  // Malformed bytes still get SwiftProtobuf's own reason.
+  guard case .error(let m) = try Dojo_Envelope.open(svc.handle(Data([0x52, 0xff]))).body else { Issue.record("no error for garbage"); return }
+  #expect(m.reason.hasPrefix("malformed message"))
+}
+
+func varint(_ n: Int) -> Data {
+  var out = Data()
+  var v = UInt64(n)
+  while v >= 0x80 {
+    out.append(UInt8(v & 0x7f) | 0x80)
+    v >>= 7
+  }
+  out.append(UInt8(v))
+  return out
+}
