@@ -99,7 +99,9 @@ let package = Package(
 
     // The roles as servers and clients over a Transport: the replay service, remote game sinks,
     // model distribution.
-    .target(name: "DojoCluster", dependencies: ["DojoConcurrency", "DojoLeague", "DojoGames", "DojoNN", "DojoTraining", "DojoTransport", "DojoWire"], swiftSettings: hotFlags),
+    // Telemetry: TensorBoard event files (and, with the dashboard, metrics).
+    .target(name: "DojoTelemetry", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")], exclude: ["Schema"]),
+    .target(name: "DojoCluster", dependencies: ["DojoConcurrency", "DojoLeague", "DojoGames", "DojoNN", "DojoTelemetry", "DojoTraining", "DojoTransport", "DojoWire"], swiftSettings: hotFlags),
 
     // Configuration files (games/<name>/config.toml): every key known, unknown keys are errors.
     .target(
@@ -143,6 +145,7 @@ let package = Package(
     .target(name: "DojoTestSupport", dependencies: ["DojoConcurrency", "DojoGames", "DojoSearch"], path: "Tests/DojoTestSupport"),
 
     .testTarget(name: "DojoGamesTests", dependencies: ["DojoGames"]),
+    .testTarget(name: "DojoTelemetryTests", dependencies: ["DojoTelemetry", "DojoGames", "DojoTestSupport"]),
     .testTarget(name: "DojoNNTests", dependencies: ["DojoNN", "DojoONNX", "DojoTestSupport"]),
     .testTarget(name: "DojoSolversTests", dependencies: ["DojoSolvers", "DojoGames", "DojoTestSupport"]),
     .testTarget(name: "DojoSearchTests", dependencies: ["DojoSearch", "DojoTestSupport"]),

@@ -151,10 +151,15 @@ struct RunTraining: GameTask {
       let steps = self.steps
       stopAfter(minutes: minutes) { steps > 0 && run.status.steps >= steps }
       var last = run.status, lastChart = clock
+      let scalars = try run.scalarsWriter()
+      var lastAt = Date()
+      log("TensorBoard: tensorboard --logdir \(directory)/tensorboard")
       reportStatus(every: statusEvery, until: processStop) { seconds in
         let s = run.status
         log(Self.line(s, previous: last, seconds: seconds))
+        do { try run.writeScalars(scalars, status: s, previous: last, seconds: seconds) } catch { log("could not write TensorBoard scalars: \(error)") }
         last = s
+        lastAt = Date()
         if Date().timeIntervalSince(lastChart) >= 60 {
           try? run.drawCharts()
           lastChart = Date()
@@ -163,6 +168,9 @@ struct RunTraining: GameTask {
       log("stopping: finishing the learner's step and writing a checkpoint...")
       let final = try run.stop()
       try run.drawCharts()
+      do { try run.writeScalars(scalars, status: run.status, previous: last, seconds: Date().timeIntervalSince(lastAt)) } catch {
+        log("could not write TensorBoard scalars: \(error)")
+      }
       let s = run.status
       log(String(format: "stopped after %.1f minutes: %d games stored, %d optimizer steps, generation %d (best %d). Curves: %@/loss.svg, %@/rating.svg",
                  s.seconds / 60, s.games, s.steps, s.generation, s.bestGeneration, directory, directory))

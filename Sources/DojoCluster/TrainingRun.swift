@@ -10,6 +10,7 @@
 import DojoGames
 import DojoNN
 import DojoSearch
+import DojoTelemetry
 import DojoTraining
 import Foundation
 
@@ -154,6 +155,40 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     return learner.generation > 0 ? Learner<G>.checkpointPath(directory, generation: learner.generation) : nil
   }
 
+  /// Writes what happened since the last call to RUN/tensorboard/ (TensorBoard event files): the
+  /// learner's records from the database (losses, learning rate), throughput and the replay
+  /// window over the `seconds` since `previous`, and the rating of every newly gated checkpoint.
+  public func writeScalars(_ scalars: RunScalars, status s: RunStatus, previous p: RunStatus, seconds: Double) throws {
+    for point in try store.trainingCurve(after: scalars.lastTrainingStep) {
+      try scalars.writer.scalars(["loss/policy": point.policyLoss, "loss/value": point.valueLoss, "learning_rate": point.learningRate],
+                                 step: point.step)
+      scalars.lastTrainingStep = point.step
+    }
+    try store.setCounter(RunScalars.trainingCounter, scalars.lastTrainingStep)
+    let per = { (a: Int, b: Int) in Double(a - b) / max(seconds, 1e-9) }
+    try scalars.writer.scalars([
+      "throughput/games_per_s": per(s.games, p.games), "throughput/positions_per_s": per(s.positions, p.positions),
+      "throughput/samples_in_per_s": per(s.samplesInserted, p.samplesInserted),
+      "throughput/samples_trained_per_s": per(s.samplesDrawn, p.samplesDrawn), "replay/window": Double(s.window),
+      "replay/games": Double(s.games), "generation": Double(s.generation),
+    ], step: s.steps)
+    for gate in try store.gates() where gate.candidate > scalars.lastGate {
+      try scalars.writer.scalars(["rating/elo": gate.rating, "rating/accepted": gate.accepted ? 1 : 0], step: gate.steps)
+      scalars.lastGate = gate.candidate
+      try store.setCounter(RunScalars.gateCounter, gate.candidate)
+    }
+  }
+
+  /// A TensorBoard writer for this run (a new event file per start), continuing after what earlier
+  /// starts wrote (the database counts it), and from the resumed checkpoint's step: the steps
+  /// after it are trained again and written again (TensorBoard, meeting a step it has seen, drops
+  /// the older points from there on).
+  public func scalarsWriter() throws -> RunScalars {
+    RunScalars(writer: try TensorBoardWriter(directory: directory + "/tensorboard"),
+               lastTrainingStep: min(try store.counter(RunScalars.trainingCounter), learner.progress.steps),
+               lastGate: try store.counter(RunScalars.gateCounter))
+  }
+
   /// Redraws loss.svg and rating.svg in the run directory from the database.
   public func drawCharts() throws {
     let curve = try store.trainingCurve()
@@ -183,3 +218,18 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   }
 }
 
+
+/// Where a run's TensorBoard file stands.
+public final class RunScalars {
+  static let trainingCounter = "tensorboard_training_step"
+  static let gateCounter = "tensorboard_gate"
+  public let writer: TensorBoardWriter
+  var lastTrainingStep: Int
+  var lastGate: Int
+
+  init(writer: TensorBoardWriter, lastTrainingStep: Int, lastGate: Int) {
+    self.writer = writer
+    self.lastTrainingStep = lastTrainingStep
+    self.lastGate = lastGate
+  }
+}

@@ -176,12 +176,15 @@ public final class RunStore: @unchecked Sendable {
     public var step: Int
     public var policyLoss: Double
     public var valueLoss: Double
+    public var learningRate: Double = 0
   }
 
-  public func trainingCurve() throws -> [TrainingPoint] {
+  /// The learner's records (every 10 steps), those after optimizer step `after` only if given.
+  public func trainingCurve(after: Int = -1) throws -> [TrainingPoint] {
     try db.read { db in
-      try Row.fetchAll(db, sql: "SELECT step, policy_loss, value_loss FROM training ORDER BY step").map {
-        TrainingPoint(step: $0["step"], policyLoss: $0["policy_loss"], valueLoss: $0["value_loss"])
+      try Row.fetchAll(db, sql: "SELECT step, policy_loss, value_loss, learning_rate FROM training WHERE step > ? ORDER BY step",
+                       arguments: [after]).map {
+        TrainingPoint(step: $0["step"], policyLoss: $0["policy_loss"], valueLoss: $0["value_loss"], learningRate: $0["learning_rate"])
       }
     }
   }

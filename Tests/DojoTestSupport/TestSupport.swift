@@ -94,3 +94,33 @@ public final class Log: Sendable {
   public func add(_ s: String) { items.withLock { $0.append(s) } }
   public var lines: [String] { items.withLock { $0 } }
 }
+
+/// The scalars in a TensorBoard log directory as TensorBoard itself reads them (its
+/// EventAccumulator, from tools/.venv): tag → [(step, value)] in step order.
+public func readTensorBoard(_ directory: String) throws -> [String: [(step: Int, value: Double)]] {
+  let script = """
+    import json, sys
+    from tensorboard.backend.event_processing import event_accumulator
+    acc = event_accumulator.EventAccumulator(sys.argv[1], size_guidance={"scalars": 0})
+    acc.Reload()
+    print(json.dumps({tag: [[e.step, e.value] for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}))
+    """
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: repositoryRoot + "/tools/.venv/bin/python")
+  p.arguments = ["-c", script, directory]
+  let out = Pipe(), err = Pipe()
+  p.standardOutput = out
+  p.standardError = err
+  try p.run()
+  let data = out.fileHandleForReading.readDataToEndOfFile()
+  let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+  p.waitUntilExit()
+  guard p.terminationStatus == 0, let json = try JSONSerialization.jsonObject(with: data) as? [String: [[Double]]] else {
+    throw TensorBoardReadError(description: "TensorBoard's reader failed on \(directory) (tools/setup installs tensorboard): \(errors)")
+  }
+  return json.mapValues { $0.map { (Int($0[0]), $0[1]) } }
+}
+
+public struct TensorBoardReadError: Error, CustomStringConvertible {
+  public var description: String
+}

@@ -178,6 +178,16 @@ let tinyRunConfig = """
     #expect(FileManager.default.fileExists(atPath: "\(run)/\(file)"), "\(file) missing")
   }
   #expect(try store.gates().contains { $0.candidate == 1 && $0.accepted })
+  // TensorBoard, reading RUN/tensorboard (one event file per start), finds every loss the database
+  // holds once, with the database's value (after the kill, the resumed run's), and the other scalars.
+  let board = try readTensorBoard(run + "/tensorboard")
+  for tag in ["loss/policy", "loss/value", "learning_rate", "throughput/games_per_s", "throughput/samples_trained_per_s", "replay/window", "rating/elo"] {
+    #expect(!(board[tag] ?? []).isEmpty, "TensorBoard has no \(tag): \(board.keys.sorted())")
+  }
+  let curve = try store.trainingCurve()
+  let policy = board["loss/policy"] ?? []
+  #expect(policy.map(\.step) == curve.map(\.step))
+  for (p, c) in zip(policy, curve) { #expect(abs(p.value - c.policyLoss) < 1e-5, "step \(c.step)") }
 }
 
 @Test func playAgainstARunsBestModelWithHints() throws {
