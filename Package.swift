@@ -85,7 +85,7 @@ let package = Package(
     // resets) and population-based training; its actors, learners and in-process run.
     .target(
       name: "DojoLeague",
-      dependencies: ["DojoConcurrency", "DojoGames", "DojoNN", "DojoSearch", "DojoPlayers", "DojoArena", "DojoTraining", "DojoWire",
+      dependencies: ["DojoConcurrency", "DojoGames", "DojoNN", "DojoSearch", "DojoPlayers", "DojoArena", "DojoTelemetry", "DojoTraining", "DojoWire",
                      .product(name: "GRDB", package: "GRDB.swift")],
       swiftSettings: hotFlags
     ),

@@ -109,7 +109,10 @@ struct RunLeague: GameTask {
       try run.start()
       stopAfter(minutes: minutes)
       var seen = try run.manager.store.events().count
+      let scalars = try LeagueScalars(store: run.manager.store, directory: directory)
+      log("TensorBoard: tensorboard --logdir \(directory)/tensorboard")
       reportStatus(every: statusEvery, until: processStop) { _ in
+        do { try scalars.update() } catch { log("could not write TensorBoard scalars: \(error)") }
         let t = Int(Date().timeIntervalSince(run.started))
         let agents = run.agentStatus.map { a in
           "\(a.name) g\(a.generation) \(a.steps)st \(a.games)gm " + (a.rating.map { String(format: "%.0f", $0) } ?? "—")
@@ -123,6 +126,7 @@ struct RunLeague: GameTask {
       }
       log("stopping: finishing games and steps, writing checkpoints...")
       try run.stop()
+      do { try scalars.update() } catch { log("could not write TensorBoard scalars: \(error)") }
       log(String(format: "stopped after %.1f minutes. Ratings: %@/ratings.svg", Date().timeIntervalSince(run.started) / 60, directory))
       log("status:  dojo league status \(directory)")
       log("resume:  dojo league run --resume \(directory)")

@@ -48,7 +48,10 @@ public struct LeagueManagerRole: ClusterRole {
     log("league manager for \(config.name) (\(game.name)) at \(leagueServer.endpoint), replay tables at \(replayServer.endpoint): "
         + config.agents.map(\.name).joined(separator: ", "))
     var seen = try manager.store.events().count
+    let scalars = try LeagueScalars(store: manager.store, directory: directory)
+    log("TensorBoard: tensorboard --logdir \(directory)/tensorboard")
     reportStatus(every: statusEvery, until: stop) { _ in
+      do { try scalars.update() } catch { log("could not write TensorBoard scalars: \(error)") }
       let ratings = manager.ratings()
       let line = manager.agents.map { a in
         "\(a.name) g\(a.generation) \(a.steps)st " + (ratings.first { $0.name == a.name }.map { String(format: "%.0f", $0.rating) } ?? "—")
@@ -62,6 +65,7 @@ public struct LeagueManagerRole: ClusterRole {
     for t in tables { t.stop() }
     leagueServer.stop()
     replayServer.stop()
+    do { try scalars.update() } catch { log("could not write TensorBoard scalars: \(error)") }
     log("league manager stopped: \(try manager.store.resultCount()) results stored")
   }
 }

@@ -234,6 +234,23 @@ public final class LeagueStore: @unchecked Sendable {
     }
   }
 
+  public struct TrainingRecord: Sendable, Equatable {
+    public var row: Int64
+    public var agent: String
+    public var step: Int
+    public var policyLoss: Double
+    public var valueLoss: Double
+  }
+
+  /// The learners' reported losses written after database row `after` (a resent step is a new row).
+  public func training(after row: Int64) throws -> [TrainingRecord] {
+    try db.read { db in
+      try Row.fetchAll(db, sql: "SELECT rowid, * FROM training WHERE rowid > ? ORDER BY rowid", arguments: [row]).map {
+        TrainingRecord(row: $0["rowid"], agent: $0["agent"], step: $0["step"], policyLoss: $0["policy_loss"], valueLoss: $0["value_loss"])
+      }
+    }
+  }
+
   public func recordTraining(agent: String, step: Int, policyLoss: Float, valueLoss: Float) throws {
     try db.write { db in
       try db.execute(sql: "INSERT OR REPLACE INTO training VALUES (?, ?, ?, ?, ?)",

@@ -159,6 +159,18 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/status.json"))) as? [String: Any]
   #expect((json?["agents"] as? [[String: Any]])?.count == config.agents.count)
   #expect(((json?["events"] as? [[String: Any]]) ?? []).contains { $0["kind"] as? String == "exploit" })
+  // TensorBoard: a run per agent with its losses (as the database holds them) and ratings, and
+  // historical players' ratings, read by TensorBoard's own reader.
+  let losses = try after.store.training(after: 0)
+  for agent in config.agents.map(\.name) {
+    let board = try readTensorBoard(run + "/tensorboard/" + agent)
+    let mine = losses.filter { $0.agent == agent }
+    #expect(Set((board["loss/policy"] ?? []).map(\.step)) == Set(mine.map(\.step)), "\(agent)")
+    let last = try #require(mine.last)
+    #expect(board["loss/policy"]?.last { $0.step == last.step }.map { abs($0.value - last.policyLoss) < 1e-5 } == true, "\(agent)")
+    #expect(!(board["rating"] ?? []).isEmpty, "\(agent): no ratings")
+  }
+  #expect(FileManager.default.fileExists(atPath: run + "/tensorboard/historical"))
 }
 
 @Test(.tags(.slow)) func leagueUpRunsEveryRoleAsAProcessAndStopsCleanly() throws {
