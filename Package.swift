@@ -21,6 +21,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
   ],
   targets: [
     // C shims: each system library wrapped once.
@@ -100,7 +101,8 @@ let package = Package(
     // The roles as servers and clients over a Transport: the replay service, remote game sinks,
     // model distribution.
     // Telemetry: TensorBoard event files (and, with the dashboard, metrics).
-    .target(name: "DojoTelemetry", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")], exclude: ["Schema"]),
+    .target(name: "DojoTelemetry", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "Logging", package: "swift-log")],
+            exclude: ["Schema"]),
     .target(name: "DojoCluster", dependencies: ["DojoConcurrency", "DojoLeague", "DojoGames", "DojoNN", "DojoTelemetry", "DojoTraining", "DojoTransport", "DojoWire"], swiftSettings: hotFlags),
 
     // Configuration files (games/<name>/config.toml): every key known, unknown keys are errors.
@@ -127,6 +129,8 @@ let package = Package(
         "DojoSolvers",
         "DojoLeague",
         "DojoConcurrency",
+        "DojoTelemetry",
+        .product(name: "Logging", package: "swift-log"),
         "CBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Rainbow", package: "Rainbow"),
@@ -145,7 +149,7 @@ let package = Package(
     .target(name: "DojoTestSupport", dependencies: ["DojoConcurrency", "DojoGames", "DojoSearch"], path: "Tests/DojoTestSupport"),
 
     .testTarget(name: "DojoGamesTests", dependencies: ["DojoGames"]),
-    .testTarget(name: "DojoTelemetryTests", dependencies: ["DojoTelemetry", "DojoGames", "DojoTestSupport"]),
+    .testTarget(name: "DojoTelemetryTests", dependencies: ["DojoTelemetry", "DojoGames", "DojoTestSupport", .product(name: "Logging", package: "swift-log")]),
     .testTarget(name: "DojoNNTests", dependencies: ["DojoNN", "DojoONNX", "DojoTestSupport"]),
     .testTarget(name: "DojoSolversTests", dependencies: ["DojoSolvers", "DojoGames", "DojoTestSupport"]),
     .testTarget(name: "DojoSearchTests", dependencies: ["DojoSearch", "DojoTestSupport"]),

@@ -20,12 +20,14 @@ struct ClusterOptions: ParsableArguments {
   @Option(help: "The largest message a socket accepts, in MiB: a peer sending more is disconnected before it is held in memory.")
   var maxMessageMb: Int = 256
 
+  @OptionGroup var logging: LogOptions
+
   /// The transport: ZeroMQ, with CURVE when --keys is given (refusals are logged).
-  func transport(log: RunLog?) throws -> ZeroMQTransport {
+  func transport(log: RunLog) throws -> ZeroMQTransport {
     guard maxMessageMb > 0 else { throw CommandError("--max-message-mb \(maxMessageMb): must be positive") }
     let limit = Int64(maxMessageMb) << 20
     guard let keys else { return try ZeroMQTransport(maxMessageBytes: limit) }
-    return try ZeroMQTransport(keys: try KeyFiles.load(keys), maxMessageBytes: limit, onRefusal: { line in log?(line) ?? print(line) })
+    return try ZeroMQTransport(keys: try KeyFiles.load(keys), maxMessageBytes: limit, onRefusal: { line in log.warning(line) })
   }
 }
 
@@ -132,7 +134,7 @@ struct Replay: ParsableCommand {
     }
     stopOnSignals()
     let role = ReplayRole(directory: directory, settings: settings.runSettings, tables: names, bind: bind, statusEvery: cluster.statusEvery)
-    try RunRole(role: role, cluster: cluster, logFile: directory + "/replay.log")(settings.game).get()
+    try RunRole(role: role, cluster: cluster, logFile: directory + "/replay.log", name: "replay", runDirectory: directory)(settings.game).get()
   }
 }
 
@@ -143,16 +145,16 @@ struct RunRole: GameTask {
   let cluster: ClusterOptions
   let logFile: String?
   var name = ""
+  /// The run or league directory, for the log's metadata.
+  var runDirectory: String? = nil
 
   func run<G: Game>(_ game: G) -> Result<Void, Error> {
     Result {
-      let file = logFile.map { RunLog(path: $0) }
-      let log: @Sendable (String) -> Void = { [name] line in
-        if let file { file(line) } else {
-          print("\(name): \(line)")
-          fflush(nil)
-        }
-      }
+      // A role's log: its file under RUN/logs when a supervisor started it, else the terminal alone,
+      // each line prefixed with the role's name (several roles may share one terminal).
+      let file = RunLog(path: logFile, role: name.isEmpty ? "role" : name, run: runDirectory, options: cluster.logging,
+                        terminalPrefix: logFile == nil && !name.isEmpty ? "\(name): " : "")
+      let log: @Sendable (String) -> Void = { line in file(line) }
       if let keys = cluster.keys { log("CURVE on: keys from \(keys)") }
       try role.run(game, transport: cluster.transport(log: file), stop: processStop, log: log)
     }
@@ -181,7 +183,7 @@ struct LearnerCommand: ParsableCommand {
     stopOnSignals()
     let role = LearnerRole(directory: directory, settings: settings.runSettings, replay: replay, table: table, models: models, announce: announce,
                            steps: steps, seed: seed, statusEvery: cluster.statusEvery)
-    try RunRole(role: role, cluster: cluster, logFile: directory + "/learner.log")(settings.game).get()
+    try RunRole(role: role, cluster: cluster, logFile: directory + "/learner.log", name: "learner", runDirectory: directory)(settings.game).get()
   }
 }
 
@@ -235,6 +237,6 @@ struct EvaluatorCommand: ParsableCommand {
     let settings = try runConfig(run: directory, game: nil, config: nil)
     stopOnSignals()
     let role = EvaluatorRole(directory: directory, settings: settings.runSettings, learner: learner, models: models, announce: announce)
-    try RunRole(role: role, cluster: cluster, logFile: directory + "/evaluator.log")(settings.game).get()
+    try RunRole(role: role, cluster: cluster, logFile: directory + "/evaluator.log", name: "evaluator", runDirectory: directory)(settings.game).get()
   }
 }

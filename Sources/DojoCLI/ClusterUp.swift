@@ -38,7 +38,7 @@ struct ClusterUp: ParsableCommand {
     try FileManager.default.createDirectory(atPath: run + "/logs", withIntermediateDirectories: true)
     stopOnSignals()
     let at = { (k: Int) in "tcp://\(host):\(basePort + k)" }
-    let keys = (cluster.keys.map { ["--keys", $0] } ?? []) + ["--max-message-mb", "\(cluster.maxMessageMb)"]
+    let keys = (cluster.keys.map { ["--keys", $0] } ?? []) + ["--max-message-mb", "\(cluster.maxMessageMb)"] + cluster.logging.arguments
     let gated = settings.gating.rule != .none
     var roles: [(String, [String])] = [
       ("replay", ["replay", "--run", run, "--bind", at(0)] + keys),

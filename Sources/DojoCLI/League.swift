@@ -76,6 +76,8 @@ struct LeagueRunCommand: ParsableCommand {
   @Option(help: "Seed (initial weights, matchmaking, actors).")
   var seed: UInt64 = 1
 
+  @OptionGroup var logging: LogOptions
+
   func validate() throws {
     if file == nil && resume == nil { throw ValidationError("give a league file, or --resume RUN") }
     if resume != nil && (file != nil || runDirectory != nil) { throw ValidationError("--resume takes the league from RUN/league.toml: drop the file and --run") }
@@ -88,7 +90,7 @@ struct LeagueRunCommand: ParsableCommand {
   func start() throws {
     let (directory, league) = try leagueDirectory(file: file, run: resume ?? runDirectory, resume: resume != nil)
     stopOnSignals()
-    try RunLeague(config: league, directory: directory, minutes: minutes, statusEvery: statusEvery, seed: seed)(try parseGame(league.game)).get()
+    try RunLeague(config: league, directory: directory, minutes: minutes, statusEvery: statusEvery, seed: seed, logOptions: logging)(try parseGame(league.game)).get()
   }
 }
 
@@ -98,9 +100,10 @@ struct RunLeague: GameTask {
   let minutes: Double
   let statusEvery: Double
   let seed: UInt64
+  let logOptions: LogOptions
 
   func run<G: Game>(_ game: G) -> Result<Void, Error> {
-    let log = RunLog(path: directory + "/league.log")
+    let log = RunLog(path: directory + "/league.log", role: "league", run: directory, options: logOptions)
     do {
       let run = try LeagueRun(game: game, config: config, directory: directory, seed: seed, log: { log($0) })
       let roles = AgentRole.allCases.map { r in "\(config.agents(r).count) \(r.rawValue)" }.joined(separator: ", ")
@@ -112,7 +115,7 @@ struct RunLeague: GameTask {
       let scalars = try LeagueScalars(store: run.manager.store, directory: directory)
       log("TensorBoard: tensorboard --logdir \(directory)/tensorboard")
       reportStatus(every: statusEvery, until: processStop) { _ in
-        do { try scalars.update() } catch { log("could not write TensorBoard scalars: \(error)") }
+        do { try scalars.update() } catch { log.warning("could not write TensorBoard scalars: \(error)") }
         let t = Int(Date().timeIntervalSince(run.started))
         let agents = run.agentStatus.map { a in
           "\(a.name) g\(a.generation) \(a.steps)st \(a.games)gm " + (a.rating.map { String(format: "%.0f", $0) } ?? "—")
@@ -126,7 +129,7 @@ struct RunLeague: GameTask {
       }
       log("stopping: finishing games and steps, writing checkpoints...")
       try run.stop()
-      do { try scalars.update() } catch { log("could not write TensorBoard scalars: \(error)") }
+      do { try scalars.update() } catch { log.warning("could not write TensorBoard scalars: \(error)") }
       log(String(format: "stopped after %.1f minutes. Ratings: %@/ratings.svg", Date().timeIntervalSince(run.started) / 60, directory))
       log("status:  dojo league status \(directory)")
       log("resume:  dojo league run --resume \(directory)")
@@ -194,7 +197,7 @@ struct LeagueUp: ParsableCommand {
       try FileManager.default.createDirectory(atPath: run + "/logs", withIntermediateDirectories: true)
       stopOnSignals()
       let at = { (k: Int) in "tcp://\(host):\(basePort + k)" }
-      let keys = (cluster.keys.map { ["--keys", $0] } ?? []) + ["--max-message-mb", "\(cluster.maxMessageMb)"]
+      let keys = (cluster.keys.map { ["--keys", $0] } ?? []) + ["--max-message-mb", "\(cluster.maxMessageMb)"] + cluster.logging.arguments
       let status = ["--status-every", "\(cluster.statusEvery)"]
       var roles: [(String, [String])] = [("manager", ["league", "manager", "--run", run, "--bind", at(0), "--replay-bind", at(1), "--seed", "\(seed)"] + keys + status)]
       for a in league.agents {
@@ -233,7 +236,7 @@ struct LeagueManagerCommand: ParsableCommand {
       let (run, league) = try leagueDirectory(file: existing ? nil : file, run: directory, resume: existing)
       stopOnSignals()
       let role = LeagueManagerRole(directory: run, config: league, bind: bind, replayBind: replayBind, seed: seed, statusEvery: cluster.statusEvery)
-      try RunRole(role: role, cluster: cluster, logFile: nil, name: "manager")(try parseGame(league.game)).get()
+      try RunRole(role: role, cluster: cluster, logFile: nil, name: "manager", runDirectory: directory)(try parseGame(league.game)).get()
     } catch let e as CommandError { throw e } catch { throw CommandError(String(describing: error)) }
   }
 }
@@ -257,7 +260,7 @@ struct LeagueLearnerCommand: ParsableCommand {
       }
       stopOnSignals()
       let role = LeagueLearnerRole(directory: run, config: league, agent: agent, manager: manager, replay: replay, statusEvery: cluster.statusEvery)
-      try RunRole(role: role, cluster: cluster, logFile: nil, name: agent)(try parseGame(league.game)).get()
+      try RunRole(role: role, cluster: cluster, logFile: nil, name: agent, runDirectory: directory)(try parseGame(league.game)).get()
     } catch let e as CommandError { throw e } catch { throw CommandError(String(describing: error)) }
   }
 }

@@ -5,7 +5,9 @@ import DojoGames
 import DojoNN
 import DojoTraining
 import DojoCluster
+import DojoTelemetry
 import Foundation
+import Logging
 
 /// This process's stop: set by SIGINT / SIGTERM (or a command's own limit), handed to every role.
 let processStop = StopToken()
@@ -66,6 +68,8 @@ struct Train: ParsableCommand {
   @Option(help: "Seed (actors, learner, replay sampling).")
   var seed: UInt64 = 1
 
+  @OptionGroup var logging: LogOptions
+
   func validate() throws {
     if game == nil && resume == nil { throw ValidationError("give a game to train, or --resume RUN") }
     if resume != nil && (config != nil || runDirectory != nil) { throw ValidationError("--resume takes its settings from RUN/config.toml: drop --config and --run") }
@@ -103,31 +107,43 @@ struct Train: ParsableCommand {
         .write(toFile: directory + "/config.toml", atomically: true, encoding: .utf8)
     }
     stopOnSignals()
-    try RunTraining(settings: settings, directory: directory, minutes: minutes, steps: steps, statusEvery: statusEvery, seed: seed)(settings.game).get()
+    try RunTraining(settings: settings, directory: directory, minutes: minutes, steps: steps, statusEvery: statusEvery, seed: seed,
+                    logOptions: logging)(settings.game).get()
   }
 }
 
-/// Appends lines to RUN/train.log and prints them.
+/// A command's log: swift-log with Dojo's handler, to the terminal and to `path` (text or JSON
+/// lines, from `--log-format`), at `--log-level` and above, with the role and the run on every line.
 final class RunLog: Sendable {
-  /// The open file; lines from any thread are written whole, one at a time.
-  let file: Locked<FileHandle?>
+  let logger: Logger
 
-  init(path: String) {
-    if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-    let handle = FileHandle(forWritingAtPath: path)
-    _ = try? handle?.seekToEnd()
-    file = Locked(handle)
+  init(path: String?, role: String, run: String?, options: LogOptions, terminalPrefix: String = "") {
+    var metadata: Logger.Metadata = ["role": .string(role)]
+    if let run { metadata["run"] = .string(run) }
+    logger = Logger.dojo("dojo.\(role)", destination: LogDestination(path: path, format: options.logFormat, terminalPrefix: terminalPrefix),
+                         level: options.logLevel, metadata: metadata)
   }
 
-  func callAsFunction(_ line: String) {
-    file.withLock { handle in
-      print(line)
-      fflush(nil)
-      let stamp = ISO8601DateFormatter().string(from: Date())
-      try? handle?.write(contentsOf: Data("\(stamp) \(line)\n".utf8))
-    }
-  }
+  /// An event, at info.
+  func callAsFunction(_ line: String) { logger.info("\(line)") }
+  func warning(_ line: String) { logger.warning("\(line)") }
+  func error(_ line: String) { logger.error("\(line)") }
 }
+
+/// `--log-level` and `--log-format`, for every command that runs for a while.
+struct LogOptions: ParsableArguments {
+  @Option(help: "The lowest level logged: trace, debug, info, notice, warning, error or critical.")
+  var logLevel: Logger.Level = .info
+
+  @Option(help: "text (the terminal shows messages, the log file adds times), or json (one object per line, for log shippers).")
+  var logFormat: LogFormat = .text
+
+  /// The options as arguments, for child processes.
+  var arguments: [String] { ["--log-level", logLevel.rawValue, "--log-format", logFormat.rawValue] }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
 
 struct RunTraining: GameTask {
   let settings: GameConfig
@@ -136,9 +152,10 @@ struct RunTraining: GameTask {
   let steps: Int
   let statusEvery: Double
   let seed: UInt64
+  let logOptions: LogOptions
 
   func run<G: Game>(_ game: G) -> Result<Void, Error> {
-    let log = RunLog(path: directory + "/train.log")
+    let log = RunLog(path: directory + "/train.log", role: "train", run: directory, options: logOptions)
     do {
       let run = try TrainingRun(game: game, directory: directory, settings: settings.runSettings, seed: seed, log: { log($0) })
       let n = settings.network, t = settings.training
@@ -157,7 +174,7 @@ struct RunTraining: GameTask {
       reportStatus(every: statusEvery, until: processStop) { seconds in
         let s = run.status
         log(Self.line(s, previous: last, seconds: seconds))
-        do { try run.writeScalars(scalars, status: s, previous: last, seconds: seconds) } catch { log("could not write TensorBoard scalars: \(error)") }
+        do { try run.writeScalars(scalars, status: s, previous: last, seconds: seconds) } catch { log.warning("could not write TensorBoard scalars: \(error)") }
         last = s
         lastAt = Date()
         if Date().timeIntervalSince(lastChart) >= 60 {
@@ -169,7 +186,7 @@ struct RunTraining: GameTask {
       let final = try run.stop()
       try run.drawCharts()
       do { try run.writeScalars(scalars, status: run.status, previous: last, seconds: Date().timeIntervalSince(lastAt)) } catch {
-        log("could not write TensorBoard scalars: \(error)")
+        log.warning("could not write TensorBoard scalars: \(error)")
       }
       let s = run.status
       log(String(format: "stopped after %.1f minutes: %d games stored, %d optimizer steps, generation %d (best %d). Curves: %@/loss.svg, %@/rating.svg",

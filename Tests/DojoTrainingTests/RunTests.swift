@@ -158,11 +158,20 @@ let tinyRunConfig = """
   let before = try Checkpoint.read(run + "/checkpoints/" + newest)
   #expect(before.metadata.generation >= 2 && before.optimizer != nil)
 
-  let second = try dojo(["train", "--resume", run, "--steps", "\(before.metadata.trainingSteps + 30)", "--status-every", "1"], output: dir + "/second.log")
+  let second = try dojo(["train", "--resume", run, "--steps", "\(before.metadata.trainingSteps + 30)", "--status-every", "1", "--log-format", "json"],
+                        output: dir + "/second.log")
   second.waitUntilExit()
   let log = try String(contentsOfFile: dir + "/second.log", encoding: .utf8)
   try #require(second.terminationStatus == 0, "resume failed:\n\(log)")
   #expect(log.contains("resumed from generation \(before.metadata.generation) (\(before.metadata.trainingSteps) steps), \(survivors.games) games stored"))
+  // --log-format json: every line on the terminal and in train.log is an object naming the role and the run.
+  let trainLog = try String(contentsOfFile: run + "/train.log", encoding: .utf8).split(separator: "\n")
+  let jsonLines = log.split(separator: "\n").map(String.init)
+  #expect(!jsonLines.isEmpty && trainLog.suffix(jsonLines.count).map(String.init) == jsonLines)
+  for line in jsonLines {
+    let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+    #expect(object?["role"] as? String == "train" && object?["run"] as? String == run && object?["level"] as? String == "info", "\(line)")
+  }
   let after = try store.gameCounts()
   #expect(after.games > survivors.games, "no new games after the resume")
   // Every game acknowledged before the kill is still there, unchanged in number and order.
