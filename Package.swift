@@ -22,6 +22,9 @@ let package = Package(
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
   ],
   targets: [
     // C shims: each system library wrapped once.
@@ -54,7 +57,7 @@ let package = Package(
     ),
 
     // Players: the network as a search evaluator, bots, player specs (mcts:N, ckpt:PATH:sims=N).
-    .target(name: "DojoPlayers", dependencies: ["DojoGames", "DojoNN", "DojoSearch"], swiftSettings: hotFlags),
+    .target(name: "DojoPlayers", dependencies: ["DojoGames", "DojoNN", "DojoSearch", "DojoTelemetry"], swiftSettings: hotFlags),
 
     // Matches, tournaments, ratings, SPRT, gating.
     .target(
@@ -76,7 +79,7 @@ let package = Package(
     // Training: the replay store, actors, learner, evaluator, the run directory and its database.
     .target(
       name: "DojoTraining",
-      dependencies: ["DojoConcurrency", "DojoGames", "DojoNN", "DojoSearch", "DojoPlayers", "DojoArena", "DojoWire", .product(name: "GRDB", package: "GRDB.swift")],
+      dependencies: ["DojoConcurrency", "DojoGames", "DojoNN", "DojoSearch", "DojoPlayers", "DojoArena", "DojoTelemetry", "DojoWire", .product(name: "GRDB", package: "GRDB.swift")],
       // Cross-module optimization lets the CLI specialize the replay store for each game: unspecialized,
       // validation and sample extraction ran through generic witnesses (perf: Connect Four ingest).
       swiftSettings: hotFlags
@@ -101,8 +104,13 @@ let package = Package(
     // The roles as servers and clients over a Transport: the replay service, remote game sinks,
     // model distribution.
     // Telemetry: TensorBoard event files (and, with the dashboard, metrics).
-    .target(name: "DojoTelemetry", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "Logging", package: "swift-log")],
+    .target(name: "DojoTelemetry", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "Logging", package: "swift-log"),
+                                                  .product(name: "CoreMetrics", package: "swift-metrics")],
             exclude: ["Schema"]),
+    // HTTP: /metrics for Prometheus (Hummingbird, swift-prometheus).
+    .target(name: "DojoHTTP", dependencies: ["DojoConcurrency", "DojoTelemetry", .product(name: "Hummingbird", package: "hummingbird"),
+                                             .product(name: "Prometheus", package: "swift-prometheus"),
+                                             .product(name: "CoreMetrics", package: "swift-metrics")]),
     .target(name: "DojoCluster", dependencies: ["DojoConcurrency", "DojoLeague", "DojoGames", "DojoNN", "DojoTelemetry", "DojoTraining", "DojoTransport", "DojoWire"], swiftSettings: hotFlags),
 
     // Configuration files (games/<name>/config.toml): every key known, unknown keys are errors.
@@ -130,6 +138,7 @@ let package = Package(
         "DojoLeague",
         "DojoConcurrency",
         "DojoTelemetry",
+        "DojoHTTP",
         .product(name: "Logging", package: "swift-log"),
         "CBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -155,7 +164,7 @@ let package = Package(
     .testTarget(name: "DojoSearchTests", dependencies: ["DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoPlayersTests", dependencies: ["DojoPlayers"]),
     .testTarget(name: "DojoArenaTests", dependencies: ["DojoArena", "DojoTestSupport"]),
-    .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoWire", "DojoNN", "DojoSearch", "DojoTestSupport"]),
+    .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoTelemetry", "DojoWire", "DojoNN", "DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig", "DojoTraining", "DojoLeague"]),
     .testTarget(name: "DojoLeagueTests", dependencies: ["DojoLeague", "DojoConfig", "DojoTraining", "DojoNN", "DojoTestSupport"]),
     .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport", "DojoConcurrency", "DojoTestSupport"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DojoArena
 import DojoCluster
+import DojoHTTP
 import DojoConfig
 import DojoGames
 import DojoNN
@@ -21,6 +22,9 @@ struct ClusterOptions: ParsableArguments {
   var maxMessageMb: Int = 256
 
   @OptionGroup var logging: LogOptions
+
+  @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9100). With cluster up and league up: the roles get PORT, PORT+1, ... in the order of their table.")
+  var metrics: String?
 
   /// The transport: ZeroMQ, with CURVE when --keys is given (refusals are logged).
   func transport(log: RunLog) throws -> ZeroMQTransport {
@@ -156,6 +160,7 @@ struct RunRole: GameTask {
                         terminalPrefix: logFile == nil && !name.isEmpty ? "\(name): " : "")
       let log: @Sendable (String) -> Void = { line in file(line) }
       if let keys = cluster.keys { log("CURVE on: keys from \(keys)") }
+      if let address = cluster.metrics { log("metrics: http://\(try MetricsServer.start(address).address)/metrics") }
       try role.run(game, transport: cluster.transport(log: file), stop: processStop, log: log)
     }
   }

@@ -51,7 +51,7 @@ struct ClusterUp: ParsableCommand {
                                    "--name", "actor-\(i)", "--cache", run + "/models-actor-\(i)"] + keys
                                    + (audit ? ["--ack-log", run + "/logs/actor-\(i).acks"] : [])))
     }
-    let supervisor = Supervisor(run: run, roles: roles)
+    let supervisor = Supervisor(run: run, roles: try withMetricsPorts(roles, cluster.metrics))
     print("cluster for \(settings.game.name) in \(run): \(roles.map(\.0).joined(separator: ", ")); replay at \(at(0)), models announced at \(gated ? at(4) : at(2))")
     supervisor.watch(minutes: minutes, statusEvery: cluster.statusEvery)
     print("stopping the cluster...")
@@ -195,5 +195,18 @@ final class Supervisor {
 
   func rank(_ name: String) -> Int {
     name.hasPrefix("actor") ? 0 : name == "evaluator" ? 1 : name.hasPrefix("learner") ? 2 : 3
+  }
+}
+
+/// `--metrics HOST:PORT` for a supervisor: role i serves at HOST:(PORT+i).
+func withMetricsPorts(_ roles: [(String, [String])], _ metrics: String?) throws -> [(String, [String])] {
+  guard let metrics else { return roles }
+  guard let colon = metrics.lastIndex(of: ":"), let port = Int(metrics[metrics.index(after: colon)...]), port > 0, port + roles.count <= 65536 else {
+    throw CommandError("--metrics \(metrics): expected HOST:PORT with a port above 0, e.g. 127.0.0.1:9100")
+  }
+  let host = metrics[..<colon]
+  return roles.enumerated().map { i, r in
+    print("metrics of \(r.0): http://\(host):\(port + i)/metrics")
+    return (r.0, r.1 + ["--metrics", "\(host):\(port + i)"])
   }
 }

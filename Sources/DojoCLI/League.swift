@@ -4,6 +4,7 @@ import DojoGames
 import DojoLeague
 import DojoTraining
 import DojoCluster
+import DojoHTTP
 import Foundation
 
 struct LeagueCommand: ParsableCommand {
@@ -78,6 +79,9 @@ struct LeagueRunCommand: ParsableCommand {
 
   @OptionGroup var logging: LogOptions
 
+  @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9100).")
+  var metrics: String?
+
   func validate() throws {
     if file == nil && resume == nil { throw ValidationError("give a league file, or --resume RUN") }
     if resume != nil && (file != nil || runDirectory != nil) { throw ValidationError("--resume takes the league from RUN/league.toml: drop the file and --run") }
@@ -89,7 +93,9 @@ struct LeagueRunCommand: ParsableCommand {
 
   func start() throws {
     let (directory, league) = try leagueDirectory(file: file, run: resume ?? runDirectory, resume: resume != nil)
+    let server = try metrics.map { try MetricsServer.start($0) }
     stopOnSignals()
+    if let server { print("metrics: http://\(server.address)/metrics") }
     try RunLeague(config: league, directory: directory, minutes: minutes, statusEvery: statusEvery, seed: seed, logOptions: logging)(try parseGame(league.game)).get()
   }
 }
@@ -208,7 +214,7 @@ struct LeagueUp: ParsableCommand {
         roles.append(("actor-\(i)", ["league", "actor", league.game, "--manager", at(0), "--replay", at(1), "--name", "actor-\(i)",
                                      "--cache", run + "/models-actor-\(i)", "--parallel-games", "\(parallel)", "--seed", "\(seed &+ UInt64(i) &* 7919)"] + keys + status))
       }
-      let supervisor = Supervisor(run: run, roles: roles)
+      let supervisor = Supervisor(run: run, roles: try withMetricsPorts(roles, cluster.metrics))
       print("league \(league.name) in \(run): \(roles.map(\.0).joined(separator: ", ")); manager at \(at(0)), replay tables at \(at(1))")
       supervisor.watch(minutes: minutes, statusEvery: cluster.statusEvery)
       print("stopping the league...")

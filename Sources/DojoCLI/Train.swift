@@ -5,6 +5,7 @@ import DojoGames
 import DojoNN
 import DojoTraining
 import DojoCluster
+import DojoHTTP
 import DojoTelemetry
 import Foundation
 import Logging
@@ -70,6 +71,9 @@ struct Train: ParsableCommand {
 
   @OptionGroup var logging: LogOptions
 
+  @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9100).")
+  var metrics: String?
+
   func validate() throws {
     if game == nil && resume == nil { throw ValidationError("give a game to train, or --resume RUN") }
     if resume != nil && (config != nil || runDirectory != nil) { throw ValidationError("--resume takes its settings from RUN/config.toml: drop --config and --run") }
@@ -106,6 +110,8 @@ struct Train: ParsableCommand {
       try ("# The effective configuration of this run (every default written out). `dojo train --resume` reads it.\n" + settings.toml)
         .write(toFile: directory + "/config.toml", atomically: true, encoding: .utf8)
     }
+    let server = try metrics.map { try MetricsServer.start($0) }
+    if let server { print("metrics: http://\(server.address)/metrics") }
     stopOnSignals()
     try RunTraining(settings: settings, directory: directory, minutes: minutes, steps: steps, statusEvery: statusEvery, seed: seed,
                     logOptions: logging)(settings.game).get()

@@ -2,6 +2,7 @@
 // exactly one reply; a malformed message or a wrong version gets an Error reply and a log line,
 // and the server goes on. Games are acknowledged only once they are in the database.
 
+import DojoTelemetry
 import DojoConcurrency
 import DojoGames
 import DojoNN
@@ -47,8 +48,11 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
   }
 
   public func handle(_ request: Data) -> Data {
+    let start = ContinuousClock.now
+    defer { DojoMetrics.replayRequest.record(duration: ContinuousClock.now - start) }
     let envelope: Dojo_Envelope
     do { envelope = try Dojo_Envelope.open(request, limits: limits) } catch {
+      DojoMetrics.gamesRefused("malformed").increment()
       log("refused a request: \(error)")
       return Dojo_Envelope.error(error.reason).encoded()
     }
@@ -79,6 +83,7 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
         return Dojo_Envelope.error(e.reason).encoded()
       } catch let e as StorageFull {
         // Nothing was stored: the actor keeps its games and sends them again.
+        DojoMetrics.gamesRefused("disk_full").increment(by: s.games.count)
         log("\(e); telling the actor to retry in \(retryWhenFullMilliseconds) ms")
         reply.busy = true
         reply.retryAfterMs = retryWhenFullMilliseconds

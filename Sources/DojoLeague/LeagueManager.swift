@@ -3,6 +3,7 @@
 // when a learner writes a checkpoint, decides snapshots, resets and PBT exploit/explore, each
 // recorded with its reason. Thread-safe: actors and learners call it from their own threads.
 
+import DojoTelemetry
 import DojoConcurrency
 import DojoArena
 import DojoGames
@@ -178,6 +179,7 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
   public func report(_ result: LeagueResult) throws -> Bool {
     guard try store.insert(result) else { return false }
     state.withLock { $0.payoff.record(home: result.home, away: result.away, score: result.score) }
+    DojoMetrics.leagueGames(agent: result.home, opponent: result.away).increment()
     return true
   }
 

@@ -7,6 +7,7 @@
 //   the manager's reset and exploit directives.
 // - LeagueRater: plays every agent against fixed anchors (random, mcts:N) so ratings are not self-relative.
 
+import DojoTelemetry
 import DojoConcurrency
 import DojoArena
 import DojoGames
@@ -115,6 +116,8 @@ public final class LeagueActor<G: Game>: @unchecked Sendable {
           _ = try sink.submitKeepingThroughFullDisk(record, origin: GameOrigin(game: game.name, generation: match.agentModel.generation, actor: name),
                                                     shouldStop: shouldStop, report: onError)
           counts.withLock { $0.games += 1 }
+          DojoMetrics.selfPlayGames.increment()
+          DojoMetrics.selfPlayPositions.increment(by: record.moves.count)
         } catch {
           if shouldStop() { return }  // unacknowledged while stopping: never stored, never counted
           counts.withLock { $0.refused += 1 }
@@ -199,6 +202,9 @@ public final class AgentLearner<G: Game>: @unchecked Sendable {
     while let batch = source(settings.training.batchSize) {
       let l = network.trainStep(batch, optimizer: optimizer, valueWeight: settings.training.valueWeight)
       steps += 1
+      DojoMetrics.optimizerSteps.increment()
+      DojoMetrics.policyLoss.record(Double(l.policy))
+      DojoMetrics.valueLoss.record(Double(l.value))
       samplesSeen += batch.count
       progressState.withLock {
         $0.steps = steps

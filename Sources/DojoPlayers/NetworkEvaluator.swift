@@ -1,6 +1,7 @@
 // The network as a search evaluator: observations and legal masks written into buffers it owns,
 // one InferenceEngine call per batch of leaves, priors gathered back for each leaf's legal actions.
 
+import DojoTelemetry
 import DojoGames
 import DojoNN
 import DojoSearch
@@ -51,6 +52,7 @@ public struct NetworkEvaluator<G: Game>: Evaluator {
     }
     let d = clock.now - t0
     networkSeconds += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    DojoMetrics.networkBatch.record(duration: d)
     positions += n
     for i in 0..<n {
       for j in batch.range(of: i) { batch.priors[j] = policy[i * a + batch.actions[j]] }

@@ -4,6 +4,7 @@
 // `sample` waits for fresh data, `submit` waits (after storing) for the learner to catch up.
 // Thread-safe; the in-process twin of the replay server the cluster runs over ZeroMQ.
 
+import DojoTelemetry
 import DojoConcurrency
 import DojoGames
 import DojoNN
@@ -133,6 +134,10 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     duplicates += stored.count - stored.filter(\.isNew).count
     rejected += games.count - valid.count
     positions += plies
+    DojoMetrics.gamesStored.increment(by: stored.filter(\.isNew).count)
+    DojoMetrics.samplesInserted.increment(by: zip(validSamples, stored).filter { $0.1.isNew }.map(\.0.count).reduce(0, +))
+    if games.count > valid.count { DojoMetrics.gamesRefused("invalid").increment(by: games.count - valid.count) }
+    DojoMetrics.windowSamples.record(buffer.count)
     condition.broadcast()
     // Back-pressure: the games are stored; the caller waits here until the learner has caught up.
     while waitForRoom && !stopped && !limiter.canInsert(inserted: inserted, sampled: sampled) { condition.wait() }
@@ -150,6 +155,7 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     while !stopped && !limiter.canSample(size, inserted: inserted, sampled: sampled) { condition.wait() }
     if stopped { return nil }
     sampled += size
+    DojoMetrics.samplesDrawn.increment(by: size)
     condition.broadcast()
     return buffer.sample(size)
   }
@@ -160,6 +166,7 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     defer { condition.unlock() }
     guard !stopped && limiter.canSample(size, inserted: inserted, sampled: sampled) else { return nil }
     sampled += size
+    DojoMetrics.samplesDrawn.increment(by: size)
     condition.broadcast()
     return buffer.sample(size)
   }

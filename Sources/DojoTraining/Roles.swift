@@ -6,6 +6,7 @@
 // - Learner: batches from the store, optimizer steps, a checkpoint every K steps.
 // - CheckpointEvaluator: gates each checkpoint against the best; the winner goes to the actors.
 
+import DojoTelemetry
 import DojoConcurrency
 import DojoArena
 import DojoGames
@@ -108,6 +109,8 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
         let id = try sink.submitKeepingThroughFullDisk(record, origin: GameOrigin(game: game.name, generation: generation, actor: name),
                                                        shouldStop: shouldStop, report: onError)
         onStored?(id)
+        DojoMetrics.selfPlayGames.increment()
+        DojoMetrics.selfPlayPositions.increment(by: record.moves.count)
         counts.withLock {
           $0.games += 1
           $0.positions += record.moves.count
@@ -184,6 +187,9 @@ public final class Learner<G: Game>: @unchecked Sendable {
       let rate = optimizer.currentRate
       let l = network.trainStep(batch, optimizer: optimizer, valueWeight: config.valueWeight)
       let step = optimizer.step
+      DojoMetrics.optimizerSteps.increment()
+      DojoMetrics.policyLoss.record(Double(l.policy))
+      DojoMetrics.valueLoss.record(Double(l.value))
       let samplesSeen = state.withLock {
         $0.samplesSeen += batch.count
         $0.losses = l
@@ -214,6 +220,7 @@ public final class Learner<G: Game>: @unchecked Sendable {
       $0.generation = generation
       $0.lastCheckpointStep = optimizer.step
     }
+    DojoMetrics.generation.record(generation)
     let games = (try? store?.gameCounts().games ?? 0) ?? 0
     try store?.recordCheckpoint(generation: generation, path: path, steps: optimizer.step, samplesSeen: samplesSeen, games: games)
     return CheckpointReference(generation: generation, path: path, sha256: meta.modelSHA256, steps: optimizer.step)
@@ -299,6 +306,7 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
     try store?.recordGate(RunStore.GateRecord(
       candidate: candidate.generation, best: best?.generation ?? 0, accepted: verdict.accepted, wins: verdict.result.wins,
       draws: verdict.result.draws, losses: verdict.result.losses, elo: elo.value, eloError: elo.error, rating: rating, reason: verdict.reason))
+    DojoMetrics.gates(verdict.accepted ? "accepted" : "rejected").increment()
     let text = "generation \(candidate.generation) " + (verdict.accepted ? "accepted" : "rejected") + ": \(verdict.reason)"
     condition.withLock { lastVerdict = text }
     if verdict.accepted {

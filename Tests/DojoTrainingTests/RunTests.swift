@@ -1,6 +1,7 @@
 import DojoGames
 import DojoNN
 import DojoSearch
+import DojoTelemetry
 import DojoTestSupport
 import DojoWire
 import Foundation
@@ -235,4 +236,91 @@ let tinyRunConfig = """
   #expect(text.contains("ckpt:") && text.contains(" plays ") && text.contains("(for it)"), "the engine's move, value and top moves:\n\(text)")
   #expect(text.contains("hint: ") && text.contains("(for you)   top: "), "no hint:\n\(text)")
   #expect(text.contains("'z9' is not a move in tic_tac_toe"))
+}
+
+/// /metrics at `port`, parsed by Prometheus's own Python client (prometheus_client, in tools/.venv):
+/// family name → (type, [sample name, labels, value]).
+func scrapeMetrics(port: Int) throws -> [String: (type: String, samples: [(name: String, labels: [String: String], value: Double)])] {
+  let script = """
+    import json, sys, urllib.request
+    from prometheus_client.parser import text_string_to_metric_families
+    text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=10).read().decode()
+    print(json.dumps({f.name: {"type": f.type, "samples": [[s.name, s.labels, s.value] for s in f.samples]}
+                      for f in text_string_to_metric_families(text)}))
+    """
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: repositoryRoot + "/tools/.venv/bin/python")
+  p.arguments = ["-c", script, "\(port)"]
+  let out = Pipe(), err = Pipe()
+  p.standardOutput = out
+  p.standardError = err
+  try p.run()
+  let data = out.fileHandleForReading.readDataToEndOfFile()
+  let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+  p.waitUntilExit()
+  guard p.terminationStatus == 0, let json = try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]] else {
+    throw ScrapeError(description: "scraping :\(port) failed (tools/setup installs prometheus-client): \(errors)")
+  }
+  return json.mapValues { f in
+    (f["type"] as? String ?? "", ((f["samples"] as? [[Any]]) ?? []).map { s in
+      (s[0] as? String ?? "", s[1] as? [String: String] ?? [:], (s[2] as? Double) ?? Double((s[2] as? Int) ?? -1))
+    })
+  }
+}
+
+struct ScrapeError: Error, CustomStringConvertible { var description: String }
+
+@Test func trainingServesPrometheusMetricsThatMatchItsDatabase() throws {
+  let dir = temporaryDirectory("metrics")
+  try tinyRunConfig.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
+  let run = dir + "/run", port = freePorts(1)
+  let train = try dojo(["train", "tic_tac_toe", "--config", dir + "/tiny.toml", "--run", run, "--steps", "400", "--status-every", "1",
+                        "--metrics", "127.0.0.1:\(port)"], output: dir + "/train.log")
+  defer { if train.isRunning { kill(train.processIdentifier, SIGKILL) } }
+  var families: [String: (type: String, samples: [(name: String, labels: [String: String], value: Double)])] = [:]
+  var before = 0, after = 0
+  func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+    families.values.lazy.flatMap(\.samples).first { $0.name == name && $0.labels == labels }?.value
+  }
+  for _ in 0..<600 where train.isRunning {
+    usleep(100_000)
+    before = (try? RunStore(path: run + "/run.sqlite").gameCounts().games) ?? 0
+    guard let scraped = try? scrapeMetrics(port: port) else { continue }
+    families = scraped
+    after = (try? RunStore(path: run + "/run.sqlite").gameCounts().games) ?? 0
+    if (value("dojo_learner_steps_total") ?? 0) >= 100 && (value("dojo_evaluator_gates_total", ["verdict": "accepted"]) ?? 0) >= 1 { break }
+  }
+  let log = (try? String(contentsOfFile: dir + "/train.log", encoding: .utf8)) ?? ""
+  try #require(!families.isEmpty, "no scrape succeeded:\n\(log)")
+  // Every metric the README lists, but the league's (a league run's), with its type.
+  for (name, type) in DojoMetrics.catalogue where name != "dojo_league_games_total" {
+    let family = families.first { f in f.value.samples.contains { $0.name == name || $0.name.hasPrefix(name + "_") } }
+    #expect(family?.value.type == type, "\(name): \(family.map { "\($0.key) \($0.value.type)" } ?? "missing")")
+  }
+  // Counters agree with the database: games are counted once committed, so the count read from the
+  // scrape lies between the database's counts before and after it (less the games in flight).
+  let games = try #require(value("dojo_replay_games_stored_total"))
+  #expect(Double(before) - 16 <= games && games <= Double(after), "stored \(games), database \(before)...\(after)")
+  #expect(try #require(value("dojo_selfplay_games_total")) <= games)
+  #expect((value("dojo_learner_steps_total") ?? 0) >= 100)
+  #expect((value("dojo_replay_samples_drawn_total") ?? 0) >= 100 * 32)
+  #expect((value("dojo_network_batch_seconds_count") ?? 0) > 0)
+  train.waitUntilExit()
+  #expect(train.terminationStatus == 0, "\(log)")
+  // A port in use is a clear error.
+  let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  var one: Int32 = 1
+  setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+  var addr = sockaddr_in()
+  addr.sin_family = sa_family_t(AF_INET)
+  addr.sin_port = in_port_t(UInt16(port).bigEndian)
+  addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+  let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+  defer { close(listener) }
+  try #require(bound == 0 && listen(listener, 1) == 0)
+  let busy = try dojo(["train", "tic_tac_toe", "--config", dir + "/tiny.toml", "--run", dir + "/other", "--metrics", "127.0.0.1:\(port)"],
+                      output: dir + "/busy.log")
+  busy.waitUntilExit()
+  let busyLog = (try? String(contentsOfFile: dir + "/busy.log", encoding: .utf8)) ?? ""
+  #expect(busy.terminationStatus != 0 && busyLog.contains("--metrics 127.0.0.1:\(port): cannot serve there"), "\(busyLog)")
 }
