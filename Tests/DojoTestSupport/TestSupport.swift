@@ -95,19 +95,12 @@ public final class Log: Sendable {
   public var lines: [String] { items.withLock { $0 } }
 }
 
-/// The scalars in a TensorBoard log directory as TensorBoard itself reads them (its
-/// EventAccumulator, from tools/.venv): tag → [(step, value)] in step order.
-public func readTensorBoard(_ directory: String) throws -> [String: [(step: Int, value: Double)]] {
-  let script = """
-    import json, sys
-    from tensorboard.backend.event_processing import event_accumulator
-    acc = event_accumulator.EventAccumulator(sys.argv[1], size_guidance={"scalars": 0})
-    acc.Reload()
-    print(json.dumps({tag: [[e.step, e.value] for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}))
-    """
+/// Runs `script` with tools/.venv's Python (the cross-checks' peers, installed by tools/setup) and
+/// returns its standard output; a failure throws with its standard error.
+public func runPython(_ script: String, _ arguments: [String]) throws -> Data {
   let p = Process()
   p.executableURL = URL(fileURLWithPath: repositoryRoot + "/tools/.venv/bin/python")
-  p.arguments = ["-c", script, directory]
+  p.arguments = ["-c", script] + arguments
   let out = Pipe(), err = Pipe()
   p.standardOutput = out
   p.standardError = err
@@ -115,12 +108,27 @@ public func readTensorBoard(_ directory: String) throws -> [String: [(step: Int,
   let data = out.fileHandleForReading.readDataToEndOfFile()
   let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
   p.waitUntilExit()
-  guard p.terminationStatus == 0, let json = try JSONSerialization.jsonObject(with: data) as? [String: [[Double]]] else {
-    throw TensorBoardReadError(description: "TensorBoard's reader failed on \(directory) (tools/setup installs tensorboard): \(errors)")
-  }
-  return json.mapValues { $0.map { (Int($0[0]), $0[1]) } }
+  guard p.terminationStatus == 0 else { throw PythonError(description: "python failed (tools/setup installs the packages): \(errors)") }
+  return data
 }
 
-public struct TensorBoardReadError: Error, CustomStringConvertible {
+public struct PythonError: Error, CustomStringConvertible {
   public var description: String
+  public init(description: String) { self.description = description }
+}
+
+/// The scalars in a TensorBoard log directory as TensorBoard itself reads them (its
+/// EventAccumulator): tag → [(step, value)] in step order.
+public func readTensorBoard(_ directory: String) throws -> [String: [(step: Int, value: Double)]] {
+  let data = try runPython("""
+    import json, sys
+    from tensorboard.backend.event_processing import event_accumulator
+    acc = event_accumulator.EventAccumulator(sys.argv[1], size_guidance={"scalars": 0})
+    acc.Reload()
+    print(json.dumps({tag: [[e.step, e.value] for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}))
+    """, [directory])
+  guard let json = try JSONSerialization.jsonObject(with: data) as? [String: [[Double]]] else {
+    throw PythonError(description: "TensorBoard's reader printed no scalars for \(directory)")
+  }
+  return json.mapValues { $0.map { (Int($0[0]), $0[1]) } }
 }

@@ -241,25 +241,15 @@ let tinyRunConfig = """
 /// /metrics at `port`, parsed by Prometheus's own Python client (prometheus_client, in tools/.venv):
 /// family name → (type, [sample name, labels, value]).
 func scrapeMetrics(port: Int) throws -> [String: (type: String, samples: [(name: String, labels: [String: String], value: Double)])] {
-  let script = """
+  let data = try runPython("""
     import json, sys, urllib.request
     from prometheus_client.parser import text_string_to_metric_families
     text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=10).read().decode()
     print(json.dumps({f.name: {"type": f.type, "samples": [[s.name, s.labels, s.value] for s in f.samples]}
                       for f in text_string_to_metric_families(text)}))
-    """
-  let p = Process()
-  p.executableURL = URL(fileURLWithPath: repositoryRoot + "/tools/.venv/bin/python")
-  p.arguments = ["-c", script, "\(port)"]
-  let out = Pipe(), err = Pipe()
-  p.standardOutput = out
-  p.standardError = err
-  try p.run()
-  let data = out.fileHandleForReading.readDataToEndOfFile()
-  let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-  p.waitUntilExit()
-  guard p.terminationStatus == 0, let json = try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]] else {
-    throw ScrapeError(description: "scraping :\(port) failed (tools/setup installs prometheus-client): \(errors)")
+    """, ["\(port)"])
+  guard let json = try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]] else {
+    throw PythonError(description: "no metrics parsed from :\(port)")
   }
   return json.mapValues { f in
     (f["type"] as? String ?? "", ((f["samples"] as? [[Any]]) ?? []).map { s in
@@ -267,8 +257,6 @@ func scrapeMetrics(port: Int) throws -> [String: (type: String, samples: [(name:
     })
   }
 }
-
-struct ScrapeError: Error, CustomStringConvertible { var description: String }
 
 @Test func trainingServesPrometheusMetricsThatMatchItsDatabase() throws {
   let dir = temporaryDirectory("metrics")
