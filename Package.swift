@@ -111,6 +111,9 @@ let package = Package(
     .target(name: "DojoHTTP", dependencies: ["DojoConcurrency", "DojoTelemetry", .product(name: "Hummingbird", package: "hummingbird"),
                                              .product(name: "Prometheus", package: "swift-prometheus"),
                                              .product(name: "CoreMetrics", package: "swift-metrics")]),
+    // The web dashboard over run and league directories (Hummingbird; GRDB read-only).
+    .target(name: "DojoDashboard", dependencies: ["DojoConcurrency", .product(name: "Hummingbird", package: "hummingbird"),
+                                                  .product(name: "GRDB", package: "GRDB.swift")]),
     .target(name: "DojoCluster", dependencies: ["DojoConcurrency", "DojoLeague", "DojoGames", "DojoNN", "DojoTelemetry", "DojoTraining", "DojoTransport", "DojoWire"], swiftSettings: hotFlags),
 
     // Configuration files (games/<name>/config.toml): every key known, unknown keys are errors.
@@ -139,6 +142,7 @@ let package = Package(
         "DojoConcurrency",
         "DojoTelemetry",
         "DojoHTTP",
+        "DojoDashboard",
         .product(name: "Logging", package: "swift-log"),
         "CBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -166,7 +170,7 @@ let package = Package(
     .testTarget(name: "DojoArenaTests", dependencies: ["DojoArena", "DojoTestSupport"]),
     .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoTelemetry", "DojoWire", "DojoNN", "DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig", "DojoTraining", "DojoLeague"]),
-    .testTarget(name: "DojoLeagueTests", dependencies: ["DojoLeague", "DojoConfig", "DojoTraining", "DojoNN", "DojoTestSupport"]),
+    .testTarget(name: "DojoLeagueTests", dependencies: ["DojoLeague", "DojoConfig", "DojoConcurrency", "DojoTraining", "DojoNN", "DojoTestSupport"]),
     .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport", "DojoConcurrency", "DojoTestSupport"]),
     .testTarget(
       name: "DojoClusterTests",

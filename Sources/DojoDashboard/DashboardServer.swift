@@ -1,0 +1,76 @@
+// `dojo dashboard DIR ...`: Hummingbird serving the pages and their JSON, reading each directory's
+// database on every request (read-only), so what a page shows is what training has written.
+
+import DojoConcurrency
+import Foundation
+import Hummingbird
+import Logging
+
+public final class DashboardServer: Sendable {
+  public let sources: [DashboardSource]
+  /// The address served, HOST:PORT (the port chosen by the system when 0 was asked).
+  public let address: String
+
+  /// Opens every directory (an error names the first that is missing, unreadable, not Dojo's, or
+  /// from a newer Dojo) and serves them at `host`:`port` (an error names a port in use).
+  public init(directories: [String], host: String, port: Int) throws {
+    guard !directories.isEmpty else { throw DashboardError("give at least one run or league directory") }
+    let sources = try directories.enumerated().map { try DashboardSource.open($1, id: $0) }
+    self.sources = sources
+    let router = Router()
+    router.get("/") { _, _ in Self.html(DashboardPages.index(sources)) }
+    router.get("/run/:id") { _, context in try Self.page(sources, .run, context) }
+    router.get("/league/:id") { _, context in try Self.page(sources, .league, context) }
+    router.get("/api/run/:id") { _, context in
+      let source = try Self.source(sources, .run, context)
+      return try Self.json(try RunData.read(source))
+    }
+    router.get("/api/league/:id") { _, context in
+      let source = try Self.source(sources, .league, context)
+      return try Self.json(try LeagueData.read(source))
+    }
+    let bound = Locked<Result<Int, any Error>?>(nil)
+    let ready = DispatchSemaphore(value: 0)
+    var quiet = Logger(label: "dojo.dashboard")
+    quiet.logLevel = .critical
+    let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "dojo"),
+                          onServerRunning: { channel in
+                            bound.withLock { $0 = .success(channel.localAddress?.port ?? port) }
+                            ready.signal()
+                          }, logger: quiet)
+    Task.detached {
+      do { try await app.runService(gracefulShutdownSignals: []) } catch {
+        bound.withLock { if $0 == nil { $0 = .failure(error) } }
+        ready.signal()
+      }
+    }
+    guard ready.wait(timeout: .now() + 20) == .success, let result = bound.withLock({ $0 }) else {
+      throw DashboardError("the dashboard did not start at \(host):\(port) within 20 s")
+    }
+    switch result {
+    case .success(let p): address = "\(host):\(p)"
+    case .failure(let e): throw DashboardError("cannot serve the dashboard at \(host):\(port) (\(e); is the port in use?)")
+    }
+  }
+
+  static func source(_ sources: [DashboardSource], _ kind: DashboardSource.Kind, _ context: some RequestContext) throws -> DashboardSource {
+    guard let id = context.parameters.get("id", as: Int.self), sources.indices.contains(id), sources[id].kind == kind else {
+      throw HTTPError(.notFound, message: "no \(kind.rawValue) with that number")
+    }
+    return sources[id]
+  }
+
+  static func page(_ sources: [DashboardSource], _ kind: DashboardSource.Kind, _ context: some RequestContext) throws -> Response {
+    html(DashboardPages.page(try source(sources, kind, context), sources: sources))
+  }
+
+  static func html(_ text: String) -> Response {
+    Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+  }
+
+  static func json(_ value: some Encodable) throws -> Response {
+    let data = try JSONEncoder().encode(value)
+    return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+  }
+}

@@ -1,0 +1,133 @@
+// The dashboard in a real browser: headless Chromium (Debian's `chromium`, installed by tools/setup)
+// loads each page from `dojo dashboard` over a run and a league made by dojo itself, runs its
+// script, and the test reads the DOM it built and keeps a screenshot of each page.
+
+import DojoConcurrency
+import DojoLeague
+import DojoTestSupport
+import DojoTraining
+import Foundation
+import Testing
+
+let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+/// Chromium's DOM of `url` after its scripts ran for `virtualSeconds` of virtual time, its stderr
+/// (console messages), and a screenshot at `screenshot`.
+func browse(_ url: String, virtualSeconds: Int = 4, screenshot: String? = nil) throws -> (dom: String, console: String) {
+  func run(_ extra: [String]) throws -> (String, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: chromium!)
+    p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",
+                   "--window-size=1280,1100", "--virtual-time-budget=\(virtualSeconds * 1000)"] + extra + [url]
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+  }
+  if let screenshot { _ = try run(["--screenshot=\(screenshot)"]) }
+  return try run(["--dump-dom"])
+}
+
+/// The text of the element with `id`'s bold value (a card), e.g. "1639".
+func card(_ dom: String, _ id: String) -> String? {
+  guard let start = dom.range(of: "id=\"\(id)\"") else { return nil }
+  let rest = dom[start.upperBound...]
+  guard let b = rest.range(of: "<b>"), let e = rest.range(of: "</b>") else { return nil }
+  return String(rest[b.upperBound..<e.lowerBound])
+}
+
+func attribute(_ dom: String, _ name: String) -> String? {
+  guard let r = dom.range(of: "\(name)=\"") else { return nil }
+  return String(dom[r.upperBound...].prefix { $0 != "\"" })
+}
+
+@Test(.tags(.slow), .enabled(if: chromium != nil, "needs Debian's chromium (tools/setup installs it)"))
+func theDashboardShowsRunsAndLeaguesInARealBrowserAndFollowsTraining() throws {
+  let dir = temporaryDirectory("dashboard")
+  try """
+    game = "tic_tac_toe"
+    [network]
+    blocks = 1
+    channels = 8
+    [search]
+    simulations = 8
+    [training]
+    actors = 1
+    parallel_games = 16
+    min_replay_size = 100
+    batch_size = 32
+    checkpoint_steps = 20
+    [gating]
+    games = 4
+    simulations = 4
+    """.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
+  try tinyLeague.write(toFile: dir + "/league.toml", atomically: true, encoding: .utf8)
+  let train = try dojo(["train", "tic_tac_toe", "--config", dir + "/tiny.toml", "--run", dir + "/run", "--steps", "200"], output: dir + "/train.log")
+  let league = try dojo(["league", "run", dir + "/league.toml", "--run", dir + "/league", "--minutes", "0.3"], output: dir + "/league.log")
+  train.waitUntilExit()
+  league.waitUntilExit()
+  try #require(train.terminationStatus == 0 && league.terminationStatus == 0, "fixtures failed; see \(dir)")
+
+  let port = freePorts(1)
+  let server = try dojo(["dashboard", dir + "/run", dir + "/league", "--port", "\(port)"], output: dir + "/dashboard.log")
+  defer { kill(server.processIdentifier, SIGINT); server.waitUntilExit() }
+  for _ in 0..<100 where !((try? String(contentsOfFile: dir + "/dashboard.log", encoding: .utf8)) ?? "").contains("dashboard: http") {
+    usleep(100_000)
+  }
+  let shots = dir + "/screenshots"
+  try FileManager.default.createDirectory(atPath: shots, withIntermediateDirectories: true)
+  print("dashboard screenshots: \(shots)")
+  let base = "http://127.0.0.1:\(port)"
+
+  // The index lists both.
+  let index = try browse(base + "/", screenshot: shots + "/index.png")
+  #expect(index.dom.contains("href=\"/run/0\"") && index.dom.contains("href=\"/league/1\""))
+
+  // The run page: its cards hold the database's numbers, its charts one point per record.
+  let store = try RunStore(path: dir + "/run/run.sqlite")
+  let counts = try store.gameCounts(), curve = try store.trainingCurve(), gates = try store.gates()
+  let run = try browse(base + "/run/0", screenshot: shots + "/run.png")
+  #expect(card(run.dom, "games") == "\(counts.games)", "games card: \(card(run.dom, "games") ?? "missing")")
+  #expect(card(run.dom, "steps") == "\(curve.last?.step ?? -1)")
+  #expect(card(run.dom, "gated") == "\(gates.count)")
+  #expect(run.dom.contains("data-name=\"policy\" data-points=\"\(curve.count)\""), "the loss chart lacks the \(curve.count) records")
+  let table = run.dom.range(of: "id=\"gates\"").map { String(run.dom[$0.upperBound...]) } ?? ""
+  let rows = table.components(separatedBy: "</table>")[0].components(separatedBy: "<tr>").count - 2  // less the header row
+  #expect(rows == gates.count, "the gating table has \(rows) rows, the database \(gates.count) gates")
+  #expect(!run.console.contains("Uncaught") && !run.console.contains("cannot reach"), "\(run.console.suffix(2000))")
+
+  // The league page: payoff heat map over its players, ratings, decisions.
+  let leagueStore = try LeagueStore(path: dir + "/league/league.sqlite")
+  let page = try browse(base + "/league/1", screenshot: shots + "/league.png")
+  #expect(card(page.dom, "results") == "\(try leagueStore.resultCount())")
+  for agent in try leagueStore.agents().map(\.name) {
+    #expect(page.dom.contains("<th>\(agent)</th>"), "\(agent) missing from the payoff table")
+  }
+  #expect(page.dom.contains("id=\"payoff\"") && page.dom.contains("id=\"ratings\""))
+  #expect(!page.console.contains("Uncaught"), "\(page.console.suffix(2000))")
+  for shot in ["index", "run", "league"] {
+    let size = (try? FileManager.default.attributesOfItem(atPath: "\(shots)/\(shot).png")[.size] as? Int) ?? 0
+    #expect(size > 10_000, "\(shot).png: \(size) bytes")
+  }
+
+  // Live: while the page is open, the run goes on (rows written every 20 ms); the page redraws with
+  // newer records without being reloaded.
+  let writing = Locked(true)
+  let writer = Thread {
+    var step = (curve.last?.step ?? 0) + 10
+    while writing.withLock({ $0 }) {
+      try? store.recordTraining(step: step, samplesSeen: step * 32, policyLoss: 1, valueLoss: 0.5, learningRate: 0.002)
+      step += 10
+      usleep(20_000)
+    }
+  }
+  writer.start()
+  let live = try browse(base + "/run/0", virtualSeconds: 30)
+  writing.withLock { $0 = false }
+  let draws = Int(attribute(live.dom, "data-draws") ?? "") ?? 0
+  let first = Double(attribute(live.dom, "data-first-updated") ?? "") ?? 0, last = Double(attribute(live.dom, "data-last-updated") ?? "") ?? 0
+  #expect(draws >= 2 && last > first, "the page did not follow the run: \(draws) draws, newest record \(first) → \(last)")
+}
