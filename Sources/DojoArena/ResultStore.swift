@@ -57,14 +57,23 @@ public final class ResultStore: @unchecked Sendable {
   }
 
   public func load() throws -> [PlayedGame] {
-    try db.read { db in
-      try Row.fetchAll(db, sql: "SELECT * FROM games ORDER BY game_index").map { row in
-        let moves: String = row["moves"]
-        return PlayedGame(
-          game: ScheduledGame(index: row["game_index"], round: row["round"], first: row["first"], second: row["second"], opening: row["opening"]),
-          moves: moves.isEmpty ? [] : moves.split(separator: " ").map(String.init), openingLength: row["opening_length"],
-          scoreForFirst: row["score_for_first"], reason: row["reason"])
-      }
+    try db.read { try Self.games(in: $0) }
+  }
+
+  /// The games in a tournament database (also for readers that opened it read-only).
+  public static func games(in db: Database) throws -> [PlayedGame] {
+    try Row.fetchAll(db, sql: "SELECT * FROM games ORDER BY game_index").map { row in
+      let moves: String = row["moves"]
+      return PlayedGame(
+        game: ScheduledGame(index: row["game_index"], round: row["round"], first: row["first"], second: row["second"], opening: row["opening"]),
+        moves: moves.isEmpty ? [] : moves.split(separator: " ").map(String.init), openingLength: row["opening_length"],
+        scoreForFirst: row["score_for_first"], reason: row["reason"])
     }
+  }
+
+  /// The stored definition in a tournament database, or nil.
+  public static func definition(in db: Database) throws -> TournamentDefinition? {
+    guard let json = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'definition'") else { return nil }
+    return try JSONDecoder().decode(TournamentDefinition.self, from: Data(json.utf8))
   }
 }

@@ -2,12 +2,13 @@
 // readers: training goes on writing while the dashboard reads). Every payload is JSON for the pages'
 // scripts, which draw it and ask again every few seconds.
 
+import DojoArena
 import Foundation
 import GRDB
 
 /// A directory the dashboard serves: a training run (run.sqlite) or a league (league.sqlite).
 public struct DashboardSource: Codable, Sendable, Equatable {
-  public enum Kind: String, Codable, Sendable { case run, league }
+  public enum Kind: String, Codable, Sendable { case run, league, tournament }
   public var id: Int
   public var kind: Kind
   public var path: String
@@ -20,16 +21,16 @@ public struct DashboardSource: Codable, Sendable, Equatable {
       throw DashboardError("\(path): no such directory")
     }
     let name = (path as NSString).lastPathComponent
-    for (file, kind) in [("run.sqlite", Kind.run), ("league.sqlite", .league)] where FileManager.default.fileExists(atPath: path + "/" + file) {
+    for (file, kind) in [("run.sqlite", Kind.run), ("league.sqlite", .league), ("tournament.sqlite", .tournament)] where FileManager.default.fileExists(atPath: path + "/" + file) {
       guard FileManager.default.isReadableFile(atPath: path + "/" + file) else { throw DashboardError("\(path)/\(file): not readable") }
       let source = DashboardSource(id: id, kind: kind, path: path, name: name)
       _ = try source.database()  // opens, and checks the schema
       return source
     }
-    throw DashboardError("\(path): neither a run (run.sqlite) nor a league (league.sqlite)")
+    throw DashboardError("\(path): not a run (run.sqlite), a league (league.sqlite) or a tournament (tournament.sqlite)")
   }
 
-  var file: String { path + (kind == .run ? "/run.sqlite" : "/league.sqlite") }
+  var file: String { path + "/" + kind.rawValue + ".sqlite" }
 
   /// The database, read-only; one written by a newer Dojo (a table this one does not know the shape
   /// of) is refused by name.
@@ -45,7 +46,11 @@ public struct DashboardSource: Codable, Sendable, Equatable {
     guard version <= DashboardSource.knownSchemaVersion else {
       throw DashboardError("\(file): written by a newer Dojo (schema version \(version); this dashboard reads up to \(DashboardSource.knownSchemaVersion))")
     }
-    let needed = kind == .run ? ["games", "training", "gates", "checkpoints"] : ["agents", "results", "ratings", "training", "events"]
+    let needed = switch kind {
+    case .run: ["games", "training", "gates", "checkpoints"]
+    case .league: ["agents", "results", "ratings", "training", "events"]
+    case .tournament: ["meta", "games"]
+    }
     for table in needed where try !db.read({ try $0.tableExists(table) }) {
       throw DashboardError("\(file): no table '\(table)': not a Dojo \(kind.rawValue) database")
     }
@@ -153,6 +158,39 @@ struct LeagueData: Codable {
       let newest = try Double.fetchOne(db, sql: "SELECT MAX(at) FROM results") ?? 0
       return LeagueData(name: source.name, agents: agents, players: players, payoff: payoff, games: games, ratings: ratings, events: events,
                         losses: losses, results: results, updated: max(newest, ratings.last?.at ?? 0))
+    }
+  }
+}
+
+/// A tournament page's data: the table (ratings fitted to the games, anchored) and the crosstable.
+struct TournamentData: Codable {
+  struct Row: Codable { var rank: Int, name: String, rating: Double, margin: Double, games: Int, score: Double, wins: Int, draws: Int, losses: Int, los: Double? }
+  var name: String
+  var game: String
+  var anchor: String
+  var played: Int
+  var scheduled: Int
+  var rows: [Row]
+  var names: [String]
+  /// crosstable[a][b]: a's wins, draws, losses against b.
+  var crosstable: [[[Int]]]
+  var updated: Double
+
+  static func read(_ source: DashboardSource) throws -> TournamentData {
+    try source.database().read { db in
+      guard let definition = try ResultStore.definition(in: db) else { throw DashboardError("\(source.file): no tournament definition yet") }
+      let games = try ResultStore.games(in: db)
+      let standings = Standings(names: definition.names, games: games, anchor: definition.names.firstIndex(of: definition.anchor) ?? 0)
+      let rows = standings.rows.map { r in
+        Row(rank: r.rank, name: r.name, rating: r.rating, margin: r.margin.isFinite ? r.margin : 0, games: r.result.games, score: r.result.score,
+            wins: r.result.wins, draws: r.result.draws, losses: r.result.losses, los: r.losOverNext)
+      }
+      let scheduled = Schedule.make(format: definition.format, players: definition.names.count, rounds: definition.rounds,
+                                    gamesPerPairing: definition.gamesPerPairing).count
+      let newest = try String.fetchOne(db, sql: "SELECT MAX(finished_at) FROM games").flatMap { ISO8601DateFormatter().date(from: $0) }
+      return TournamentData(name: source.name, game: definition.game, anchor: definition.anchor, played: games.count, scheduled: scheduled,
+                            rows: rows, names: standings.names, crosstable: standings.crosstable.map { $0.map { [$0.wins, $0.draws, $0.losses] } },
+                            updated: newest?.timeIntervalSince1970 ?? 0)
     }
   }
 }

@@ -175,6 +175,24 @@ enum DashboardPages {
       main.innerHTML = html + "</table>";
     }
 
+    function drawTournament(d) {
+      let html = `<div class="cards">${card("game", d.game, "game")}${card("games played", `${d.played} of ${d.scheduled}`, "played")}`
+        + `${card("players", d.names.length, "players")}</div>`;
+      html += `<h2>Table (ratings anchored at ${esc(d.anchor)} = 0, ± 95 %)</h2><table id="table"><tr><th>rank</th><th>player</th><th>Elo</th><th>±</th><th>games</th><th>score</th><th>W-D-L</th><th>LOS over next</th></tr>`;
+      for (const r of d.rows) {
+        html += `<tr><td>${r.rank}</td><td class="text">${esc(r.name)}</td><td>${r.name === d.anchor ? "0 (anchor)" : fmt(r.rating)}</td><td>${r.name === d.anchor ? "" : fmt(r.margin)}</td>`
+          + `<td>${r.games}</td><td>${(100 * r.score).toFixed(1)} %</td><td>${r.wins}-${r.draws}-${r.losses}</td><td>${r.los == null ? "" : (100 * r.los).toFixed(0) + " %"}</td></tr>`;
+      }
+      html += `</table><h2>Crosstable (row's W-D-L against column)</h2><table id="crosstable"><tr><th></th>${d.names.map(n => `<th>${esc(n)}</th>`).join("")}</tr>`;
+      d.names.forEach((n, i) => {
+        html += `<tr><th>${esc(n)}</th>` + d.crosstable[i].map((c, j) => {
+          const games = c[0] + c[1] + c[2], score = games ? (c[0] + c[1] / 2) / games : null;
+          return `<td style="background:${heat(score)}">${i === j || !games ? "" : `${c[0]}-${c[1]}-${c[2]}`}</td>`;
+        }).join("") + "</tr>";
+      });
+      main.innerHTML = html + "</table>";
+    }
+
     let lastBody = "";
     async function refresh() {
       try {
@@ -184,7 +202,7 @@ enum DashboardPages {
         if (body !== lastBody) {
           lastBody = body;
           const d = JSON.parse(body);
-          (main.dataset.kind === "run" ? drawRun : drawLeague)(d);
+          ({run: drawRun, league: drawLeague, tournament: drawTournament})[main.dataset.kind](d);
           // For tests and scripts: how often the page redrew, and the newest record's time then.
           main.dataset.draws = String(Number(main.dataset.draws || 0) + 1);
           if (!main.dataset.firstUpdated) { main.dataset.firstUpdated = String(d.updated); }

@@ -21,6 +21,11 @@ public final class DashboardServer: Sendable {
     router.get("/") { _, _ in Self.html(DashboardPages.index(sources)) }
     router.get("/run/:id") { _, context in try Self.page(sources, .run, context) }
     router.get("/league/:id") { _, context in try Self.page(sources, .league, context) }
+    router.get("/tournament/:id") { _, context in try Self.page(sources, .tournament, context) }
+    router.get("/api/tournament/:id") { _, context in
+      let source = try Self.source(sources, .tournament, context)
+      return try Self.json(try TournamentData.read(source))
+    }
     router.get("/api/run/:id") { _, context in
       let source = try Self.source(sources, .run, context)
       return try Self.json(try RunData.read(source))

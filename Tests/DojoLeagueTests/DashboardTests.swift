@@ -67,12 +67,15 @@ func theDashboardShowsRunsAndLeaguesInARealBrowserAndFollowsTraining() throws {
   try tinyLeague.write(toFile: dir + "/league.toml", atomically: true, encoding: .utf8)
   let train = try dojo(["train", "tic_tac_toe", "--config", dir + "/tiny.toml", "--run", dir + "/run", "--steps", "200"], output: dir + "/train.log")
   let league = try dojo(["league", "run", dir + "/league.toml", "--run", dir + "/league", "--minutes", "0.3"], output: dir + "/league.log")
+  let tournament = try dojo(["tournament", "--game", "tic_tac_toe", "--players", "random,mcts:8,mcts:32", "--games", "4", "--dir", dir + "/tournament"],
+                           output: dir + "/tournament.log")
   train.waitUntilExit()
   league.waitUntilExit()
-  try #require(train.terminationStatus == 0 && league.terminationStatus == 0, "fixtures failed; see \(dir)")
+  tournament.waitUntilExit()
+  try #require(train.terminationStatus == 0 && league.terminationStatus == 0 && tournament.terminationStatus == 0, "fixtures failed; see \(dir)")
 
   let port = freePorts(1)
-  let server = try dojo(["dashboard", dir + "/run", dir + "/league", "--port", "\(port)"], output: dir + "/dashboard.log")
+  let server = try dojo(["dashboard", dir + "/run", dir + "/league", dir + "/tournament", "--port", "\(port)"], output: dir + "/dashboard.log")
   defer { kill(server.processIdentifier, SIGINT); server.waitUntilExit() }
   for _ in 0..<100 where !((try? String(contentsOfFile: dir + "/dashboard.log", encoding: .utf8)) ?? "").contains("dashboard: http") {
     usleep(100_000)
@@ -108,7 +111,12 @@ func theDashboardShowsRunsAndLeaguesInARealBrowserAndFollowsTraining() throws {
   }
   #expect(page.dom.contains("id=\"payoff\"") && page.dom.contains("id=\"ratings\""))
   #expect(!page.console.contains("Uncaught"), "\(page.console.suffix(2000))")
-  for shot in ["index", "run", "league"] {
+  // The tournament page: the table (a row per player, the anchor at 0) and the crosstable.
+  let t = try browse(base + "/tournament/2", screenshot: shots + "/tournament.png")
+  #expect(card(t.dom, "played") == "12 of 12" && card(t.dom, "players") == "3", "\(card(t.dom, "played") ?? "missing")")
+  for player in ["random", "mcts:8", "mcts:32"] { #expect(t.dom.contains("<td class=\"text\">\(player)</td>"), "\(player) missing from the table") }
+  #expect(t.dom.contains("0 (anchor)") && t.dom.contains("id=\"crosstable\"") && !t.dom.contains("NaN"))
+  for shot in ["index", "run", "league", "tournament"] {
     let size = (try? FileManager.default.attributesOfItem(atPath: "\(shots)/\(shot).png")[.size] as? Int) ?? 0
     #expect(size > 10_000, "\(shot).png: \(size) bytes")
   }
