@@ -112,7 +112,7 @@ let package = Package(
                                              .product(name: "Prometheus", package: "swift-prometheus"),
                                              .product(name: "CoreMetrics", package: "swift-metrics")]),
     // The web dashboard over run and league directories (Hummingbird; GRDB read-only).
-    .target(name: "DojoDashboard", dependencies: ["DojoConcurrency", "DojoArena", .product(name: "Hummingbird", package: "hummingbird"),
+    .target(name: "DojoDashboard", dependencies: ["DojoHTTP", "DojoArena", .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "GRDB", package: "GRDB.swift")]),
     .target(name: "DojoCluster", dependencies: ["DojoConcurrency", "DojoLeague", "DojoGames", "DojoNN", "DojoTelemetry", "DojoTraining", "DojoTransport", "DojoWire"], swiftSettings: hotFlags),
 

@@ -1,10 +1,9 @@
 // `dojo dashboard DIR ...`: Hummingbird serving the pages and their JSON, reading each directory's
 // database on every request (read-only), so what a page shows is what training has written.
 
-import DojoConcurrency
+import DojoHTTP
 import Foundation
 import Hummingbird
-import Logging
 
 public final class DashboardServer: Sendable {
   public let sources: [DashboardSource]
@@ -34,28 +33,10 @@ public final class DashboardServer: Sendable {
       let source = try Self.source(sources, .league, context)
       return try Self.json(try LeagueData.read(source))
     }
-    let bound = Locked<Result<Int, any Error>?>(nil)
-    let ready = DispatchSemaphore(value: 0)
-    var quiet = Logger(label: "dojo.dashboard")
-    quiet.logLevel = .critical
-    let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "dojo"),
-                          onServerRunning: { channel in
-                            bound.withLock { $0 = .success(channel.localAddress?.port ?? port) }
-                            ready.signal()
-                          }, logger: quiet)
-    Task.detached {
-      do { try await app.runService(gracefulShutdownSignals: []) } catch {
-        bound.withLock { if $0 == nil { $0 = .failure(error) } }
-        ready.signal()
-      }
+    let bound = try serveInBackground(router, host: host, port: port, label: "dojo.dashboard") {
+      DashboardError("the dashboard at \(host):\(port): \($0)")
     }
-    guard ready.wait(timeout: .now() + 20) == .success, let result = bound.withLock({ $0 }) else {
-      throw DashboardError("the dashboard did not start at \(host):\(port) within 20 s")
-    }
-    switch result {
-    case .success(let p): address = "\(host):\(p)"
-    case .failure(let e): throw DashboardError("cannot serve the dashboard at \(host):\(port) (\(e); is the port in use?)")
-    }
+    address = "\(host):\(bound)"
   }
 
   static func source(_ sources: [DashboardSource], _ kind: DashboardSource.Kind, _ context: some RequestContext) throws -> DashboardSource {

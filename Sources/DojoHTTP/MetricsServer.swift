@@ -3,11 +3,9 @@
 // while the role runs on its own. Prometheus scrapes it; `curl HOST:PORT/metrics` shows it.
 
 import CoreMetrics
-import DojoConcurrency
 import DojoTelemetry
 import Foundation
 import Hummingbird
-import Logging
 import Prometheus
 
 public struct MetricsServerError: Error, CustomStringConvertible {
@@ -54,27 +52,9 @@ public final class MetricsServer: Sendable {
       Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
     }
-    let bound = Locked<Result<Int, any Error>?>(nil)
-    let ready = DispatchSemaphore(value: 0)
-    var quiet = Logger(label: "dojo.metrics")
-    quiet.logLevel = .critical
-    let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "dojo"),
-                          onServerRunning: { channel in
-                            bound.withLock { $0 = .success(channel.localAddress?.port ?? port) }
-                            ready.signal()
-                          }, logger: quiet)
-    Task.detached {
-      do { try await app.runService(gracefulShutdownSignals: []) } catch {
-        bound.withLock { if $0 == nil { $0 = .failure(error) } }
-        ready.signal()
-      }
+    let bound = try serveInBackground(router, host: host, port: port, label: "dojo.metrics") {
+      MetricsServerError(description: "--metrics \(host):\(port): \($0)")
     }
-    guard ready.wait(timeout: .now() + 20) == .success, let result = bound.withLock({ $0 }) else {
-      throw MetricsServerError(description: "--metrics \(host):\(port): the server did not start within 20 s")
-    }
-    switch result {
-    case .success(let p): address = "\(host):\(p)"
-    case .failure(let e): throw MetricsServerError(description: "--metrics \(host):\(port): cannot serve there (\(e); is the port in use?)")
-    }
+    address = "\(host):\(bound)"
   }
 }

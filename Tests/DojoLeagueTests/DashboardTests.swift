@@ -47,23 +47,7 @@ func attribute(_ dom: String, _ name: String) -> String? {
 @Test(.tags(.slow), .enabled(if: chromium != nil, "needs Debian's chromium (tools/setup installs it)"))
 func theDashboardShowsRunsAndLeaguesInARealBrowserAndFollowsTraining() throws {
   let dir = temporaryDirectory("dashboard")
-  try """
-    game = "tic_tac_toe"
-    [network]
-    blocks = 1
-    channels = 8
-    [search]
-    simulations = 8
-    [training]
-    actors = 1
-    parallel_games = 16
-    min_replay_size = 100
-    batch_size = 32
-    checkpoint_steps = 20
-    [gating]
-    games = 4
-    simulations = 4
-    """.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
+  try tinyRunConfig.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
   try tinyLeague.write(toFile: dir + "/league.toml", atomically: true, encoding: .utf8)
   let train = try dojo(["train", "tic_tac_toe", "--config", dir + "/tiny.toml", "--run", dir + "/run", "--steps", "200"], output: dir + "/train.log")
   let league = try dojo(["league", "run", dir + "/league.toml", "--run", dir + "/league", "--minutes", "0.3"], output: dir + "/league.log")

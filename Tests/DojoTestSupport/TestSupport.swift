@@ -132,3 +132,23 @@ public func readTensorBoard(_ directory: String) throws -> [String: [(step: Int,
   }
   return json.mapValues { $0.map { (Int($0[0]), $0[1]) } }
 }
+
+/// A tic-tac-toe run small enough for tests: one actor, a 1×8 network, checkpoints every 20 steps.
+public let tinyRunConfig = """
+  game = "tic_tac_toe"
+  [network]
+  blocks = 1
+  channels = 8
+  [search]
+  simulations = 8
+  [training]
+  actors = 1
+  parallel_games = 16
+  window_size = 5000
+  min_replay_size = 100
+  batch_size = 32
+  checkpoint_steps = 20
+  [gating]
+  games = 4
+  simulations = 4
+  """

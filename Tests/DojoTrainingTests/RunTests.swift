@@ -118,24 +118,6 @@ final class Locked<T>: @unchecked Sendable {
 }
 
 /// The tiny run the kill test trains: a small tic-tac-toe net, frequent checkpoints, quick gates.
-let tinyRunConfig = """
-  game = "tic_tac_toe"
-  [network]
-  blocks = 1
-  channels = 8
-  [search]
-  simulations = 8
-  [training]
-  actors = 1
-  parallel_games = 16
-  window_size = 5000
-  min_replay_size = 100
-  batch_size = 32
-  checkpoint_steps = 20
-  [gating]
-  games = 4
-  simulations = 4
-  """
 
 @Test func aRunKilledWithSIGKILLResumesWithItsGamesWeightsAndCounters() throws {
   let dir = temporaryDirectory("train-kill")
