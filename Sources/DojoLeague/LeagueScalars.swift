@@ -37,11 +37,12 @@ public final class LeagueScalars {
     }
     try store.setMeta("tensorboard_training_row", String(trainingRow))
     let agents = Set(try store.agents().map(\.name))
-    for point in try store.ratingHistory() where point.round > ratingRound {
+    let history = try store.ratingHistory()
+    for point in history where point.round > ratingRound {
       try writer(point.player, historical: !agents.contains(point.player)).scalars(["rating": point.rating], step: point.round,
                                                                                    at: Date(timeIntervalSince1970: point.at))
     }
-    if let last = try store.ratingHistory().map(\.round).max(), last > ratingRound {
+    if let last = history.map(\.round).max(), last > ratingRound {
       ratingRound = last
       try store.setMeta("tensorboard_rating_round", String(ratingRound))
     }
