@@ -112,7 +112,7 @@ let package = Package(
                                              .product(name: "Prometheus", package: "swift-prometheus"),
                                              .product(name: "CoreMetrics", package: "swift-metrics")]),
     // The web dashboard over run and league directories (Hummingbird; GRDB read-only).
-    .target(name: "DojoDashboard", dependencies: ["DojoHTTP", "DojoArena", .product(name: "Hummingbird", package: "hummingbird"),
+    .target(name: "DojoDashboard", dependencies: ["DojoHTTP", "DojoArena", "DojoConcurrency", "DojoConfig", "DojoGames", "DojoLeague", "DojoTraining", "DojoWire", .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "GRDB", package: "GRDB.swift")]),
     .target(name: "DojoCluster", dependencies: ["DojoConcurrency", "DojoLeague", "DojoGames", "DojoNN", "DojoTelemetry", "DojoTraining", "DojoTransport", "DojoWire"], swiftSettings: hotFlags),
 
@@ -155,7 +155,7 @@ let package = Package(
     // executable, `dojo-fuzz TARGET FILES` replays the seed corpora in Tests/Fuzz/).
     .executableTarget(
       name: "DojoFuzz",
-      dependencies: ["DojoArena", "DojoCluster", "DojoConfig", "DojoGames", "DojoNN", "DojoSearch", "DojoTraining", "DojoWire"]
+      dependencies: ["DojoArena", "DojoCluster", "DojoConfig", "DojoGames", "DojoNN", "DojoSearch", "DojoTelemetry", "DojoTraining", "DojoWire"]
     ),
 
     // Helpers shared by the test targets (repository paths, scratch directories, a fake network).
@@ -170,11 +170,11 @@ let package = Package(
     .testTarget(name: "DojoArenaTests", dependencies: ["DojoArena", "DojoTestSupport"]),
     .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoTelemetry", "DojoWire", "DojoNN", "DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig", "DojoTraining", "DojoLeague"]),
-    .testTarget(name: "DojoLeagueTests", dependencies: ["DojoLeague", "DojoConfig", "DojoConcurrency", "DojoTraining", "DojoNN", "DojoTestSupport"]),
+    .testTarget(name: "DojoLeagueTests", dependencies: ["DojoArena", "DojoLeague", "DojoConfig", "DojoConcurrency", "DojoGames", "DojoTelemetry", "DojoTraining", "DojoNN", "DojoWire", "DojoTestSupport"]),
     .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport", "DojoConcurrency", "DojoTestSupport"]),
     .testTarget(
       name: "DojoClusterTests",
-      dependencies: ["DojoCluster", "DojoConcurrency", "DojoLeague", "DojoConfig", "DojoNN", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"],
+      dependencies: ["DojoCluster", "DojoConcurrency", "DojoLeague", "DojoConfig", "DojoNN", "DojoTelemetry", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"],
       exclude: ["foreign_client.py"]
     ),
     .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CZeroMQ"]),

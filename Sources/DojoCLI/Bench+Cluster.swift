@@ -3,6 +3,7 @@ import DojoCluster
 import DojoGames
 import DojoNN
 import DojoSearch
+import DojoTelemetry
 import DojoTraining
 import DojoTransport
 import DojoWire
@@ -34,7 +35,7 @@ struct BenchCluster: ParsableCommand {
     config.rateErrorBuffer = 1e12
     config.windowSize = 200_000
     let store = try RunStore(path: dir + "/run.sqlite")
-    let service = ReplayService(replay: ReplayStore(game: game, config: config, store: store, seed: 1), log: { _ in })
+    let service = ReplayService(replay: ReplayStore(game: game, config: config, store: store, seed: 1), log: RoleLog { _ in })
     let server = try transport.serve("tcp://127.0.0.1:*") { service.handle($0) }
     let stored = try pushFrom(server.endpoint)
     server.stop()
@@ -86,7 +87,7 @@ struct BenchCluster: ParsableCommand {
     let bytes = Data((0..<(modelMB << 20)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
     try bytes.write(to: URL(fileURLWithPath: model + "/model.safetensors"))
     try Data("{}".utf8).write(to: URL(fileURLWithPath: model + "/meta.json"))
-    let hub = try ModelHub(transport: transport, fetch: "tcp://127.0.0.1:*", announce: "tcp://127.0.0.1:*", every: 3600, log: { _ in })
+    let hub = try ModelHub(transport: transport, fetch: "tcp://127.0.0.1:*", announce: "tcp://127.0.0.1:*", every: 3600, log: RoleLog { _ in })
     defer { hub.stop() }
     let children = try (0..<subscribers).map { i in
       try child(["bench", "cluster-subscribe", "--announce", hub.announceEndpoint, "--cache", "\(dir)/cache-\(i)"])
@@ -181,7 +182,7 @@ struct BenchClusterSubscribe: ParsableCommand {
   @Option var cache: String
 
   func run() throws {
-    let feed = try RemoteModelFeed(transport: try ZeroMQTransport(), announce: announce, cache: cache, log: { _ in })
+    let feed = try RemoteModelFeed(transport: try ZeroMQTransport(), announce: announce, cache: cache, log: RoleLog { _ in })
     Thread.sleep(forTimeInterval: 0.3)
     print("ready")
     fflush(nil)

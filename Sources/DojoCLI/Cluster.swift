@@ -158,7 +158,7 @@ struct RunRole: GameTask {
       // each line prefixed with the role's name (several roles may share one terminal).
       let file = RunLog(path: logFile, role: name.isEmpty ? "role" : name, run: runDirectory, options: cluster.logging,
                         terminalPrefix: logFile == nil && !name.isEmpty ? "\(name): " : "")
-      let log: @Sendable (String) -> Void = { line in file(line) }
+      let log = file.roleLog
       if let keys = cluster.keys { log("CURVE on: keys from \(keys)") }
       if let address = cluster.metrics { log("metrics: http://\(try MetricsServer.start(address).address)/metrics") }
       try role.run(game, transport: cluster.transport(log: file), stop: processStop, log: log)

@@ -111,7 +111,7 @@ struct RunLeague: GameTask {
   func run<G: Game>(_ game: G) -> Result<Void, Error> {
     let log = RunLog(path: directory + "/league.log", role: "league", run: directory, options: logOptions)
     do {
-      let run = try LeagueRun(game: game, config: config, directory: directory, seed: seed, log: { log($0) })
+      let run = try LeagueRun(game: game, config: config, directory: directory, seed: seed, log: log.roleLog)
       let roles = AgentRole.allCases.map { r in "\(config.agents(r).count) \(r.rawValue)" }.joined(separator: ", ")
       log("league \(config.name) (\(game.name)) in \(directory): \(roles); \(run.actorCount) actors; "
           + (config.pbt.population.isEmpty ? "no PBT" : "PBT over " + config.pbt.population.map(\.rawValue).joined(separator: ", ")) + "; Ctrl-C stops")

@@ -132,6 +132,8 @@ final class RunLog: Sendable {
 
   /// An event, at info.
   func callAsFunction(_ line: String) { logger.info("\(line)") }
+  /// What roles and runs log through: this logger, at the levels they choose.
+  var roleLog: RoleLog { RoleLog(logger) }
   func warning(_ line: String) { logger.warning("\(line)") }
   func error(_ line: String) { logger.error("\(line)") }
 }
@@ -163,7 +165,7 @@ struct RunTraining: GameTask {
   func run<G: Game>(_ game: G) -> Result<Void, Error> {
     let log = RunLog(path: directory + "/train.log", role: "train", run: directory, options: logOptions)
     do {
-      let run = try TrainingRun(game: game, directory: directory, settings: settings.runSettings, seed: seed, log: { log($0) })
+      let run = try TrainingRun(game: game, directory: directory, settings: settings.runSettings, seed: seed, log: log.roleLog)
       let n = settings.network, t = settings.training
       log("training \(game.name) in \(directory): \(run.origin)")
       log("network \(n.blocks)×\(n.channels); \(run.actorCount) actors × \(t.parallelGames) games, \(settings.selfPlay.search.simulations) simulations "

@@ -8,13 +8,14 @@
 import DojoArena
 import DojoGames
 import DojoNN
+import DojoTelemetry
 import DojoTraining
 import DojoTransport
 import Foundation
 
 /// A role of the cluster: runs `game` until `stop` is set, talking to its peers over `transport`.
 public protocol ClusterRole {
-  func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: @escaping @Sendable (String) -> Void) throws
+  func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: RoleLog) throws
 }
 
 /// The status loop, written once: calls `report` with the seconds since the last call every
@@ -58,7 +59,7 @@ public struct ReplayRole: ClusterRole {
 
   static func drawnCounter(_ table: String) -> String { table == "main" ? "samples_drawn" : "samples_drawn:\(table)" }
 
-  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: @escaping @Sendable (String) -> Void) throws {
+  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: RoleLog) throws {
     let store = try RunStore(path: directory + "/run.sqlite")
     let stores = try tables.map { name in
       let t = ReplayStore(game: game, config: settings.training, store: store, seed: UInt64(Date().timeIntervalSince1970), table: name)
@@ -112,11 +113,11 @@ public struct LearnerRole: ClusterRole {
     self.statusEvery = statusEvery
   }
 
-  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: @escaping @Sendable (String) -> Void) throws {
+  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: RoleLog) throws {
     setBLASThreadCount(1)
     let run = directory
     try FileManager.default.createDirectory(atPath: run + "/checkpoints", withIntermediateDirectories: true)
-    let loaded = RunDirectory.newestLoadable(run, game: game.name, architecture: settings.network, log: log)
+    let loaded = RunDirectory.newestLoadable(run, game: game.name, architecture: settings.network, log: { log.warning($0) })
     let network = loaded?.network ?? PolicyValueNet(config: settings.network, seed: seed)
     let optimizer = loaded?.optimizer ?? Optimizer(config: settings.training.optimizer, layout: network.layout)
     // Training statistics and checkpoints go to the run's database (shared with a replay store on
@@ -130,7 +131,7 @@ public struct LearnerRole: ClusterRole {
       hub.publish(CheckpointReference(generation: m.generation, path: Learner<G>.checkpointPath(run, generation: m.generation), sha256: m.modelSHA256,
                                       steps: m.trainingSteps))
     }
-    let remote = try RemoteReplay(transport: transport, endpoint: replay, table: table, log: { log("learner: \($0)") },
+    let remote = try RemoteReplay(transport: transport, endpoint: replay, table: table, log: log.prefixed("learner: "),
                                   shouldStop: { stop.isRequested })
     log("learner for \(game.name): generation \(learner.generation), \(optimizer.step) steps; replay \(replay), models \(hub.fetchEndpoint), announcements \(hub.announceEndpoint)")
     let statusEvery = self.statusEvery
@@ -144,7 +145,7 @@ public struct LearnerRole: ClusterRole {
       }
     }
     status.start()
-    let batches = remote.batches(log: { log("learner: \($0)") })
+    let batches = remote.batches(log: log.prefixed("learner: "))
     let limit = steps
     learner.run(source: { count in
       if limit > 0 && learner.optimizer.step >= limit { stop.request() }
@@ -152,7 +153,7 @@ public struct LearnerRole: ClusterRole {
     }, onCheckpoint: { c in
       hub.publish(c)
       log("checkpoint \(c.path) announced")
-    }, onError: { log("learner: \($0)") })
+    }, onError: { log.error("learner: \($0)") })
     let final = try learner.checkpoint()
     hub.publish(final)
     log("learner stopped at \(learner.optimizer.step) steps; last checkpoint \(final.path)")
@@ -193,12 +194,12 @@ public struct ActorRole: ClusterRole {
     self.statusEvery = statusEvery
   }
 
-  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: @escaping @Sendable (String) -> Void) throws {
+  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: RoleLog) throws {
     setBLASThreadCount(1)
     let sink = try RemoteReplay(transport: transport, endpoint: connect, table: table, timeout: timeout, log: log, shouldStop: { stop.isRequested })
     let feed = try RemoteModelFeed(transport: transport, announce: announce, cache: cache, log: log)
     let actor = SelfPlayActor(name: name, game: game, config: settings.selfPlay, parallelGames: settings.training.parallelGames,
-                              architecture: settings.network, feed: feed, sink: sink, seed: seed, onError: { log("\($0)") })
+                              architecture: settings.network, feed: feed, sink: sink, seed: seed, onError: { log.error("\($0)") })
     if let path = ackLog {
       if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
       let handle = UncheckedSendable(FileHandle(forWritingAtPath: path))
@@ -234,7 +235,7 @@ public struct EvaluatorRole: ClusterRole {
     self.announce = announce
   }
 
-  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: @escaping @Sendable (String) -> Void) throws {
+  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: RoleLog) throws {
     setBLASThreadCount(1)
     let run = directory
     let store = try RunStore(path: run + "/run.sqlite")
@@ -266,7 +267,7 @@ public struct EvaluatorRole: ClusterRole {
       } catch is GateInterrupted {
         break
       } catch {
-        log("evaluator: \(error)")
+        log.error("evaluator: \(error)")
       }
     }
     feed.stop()

@@ -8,6 +8,7 @@ import DojoConcurrency
 import DojoGames
 import DojoLeague
 import DojoNN
+import DojoTelemetry
 import DojoTraining
 import DojoTransport
 import Foundation
@@ -30,7 +31,7 @@ public struct LeagueManagerRole: ClusterRole {
     self.statusEvery = statusEvery
   }
 
-  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: @escaping @Sendable (String) -> Void) throws {
+  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: RoleLog) throws {
     setBLASThreadCount(1)
     let (manager, games) = try LeagueSetup.open(game: game, config: config, directory: directory, seed: seed)
     let tables = try LeagueSetup.replayTables(game: game, config: config, manager: manager, games: games, seed: seed)
@@ -42,7 +43,7 @@ public struct LeagueManagerRole: ClusterRole {
       try? LeagueCharts.ratings(store: manager.store, title: "\(config.name): ratings anchored at \(config.rating.anchors.first ?? "-") = 0")
         .write(toFile: directory + "/ratings.svg", atomically: true, encoding: .utf8)
     }
-    let raterThread = Thread { rater.run(stop: stop, onError: { log("rater: \($0)") }) }
+    let raterThread = Thread { rater.run(stop: stop, onError: { log.error("rater: \($0)") }) }
     raterThread.name = "rater"
     raterThread.start()
     log("league manager for \(config.name) (\(game.name)) at \(leagueServer.endpoint), replay tables at \(replayServer.endpoint): "
@@ -51,7 +52,7 @@ public struct LeagueManagerRole: ClusterRole {
     let scalars = try LeagueScalars(store: manager.store, directory: directory)
     log("TensorBoard: tensorboard --logdir \(directory)/tensorboard")
     reportStatus(every: statusEvery, until: stop) { _ in
-      do { try scalars.update() } catch { log("could not write TensorBoard scalars: \(error)") }
+      do { try scalars.update() } catch { log.warning("could not write TensorBoard scalars: \(error)") }
       let ratings = manager.ratings()
       let line = manager.agents.map { a in
         "\(a.name) g\(a.generation) \(a.steps)st " + (ratings.first { $0.name == a.name }.map { String(format: "%.0f", $0.rating) } ?? "—")
@@ -65,7 +66,7 @@ public struct LeagueManagerRole: ClusterRole {
     for t in tables { t.stop() }
     leagueServer.stop()
     replayServer.stop()
-    do { try scalars.update() } catch { log("could not write TensorBoard scalars: \(error)") }
+    do { try scalars.update() } catch { log.warning("could not write TensorBoard scalars: \(error)") }
     log("league manager stopped: \(try manager.store.resultCount()) results stored")
   }
 }
@@ -88,7 +89,7 @@ public struct LeagueLearnerRole: ClusterRole {
     self.statusEvery = statusEvery
   }
 
-  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: @escaping @Sendable (String) -> Void) throws {
+  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: RoleLog) throws {
     setBLASThreadCount(1)
     let league = try RemoteLeague(transport: transport, endpoint: manager, cache: directory + "/models-cache", log: log,
                                   shouldStop: { stop.isRequested })
@@ -101,11 +102,11 @@ public struct LeagueLearnerRole: ClusterRole {
       log("steps \(p.steps), generation \(p.generation), resets \(p.resets), exploits \(p.exploits)"
           + (p.losses.map { String(format: ", loss policy %.3f value %.3f", $0.policy, $0.value) } ?? ""))
     }
-    learner.run(onError: { log("\($0)") })
+    learner.run(onError: { log.error("\($0)") })
     if learner.hasUnsavedSteps {
       // Written either way; if the manager is already gone it is not reported, and a restart
       // continues from the model the manager holds (the steps since are trained again).
-      do { try learner.checkpoint(decide: false) } catch { log("last checkpoint not reported: \(error)") }
+      do { try learner.checkpoint(decide: false) } catch { log.warning("last checkpoint not reported: \(error)") }
     }
     log("learner of \(agent) stopped at \(learner.progress.steps) steps")
   }
@@ -131,7 +132,7 @@ public struct LeagueActorRole: ClusterRole {
     self.statusEvery = statusEvery
   }
 
-  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: @escaping @Sendable (String) -> Void) throws {
+  public func run<G: Game>(_ game: G, transport: any Transport, stop: StopToken, log: RoleLog) throws {
     setBLASThreadCount(1)
     let league = try RemoteLeague(transport: transport, endpoint: manager, cache: cache, log: log, shouldStop: { stop.isRequested })
     let sinks = Locked<[String: RemoteReplay]>([:])
@@ -143,7 +144,7 @@ public struct LeagueActorRole: ClusterRole {
         s[agent] = r
         return r
       }
-    }, parallelGames: parallelGames, seed: seed, locate: { try league.locate($0) }, onError: { log("\($0)") })
+    }, parallelGames: parallelGames, seed: seed, locate: { try league.locate($0) }, onError: { log.error("\($0)") })
     log("league actor \(name): manager \(manager), replay \(replay), models cached in \(cache)")
     startStatusThread(every: statusEvery, until: stop) { _ in
       let c = actor.counters

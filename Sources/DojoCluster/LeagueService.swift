@@ -8,6 +8,7 @@ import DojoConcurrency
 import DojoLeague
 import DojoNN
 import DojoSearch
+import DojoTelemetry
 import DojoTraining
 import DojoTransport
 import DojoWire
@@ -37,11 +38,11 @@ func hyperparameters(_ map: [String: Double]) throws(WireError) -> Hyperparamete
 
 public final class LeagueService: @unchecked Sendable {
   public let manager: LeagueManager
-  let log: @Sendable (String) -> Void
+  let log: RoleLog
   /// Counts a request may hold, checked before it is decoded.
   public var limits = MessageLimits(movesPerGame: 0, recordBytes: 0)
 
-  public init(manager: LeagueManager, log: @escaping @Sendable (String) -> Void) {
+  public init(manager: LeagueManager, log: RoleLog) {
     self.manager = manager
     self.log = log
   }
@@ -49,16 +50,16 @@ public final class LeagueService: @unchecked Sendable {
   public func handle(_ request: Data) -> Data {
     let envelope: Dojo_Envelope
     do { envelope = try Dojo_Envelope.open(request, limits: limits) } catch {
-      log("refused a request: \(error)")
+      log.warning("refused a request: \(error)")
       return Dojo_Envelope.error(error.reason).encoded()
     }
     do {
       return try answer(envelope).encoded()
     } catch let e as WireError {
-      log("refused a request: \(e)")
+      log.warning("refused a request: \(e)")
       return Dojo_Envelope.error(e.reason).encoded()
     } catch {
-      log("could not answer a request: \(error)")
+      log.error("could not answer a request: \(error)")
       return Dojo_Envelope.error("\(error)").encoded()
     }
   }
@@ -138,13 +139,13 @@ public final class RemoteLeague: LeagueMatchmaking, LeagueLearning, @unchecked S
   let client: any RequestClient
   let serial = Serial()
   let timeout: Double
-  let log: @Sendable (String) -> Void
+  let log: RoleLog
   let shouldStop: @Sendable () -> Bool
   /// Fetched models: `cache`/<sha256>/ (model.safetensors, meta.json).
   let cache: String
 
   public init(transport: any Transport, endpoint: String, cache: String, timeout: Double = 30,
-              log: @escaping @Sendable (String) -> Void = { _ in }, shouldStop: @escaping @Sendable () -> Bool = { false }) throws {
+              log: RoleLog = .silent, shouldStop: @escaping @Sendable () -> Bool = { false }) throws {
     client = try transport.connect(endpoint)
     self.cache = cache
     self.timeout = timeout
@@ -165,7 +166,7 @@ public final class RemoteLeague: LeagueMatchmaking, LeagueLearning, @unchecked S
       } catch let e as TransportError {
         // Retried until answered; while stopping, one attempt (a last checkpoint's report) is all.
         if shouldStop() { throw RemoteError("stopped before the league manager answered: \(e)") }
-        log("league manager: \(e); retrying in \(wait) s")
+        log.warning("league manager: \(e); retrying in \(wait) s")
         Thread.sleep(forTimeInterval: wait)
         wait = min(wait * 2, 5)
       }

@@ -5,6 +5,7 @@
 
 import DojoConcurrency
 import DojoNN
+import DojoTelemetry
 import DojoTraining
 import DojoTransport
 import DojoWire
@@ -20,13 +21,13 @@ public final class ModelHub: @unchecked Sendable {
   public var announceEndpoint: String { publisher.endpoint }
 
   /// Serves files at `fetch`, announces at `announce` (re-announcing every `every` seconds).
-  public init(transport: any Transport, fetch: String, announce: String, every: Double = 2, log: @escaping @Sendable (String) -> Void) throws {
+  public init(transport: any Transport, fetch: String, announce: String, every: Double = 2, log: RoleLog) throws {
     publisher = try transport.publisher(announce)
     let box = HubFiles()
     server = try transport.serve(fetch) { request in
       let envelope: Dojo_Envelope
       do { envelope = try Dojo_Envelope.open(request) } catch let e as WireError {
-        log("refused a request: \(e)")
+        log.warning("refused a request: \(e)")
         return Dojo_Envelope.error(e.reason).encoded()
       } catch { return Dojo_Envelope.error("\(error)").encoded() }
       guard case .fetchModel(let f) = envelope.body else { return Dojo_Envelope.error("the model server answers FetchModel only").encoded() }
@@ -93,10 +94,10 @@ public final class RemoteModelFeed: ModelFeed, @unchecked Sendable {
   let state = Locked<(current: CheckpointReference?, stopped: Bool)>((nil, false))
   let cache: String
   let transport: any Transport
-  let log: @Sendable (String) -> Void
+  let log: RoleLog
 
   /// Listens at `announce`; fetched models go to `cache` (a directory of this machine's).
-  public init(transport: any Transport, announce: String, cache: String, log: @escaping @Sendable (String) -> Void) throws {
+  public init(transport: any Transport, announce: String, cache: String, log: RoleLog) throws {
     self.cache = cache
     self.transport = transport
     self.log = log
@@ -112,7 +113,7 @@ public final class RemoteModelFeed: ModelFeed, @unchecked Sendable {
           if clients[a.endpoint] == nil { clients[a.endpoint] = try transport.connect(a.endpoint) }
           try fetch(a, client: clients[a.endpoint]!)
         } catch {
-          log("model \(a.generation) from \(a.endpoint): \(error)")
+          log.warning("model \(a.generation) from \(a.endpoint): \(error)")
         }
       }
     }

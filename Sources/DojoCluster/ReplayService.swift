@@ -2,11 +2,11 @@
 // exactly one reply; a malformed message or a wrong version gets an Error reply and a log line,
 // and the server goes on. Games are acknowledged only once they are in the database.
 
-import DojoTelemetry
 import DojoConcurrency
 import DojoGames
 import DojoNN
 import DojoSearch
+import DojoTelemetry
 import DojoTraining
 import DojoTransport
 import DojoWire
@@ -18,7 +18,7 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
   public let tables: [String: ReplayStore<G>]
   /// The first table.
   public let replay: ReplayStore<G>
-  let log: @Sendable (String) -> Void
+  let log: RoleLog
   /// How long a busy actor or an early learner is told to wait.
   public var retryAfterMilliseconds: UInt32 = 200
   /// How long an actor is told to wait while the disk is full.
@@ -26,14 +26,14 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
   /// Counts and sizes a request may hold, checked before it is decoded (from the game's bounds).
   public let limits: MessageLimits
 
-  public init(replay: ReplayStore<G>, log: @escaping @Sendable (String) -> Void) {
+  public init(replay: ReplayStore<G>, log: RoleLog) {
     self.replay = replay
     tables = [replay.table: replay]
     self.log = log
     limits = MessageLimits(game: replay.game)
   }
 
-  public init(tables: [ReplayStore<G>], log: @escaping @Sendable (String) -> Void) {
+  public init(tables: [ReplayStore<G>], log: RoleLog) {
     precondition(!tables.isEmpty, "a replay service needs a table")
     replay = tables[0]
     self.tables = Dictionary(tables.map { ($0.table, $0) }, uniquingKeysWith: { a, _ in a })
@@ -53,7 +53,7 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
     let envelope: Dojo_Envelope
     do { envelope = try Dojo_Envelope.open(request, limits: limits) } catch {
       DojoMetrics.gamesRefused("malformed").increment()
-      log("refused a request: \(error)")
+      log.warning("refused a request: \(error)")
       return Dojo_Envelope.error(error.reason).encoded()
     }
     switch envelope.body {
@@ -74,23 +74,23 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
             f.index = UInt32(i)
             f.reason = refusal.reason
             reply.refused.append(f)
-            log("refused game \(i) from \(s.games[i].actor): \(refusal.reason)")
+            log.warning("refused game \(i) from \(s.games[i].actor): \(refusal.reason)")
           }
         }
         return Dojo_Envelope(.accepted(reply)).encoded()
       } catch let e as WireError {
-        log("refused a request: \(e)")
+        log.warning("refused a request: \(e)")
         return Dojo_Envelope.error(e.reason).encoded()
       } catch let e as StorageFull {
         // Nothing was stored: the actor keeps its games and sends them again.
         DojoMetrics.gamesRefused("disk_full").increment(by: s.games.count)
-        log("\(e); telling the actor to retry in \(retryWhenFullMilliseconds) ms")
+        log.warning("\(e); telling the actor to retry in \(retryWhenFullMilliseconds) ms")
         reply.busy = true
         reply.retryAfterMs = retryWhenFullMilliseconds
         reply.busyReason = e.description
         return Dojo_Envelope(.accepted(reply)).encoded()
       } catch {
-        log("could not store games: \(error)")
+        log.error("could not store games: \(error)")
         return Dojo_Envelope.error("could not store the games: \(error)").encoded()
       }
     case .sampleRequest(let r):
@@ -124,7 +124,7 @@ public final class ReplayService<G: Game>: @unchecked Sendable {
       h.role = "replay"
       return Dojo_Envelope(.heartbeat(h)).encoded()
     default:
-      log("refused a request: the replay store does not answer \(String(describing: envelope.body!).prefix(40))")
+      log.warning("refused a request: the replay store does not answer \(String(describing: envelope.body!).prefix(40))")
       return Dojo_Envelope.error("the replay store does not answer this message").encoded()
     }
   }
@@ -143,13 +143,13 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
   /// One request at a time on the client's socket.
   let serial = Serial()
   let timeout: Double
-  let log: @Sendable (String) -> Void
+  let log: RoleLog
   let shouldStop: @Sendable () -> Bool
   /// The replay table this client writes to and samples from ("": the server's first).
   public let table: String
 
   public init(transport: any Transport, endpoint: String, table: String = "", timeout: Double = 10,
-              log: @escaping @Sendable (String) -> Void = { _ in }, shouldStop: @escaping @Sendable () -> Bool = { false }) throws {
+              log: RoleLog = .silent, shouldStop: @escaping @Sendable () -> Bool = { false }) throws {
     client = try transport.connect(endpoint)
     self.table = table
     self.timeout = timeout
@@ -178,7 +178,7 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
       if shouldStop() { throw RemoteError("stopped before the replay store acknowledged \(games.count) games") }
       let reply: Data
       do { reply = try serial.run { try client.request(request, timeout: timeout) } } catch let e as TransportError {
-        log("\(e); retrying in \(wait) s")
+        log.warning("\(e); retrying in \(wait) s")
         Thread.sleep(forTimeInterval: wait)
         wait = min(wait * 2, 5)
         continue
@@ -187,7 +187,7 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
       switch envelope.body {
       case .accepted(let a) where a.busy:
         if !a.busyReason.isEmpty {
-          if a.busyReason != lastBusyReason { log("the replay store cannot store games now (\(a.busyReason)); keeping them and retrying") }
+          if a.busyReason != lastBusyReason { log.warning("the replay store cannot store games now (\(a.busyReason)); keeping them and retrying") }
           lastBusyReason = a.busyReason
         }
         Thread.sleep(forTimeInterval: Double(a.retryAfterMs) / 1000)
@@ -228,7 +228,7 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
     while !shouldStop() {
       let reply: Data
       do { reply = try serial.run { try client.request(request, timeout: timeout) } } catch let e as TransportError {
-        log("\(e); retrying")
+        log.warning("\(e); retrying")
         Thread.sleep(forTimeInterval: 0.5)
         continue
       }
@@ -249,13 +249,13 @@ public final class RemoteReplay: GameSink, @unchecked Sendable {
 
   /// A learner's source of batches: blocks until the store has one; a failed request is logged
   /// with its reason and retried after a second; nil once stopping.
-  public func batches(log: @escaping @Sendable (String) -> Void) -> @Sendable (Int) -> TrainingBatch? {
+  public func batches(log: RoleLog) -> @Sendable (Int) -> TrainingBatch? {
     { [self] count in
       while !shouldStop() {
         do {
           if let batch = try sample(count) { return batch }
         } catch {
-          log("sampling from the replay store failed: \(error); retrying in 1 s")
+          log.warning("sampling from the replay store failed: \(error); retrying in 1 s")
           Thread.sleep(forTimeInterval: 1)
         }
       }

@@ -40,7 +40,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   let evaluator: CheckpointEvaluator<G>
   let board: ModelBoard
   let seed: UInt64
-  let log: @Sendable (String) -> Void
+  let log: RoleLog
   /// Set by `stop()`; every role's loop ends on it.
   let stopToken = StopToken()
   let group = DispatchGroup()
@@ -54,7 +54,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   let started = Date()
 
   /// Opens the run in `directory`: continues from its newest checkpoint if it has one.
-  public init(game: G, directory: String, settings: RunSettings, seed: UInt64, log: @escaping @Sendable (String) -> Void) throws {
+  public init(game: G, directory: String, settings: RunSettings, seed: UInt64, log: RoleLog) throws {
     self.game = game
     self.directory = directory
     self.settings = settings
@@ -65,7 +65,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     store = try RunStore(path: directory + "/run.sqlite")
     board = ModelBoard()
 
-    let loaded = RunDirectory.newestLoadable(directory, game: game.name, architecture: settings.network, log: log)
+    let loaded = RunDirectory.newestLoadable(directory, game: game.name, architecture: settings.network, log: { log.warning($0) })
     let network = loaded?.network ?? PolicyValueNet(config: settings.network, seed: seed)
     let optimizer = loaded?.optimizer ?? Optimizer(config: settings.training.optimizer, layout: network.layout)
     let generation = loaded?.metadata.generation ?? 0
@@ -107,17 +107,17 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
                                 architecture: settings.network, feed: board,
                                 sink: replay,
                                 seed: seed &+ UInt64(i) &* 0x9E37_79B9 &+ UInt64(startGeneration) << 32,
-                                onError: { log("actor-\(i): \($0)") })
+                                onError: { log.error("actor-\(i): \($0)") })
       actors.append(actor)
       spawn("actor-\(i)") { [self] in actor.run { self.stopToken.isRequested } }
     }
     let replay = self.replay
     spawn("learner") { [self] in
-      learner.run(source: { replay.sample($0) }, onCheckpoint: { self.evaluator.offer($0) }, onError: { log("learner: \($0)") })
+      learner.run(source: { replay.sample($0) }, onCheckpoint: { self.evaluator.offer($0) }, onError: { log.error("learner: \($0)") })
     }
     let evaluator = self.evaluator
     if let pendingCandidate { evaluator.offer(pendingCandidate) }
-    spawn("evaluator", group: evaluatorDone) { evaluator.run(onError: { log("evaluator: \($0)") }) }
+    spawn("evaluator", group: evaluatorDone) { evaluator.run(onError: { log.error("evaluator: \($0)") }) }
   }
 
   func spawn(_ name: String, group: DispatchGroup? = nil, _ body: @escaping @Sendable () -> Void) {

@@ -3,6 +3,9 @@
 // scripts, which draw it and ask again every few seconds.
 
 import DojoArena
+import DojoConcurrency
+import DojoConfig
+import DojoLeague
 import Foundation
 import GRDB
 
@@ -114,6 +117,11 @@ struct LeagueData: Codable {
   struct Rating: Codable { var round: Int, player: String, rating: Double, margin: Double, at: Double }
   struct Event: Codable { var kind: String, agents: String, reason: String, step: Int, at: Double }
   struct Loss: Codable { var agent: String, step: Int, policyLoss: Double, valueLoss: Double }
+  struct Agent: Codable, Sendable {
+    var name: String, role: String, steps: Int, generation: Int, rating: Double?, hyperparameters: [String: Double], lineage: [String]
+  }
+  struct Choice: Codable, Sendable { var opponent: String, probability: Double }
+  struct Hyperparameters: Codable, Sendable { var agent: String, step: Int, at: Double, values: [String: Double] }
   var name: String
   var agents: [String]
   var players: [String]
@@ -123,6 +131,15 @@ struct LeagueData: Codable {
   var ratings: [Rating]
   var events: [Event]
   var losses: [Loss]
+  /// The learning agents now (role, steps, hyperparameters, whose weights they copied), each one's
+  /// current PFSP distribution over its opponents, every change of hyperparameters, and every
+  /// snapshot, reset and exploit (the lineage).
+  var learners: [Agent]
+  var pfsp: [String: [Choice]]
+  var hyperparameters: [Hyperparameters]
+  var lineage: [Event]
+  /// Why the PFSP distributions are missing, when they are.
+  var pfspNote: String?
   var results: Int
   /// When the newest record was written (the page shows it).
   var updated: Double
@@ -156,10 +173,57 @@ struct LeagueData: Codable {
       }
       let results = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM results") ?? 0
       let newest = try Double.fetchOne(db, sql: "SELECT MAX(at) FROM results") ?? 0
+      let lineage = try Row.fetchAll(db, sql: "SELECT * FROM events WHERE kind IN ('snapshot', 'reset', 'exploit') ORDER BY id").map {
+        Event(kind: $0["kind"], agents: $0["agents"], reason: $0["reason"], step: $0["step"], at: $0["at"])
+      }
+      let state = LeagueData.state(source)
       return LeagueData(name: source.name, agents: agents, players: players, payoff: payoff, games: games, ratings: ratings, events: events,
-                        losses: losses, results: results, updated: max(newest, ratings.last?.at ?? 0))
+                        losses: losses, learners: state.learners, pfsp: state.pfsp, hyperparameters: state.hyperparameters, lineage: lineage,
+                        pfspNote: state.note, results: results, updated: max(newest, ratings.last?.at ?? 0))
     }
   }
+
+  struct ManagerState: Sendable {
+    var key: [Int64]
+    var learners: [Agent] = []
+    var pfsp: [String: [Choice]] = [:]
+    var hyperparameters: [Hyperparameters] = []
+    var note: String?
+  }
+
+  /// The manager's view, as `dojo league status` computes it (the league file in the directory, the
+  /// decayed payoff, fitted ratings), from a read-only store; recomputed only when a result, a
+  /// decision or an agent's state was written since.
+  static func state(_ source: DashboardSource) -> ManagerState {
+    let key: [Int64]
+    do {
+      key = try source.database().read { db in
+        try ["results", "events", "hyperparameters"].map { t in try db.tableExists(t) ? (Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM \(t)") ?? 0) : 0 }
+          + [Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(length(state)), 0) FROM agents") ?? 0]
+      }
+    } catch { return ManagerState(key: [], note: "\(error)") }
+    if let cached = managerCache.withLock({ $0[source.path] }), cached.key == key { return cached }
+    var state = ManagerState(key: key)
+    do {
+      let path = source.path + "/league.toml"
+      guard FileManager.default.fileExists(atPath: path) else { throw DashboardError("no league.toml in \(source.path)") }
+      var config = try LeagueFile.load(path: path)
+      let store = try LeagueStore(readingOnly: source.file)
+      config.name = try store.meta("name") ?? config.name
+      let report = try LeagueReport.make(try LeagueManager(config: config, store: store, seed: 0), eventLimit: 0)
+      state.learners = report.agents.map {
+        Agent(name: $0.name, role: $0.role, steps: $0.steps, generation: $0.generation, rating: $0.rating, hyperparameters: $0.hyperparameters, lineage: $0.lineage)
+      }
+      state.pfsp = report.pfsp.mapValues { $0.map { Choice(opponent: $0.opponent, probability: $0.probability) } }
+      state.hyperparameters = try store.hyperparameterHistory().map { Hyperparameters(agent: $0.agent, step: $0.step, at: $0.at, values: $0.values) }
+    } catch {
+      state.note = "the league's manager state cannot be read: \(error)"
+    }
+    managerCache.withLock { $0[source.path] = state }
+    return state
+  }
+
+  static let managerCache = Locked<[String: ManagerState]>([:])
 }
 
 /// A tournament page's data: the table (ratings fitted to the games, anchored) and the crosstable.

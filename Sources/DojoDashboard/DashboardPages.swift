@@ -14,10 +14,31 @@ enum DashboardPages {
   static func page(_ source: DashboardSource, sources: [DashboardSource]) -> String {
     let body = """
       <nav><a href="/">Dojo</a> › <span>\(escape(source.name))</span> <span class="kind">\(source.kind.rawValue)</span>
+      · <a id="games-link" href="/games/\(source.id)">games</a>
       <span id="updated" class="updated"></span></nav>
       <main id="main" data-kind="\(source.kind.rawValue)" data-api="/api/\(source.kind.rawValue)/\(source.id)"></main>
       """
     return document(title: "Dojo: \(source.name)", body: body, script: script)
+  }
+
+  /// The stored games of a run, league or tournament: filters, a table, pages of 50.
+  static func games(_ source: DashboardSource) -> String {
+    let body = """
+      <nav><a href="/">Dojo</a> › <a href="/\(source.kind.rawValue)/\(source.id)">\(escape(source.name))</a> › <span>games</span>
+      <span id="updated" class="updated"></span></nav>
+      <main id="main" data-kind="games" data-id="\(source.id)" data-api="/api/games/\(source.id)"></main>
+      """
+    return document(title: "Dojo: \(source.name) games", body: body, script: script)
+  }
+
+  /// One game replayed on its board, move by move.
+  static func game(_ source: DashboardSource, id: Int64) -> String {
+    let body = """
+      <nav><a href="/">Dojo</a> › <a href="/\(source.kind.rawValue)/\(source.id)">\(escape(source.name))</a> ›
+      <a href="/games/\(source.id)">games</a> › <span>game \(id)</span><span id="updated" class="updated"></span></nav>
+      <main id="main" data-kind="game" data-api="/api/game/\(source.id)/\(id)"></main>
+      """
+    return document(title: "Dojo: \(source.name) game \(id)", body: body, script: script)
   }
 
   static func escape(_ s: String) -> String {
@@ -57,6 +78,15 @@ enum DashboardPages {
     h2 { font-size: 16px; margin: 20px 0 6px; }
     .legend { font-size: 12px; } .key { margin-right: 12px; white-space: nowrap; }
     .key i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
+    form.filters { margin: 8px 0; } form.filters label { margin-right: 12px; }
+    .viewer { display: flex; gap: 24px; flex-wrap: wrap; align-items: flex-start; }
+    .controls button { font-size: 16px; min-width: 40px; margin-right: 4px; }
+    .controls input[type=range] { width: 260px; vertical-align: middle; }
+    .side { min-width: 300px; }
+    .narrow { max-width: 620px; margin-top: 12px; }
+    .bar { height: 10px; background: #eee; border-radius: 3px; width: 160px; display: inline-block; vertical-align: middle; }
+    .bar i { display: block; height: 100%; background: #1f77b4; border-radius: 3px; }
+    .lanes text.agent { font-size: 12px; fill: #222; }
     """
 
   /// Draws the page from its JSON and polls for changes.
@@ -77,14 +107,17 @@ enum DashboardPages {
     }
 
     // A line chart as SVG: series [{name, points: [[x, y]]}], axes with ticks and a legend.
-    function lineChart(id, title, xLabel, yLabel, series) {
+    // range (optional): {x: [lo, hi], y: [lo, hi]} fixes an axis instead of fitting it to the points.
+    function lineChart(id, title, xLabel, yLabel, series, range) {
       const W = 460, H = 240, L = 62, R = 12, T = 10, B = 40;
       const pts = series.flatMap(s => s.points);
       if (pts.length === 0) { return `<figure id="${id}"><figcaption>${esc(title)}</figcaption><p class="empty">no data yet</p></figure>`; }
       let [x0, x1] = [Math.min(...pts.map(p => p[0])), Math.max(...pts.map(p => p[0]))];
       let [y0, y1] = [Math.min(...pts.map(p => p[1])), Math.max(...pts.map(p => p[1]))];
+      if (range && range.x) { [x0, x1] = range.x; }
       if (x1 === x0) { x1 = x0 + 1; }
       if (y1 === y0) { const d = Math.abs(y0) * 0.1 || 1; y0 -= d; y1 += d; }
+      if (range && range.y) { [y0, y1] = range.y; }
       const pad = (y1 - y0) * 0.05; y0 -= pad; y1 += pad;
       const sx = x => L + (x - x0) / (x1 - x0) * (W - L - R), sy = y => T + (1 - (y - y0) / (y1 - y0)) * (H - T - B);
       let svg = `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(title)}">`;
@@ -170,9 +203,182 @@ enum DashboardPages {
       d.players.forEach((p, i) => {
         html += `<tr><th>${esc(p)}</th>` + d.payoff[i].map((v, j) => `<td style="background:${heat(v)}" title="${d.games[i][j]} games">${v === null ? "" : v.toFixed(2)}</td>`).join("") + "</tr>";
       });
-      html += `</table><h2>Decisions</h2><table id="events"><tr><th>kind</th><th>agents</th><th>step</th><th>reason</th></tr>`;
+      html += `</table>` + drawPFSP(d) + drawLineage(d) + drawHyperparameters(d);
+      html += `<h2>Decisions</h2><table id="events"><tr><th>kind</th><th>agents</th><th>step</th><th>reason</th></tr>`;
       for (const e of d.events) { html += `<tr><td class="text">${esc(e.kind)}</td><td class="text">${esc(e.agents)}</td><td>${e.step}</td><td class="text">${esc(e.reason)}</td></tr>`; }
       main.innerHTML = html + "</table>";
+    }
+
+    // Each learner's current PFSP distribution: a bar per opponent, largest first.
+    function drawPFSP(d) {
+      let html = `<h2>PFSP: where each learner's games against past players go now</h2>`;
+      if (d.pfspNote) { return html + `<p class="empty">${esc(d.pfspNote)}</p>`; }
+      html += `<div class="charts" id="pfsp">`;
+      for (const a of d.learners) {
+        const choices = (d.pfsp[a.name] || []).slice().sort((x, y) => y.probability - x.probability).slice(0, 12);
+        const W = 460, row = 18, L = 170, H = Math.max(1, choices.length) * row + 8;
+        let svg = `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="PFSP of ${esc(a.name)}">`;
+        const top = Math.max(1e-9, ...choices.map(c => c.probability));  // the longest bar spans the chart
+        choices.forEach((c, i) => {
+          const y = 4 + i * row, w = c.probability / top * (W - L - 50);
+          svg += `<text x="${L - 6}" y="${y + 12}" text-anchor="end">${esc(c.opponent)}</text>`
+            + `<rect class="pfsp-bar" data-opponent="${esc(c.opponent)}" x="${L}" y="${y + 2}" width="${w.toFixed(1)}" height="${row - 5}" fill="#1f77b4"/>`
+            + `<text x="${L + w + 4}" y="${y + 12}">${(100 * c.probability).toFixed(0)} %</text>`;
+        });
+        if (!choices.length) { svg += `<text x="8" y="14">no past players to choose from yet</text>`; }
+        html += `<figure class="pfsp" data-agent="${esc(a.name)}" data-choices="${choices.length}"><figcaption>${esc(a.name)} <span class="kind">${esc(a.role)}</span></figcaption>${svg}</svg></figure>`;
+      }
+      return html + `</div>`;
+    }
+
+    // The PBT lineage: a lane per learner over its optimizer steps; snapshots as dots, resets as
+    // bars, and each exploit as an arrow from the donor's lane to the member that copied it.
+    function drawLineage(d) {
+      const names = d.learners.map(a => a.name);
+      if (!names.length) { return ""; }
+      const W = 940, lane = 34, L = 170, R = 20, T = 16, H = T + names.length * lane + 26;
+      const maxStep = Math.max(1, ...d.lineage.map(e => e.step), ...d.learners.map(a => a.steps));
+      const sx = s => L + s / maxStep * (W - L - R), sy = n => T + names.indexOf(n) * lane + lane / 2;
+      let svg = `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="PBT lineage"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L10,5L0,10z" fill="#d62728"/></marker></defs>`;
+      names.forEach((n, i) => {
+        svg += `<line x1="${L}" x2="${W - R}" y1="${sy(n)}" y2="${sy(n)}" stroke="${palette[i % palette.length]}" stroke-width="2" opacity="0.35"/>`
+          + `<text class="agent" x="${L - 8}" y="${sy(n) + 4}" text-anchor="end">${esc(n)}</text>`;
+      });
+      let exploits = 0;
+      for (const e of d.lineage) {
+        const [who, other] = e.agents.split(",");
+        if (!names.includes(who)) { continue; }
+        const x = sx(e.step), y = sy(who);
+        if (e.kind === "snapshot") { svg += `<circle class="snapshot" cx="${x}" cy="${y}" r="4" fill="#2ca02c"><title>${esc(other)}: ${esc(e.reason)}</title></circle>`; }
+        if (e.kind === "reset") { svg += `<rect class="reset" x="${x - 2}" y="${y - 9}" width="4" height="18" fill="#ff7f0e"><title>reset: ${esc(e.reason)}</title></rect>`; }
+        if (e.kind === "exploit" && names.includes(other)) {
+          exploits++;
+          svg += `<path class="exploit" d="M${x},${sy(other)}L${x},${y + (sy(other) < y ? -6 : 6)}" stroke="#d62728" stroke-width="1.5" marker-end="url(#arrow)"><title>${esc(who)} copied ${esc(other)}: ${esc(e.reason)}</title></path>`;
+        }
+      }
+      for (const t of niceTicks(0, maxStep, 8)) { svg += `<text x="${sx(t)}" y="${H - 8}" text-anchor="middle">${fmt(t)}</text>`; }
+      const legend = `<span class="key"><i style="background:#2ca02c"></i>snapshot</span><span class="key"><i style="background:#ff7f0e"></i>reset</span><span class="key"><i style="background:#d62728"></i>exploit (donor → member)</span>`;
+      return `<h2>Lineage (PBT): who copied whom, and when</h2><figure id="lineage" data-exploits="${exploits}">${svg}</svg><div class="legend">${legend} x: optimizer steps</div></figure>`;
+    }
+
+    // Each hyperparameter over the learners' steps: a step line per learner.
+    function drawHyperparameters(d) {
+      const keys = [...new Set(d.hyperparameters.flatMap(h => Object.keys(h.values)))].sort();
+      if (!keys.length) { return ""; }
+      const names = d.learners.map(a => a.name);
+      let html = `<h2>Hyperparameters over time</h2><div class="charts" id="hyperparameters">`;
+      for (const k of keys) {
+        const series = names.map(n => {
+          const points = [];
+          for (const h of d.hyperparameters.filter(h => h.agent === n && k in h.values)) {
+            if (points.length) { points.push([h.step, points[points.length - 1][1]]); }
+            points.push([h.step, h.values[k]]);
+          }
+          const now = d.learners.find(a => a.name === n);
+          if (points.length && now && now.steps > points[points.length - 1][0]) { points.push([now.steps, points[points.length - 1][1]]); }
+          return {name: n, points};
+        }).filter(s => s.points.length);
+        html += lineChart("hp-" + k, k, "optimizer steps", k, series);
+      }
+      html += `</div><table id="learners"><tr><th>learner</th><th>role</th><th>steps</th><th>rating</th><th>hyperparameters</th><th>copied</th></tr>`;
+      for (const a of d.learners) {
+        const hp = Object.keys(a.hyperparameters).sort().map(k => `${k}=${fmt(a.hyperparameters[k])}`).join(" ");
+        html += `<tr><td class="text">${esc(a.name)}</td><td class="text">${esc(a.role)}</td><td>${a.steps}</td><td>${a.rating == null ? "" : fmt(a.rating)}</td>`
+          + `<td class="text">${esc(hp)}</td><td class="text">${esc(a.lineage.join(", "))}</td></tr>`;
+      }
+      return html + `</table>`;
+    }
+
+    // The games page: filters (a plain GET form), the list, links to each game.
+    function drawGames(d) {
+      const q = new URLSearchParams(location.search);
+      const option = (value, label, current) => `<option value="${esc(value)}"${String(current) === String(value) ? " selected" : ""}>${esc(label)}</option>`;
+      let html = `<form class="filters" method="get">`;
+      const agents = d.kind === "tournament" ? d.players : d.tables;
+      if (agents.length > 1 || d.kind !== "run") {
+        html += `<label>${d.kind === "tournament" ? "player" : "agent"} <select name="agent">${option("", "all", q.get("agent") || "")}${agents.map(a => option(a, a, q.get("agent"))).join("")}</select></label>`;
+      }
+      if (d.generations.length) {
+        html += `<label>generation <select name="generation">${option("", "all", q.get("generation") || "")}${d.generations.map(g => option(g, g, q.get("generation"))).join("")}</select></label>`;
+      }
+      html += `<label>result <select name="result">${option("", "all", q.get("result") || "")}${option("first", "first player won", q.get("result"))}${option("second", "second player won", q.get("result"))}${option("draw", "draw", q.get("result"))}</select></label>`;
+      html += `<button>show</button></form>`;
+      html += `<div class="cards">${card("games", d.total, "total")}</div>`;
+      html += `<table id="games"><tr><th>game</th><th>${d.kind === "tournament" ? "round" : d.kind === "league" ? "agent" : "replay table"}</th>${d.kind === "tournament" ? "<th>first</th><th>second</th>" : "<th>generation</th>"}<th>plies</th><th>result</th><th>how</th><th>finished</th></tr>`;
+      for (const g of d.games) {
+        html += `<tr><td><a class="game" href="/game/${main.dataset.id}/${g.id}">${g.id}</a></td><td class="text">${esc(g.table)}</td>`
+          + (d.kind === "tournament" ? `<td class="text">${esc(g.first)}</td><td class="text">${esc(g.second)}</td>` : `<td>${g.generation}</td>`)
+          + `<td>${g.plies}</td><td>${esc(g.result)}</td><td class="text">${esc(g.how)}</td><td>${g.at ? new Date(g.at * 1000).toLocaleTimeString() : ""}</td></tr>`;
+      }
+      html += `</table>`;
+      const page = (offset, label) => { const p = new URLSearchParams(location.search); p.set("offset", offset); return `<a href="?${p}">${label}</a> `; };
+      if (d.offset > 0) { html += page(Math.max(0, d.offset - 50), "← newer"); }
+      if (d.offset + d.games.length < d.total) { html += page(d.offset + 50, "older →"); }
+      main.innerHTML = html;
+    }
+
+    // The game viewer: the board at a ply, the search there, a value chart over the game; buttons,
+    // a slider and the arrow keys step through it (?ply=N opens at ply N; ?play=1 plays it through).
+    function drawGame(d) {
+      const q = new URLSearchParams(location.search);
+      let ply = Math.min(d.frames.length - 1, Math.max(0, Number(q.get("ply") || 0)));
+      const n = d.frames.length - 1;
+      main.innerHTML = `<h2>${esc(d.title)}</h2><p><code>${esc(d.game)}</code> · result <b id="result">${esc(d.result)}</b> (${esc(d.how)}) · ${n} plies`
+        + (d.sgf ? ` · <a id="sgf" href="${d.sgf}" download>SGF</a>` : "") + `</p>`
+        + `<div class="controls"><button id="first" title="start">«</button><button id="prev" title="back (←)">‹</button><button id="next" title="forward (→)">›</button><button id="last" title="end">»</button>`
+        + `<input id="slider" type="range" min="0" max="${n}" value="${ply}"> <span id="ply-label"></span></div>`
+        + `<div class="viewer"><div id="board"></div><div class="side" id="side"></div></div><div id="value-chart" class="narrow"></div>`;
+      const show = p => {
+        ply = Math.min(n, Math.max(0, p));
+        const f = d.frames[ply];
+        document.getElementById("board").innerHTML = drawBoard(d, f);
+        document.getElementById("slider").value = ply;
+        document.getElementById("ply-label").textContent = `ply ${ply} of ${n}`;
+        let side = `<p id="caption">${esc(f.caption)}</p>`;
+        if (f.next) { side += `<p>next: <b id="next-move">${esc(f.next)}</b> by ${esc(d.glyphs[f.mover - 1])}</p>`; }
+        if (f.value != null) {
+          side += `<p>search (${f.simulations} simulations): value <b id="value">${f.value.toFixed(2)}</b> for ${esc(d.glyphs[f.mover - 1])}`
+            + ` <span class="bar"><i style="width:${((f.value + 1) * 50).toFixed(0)}%"></i></span></p>`
+            + `<table id="top"><tr><th>move</th><th>share of the search</th></tr>`
+            + f.top.map(t => `<tr><td class="text">${esc(t.move)}${t.move === f.next ? " ◀" : ""}</td><td><span class="bar"><i style="width:${(t.share * 100).toFixed(0)}%"></i></span> ${(t.share * 100).toFixed(0)} %</td></tr>`).join("") + `</table>`;
+        } else if (f.next) { side += `<p class="empty">no full search at this move</p>`; }
+        document.getElementById("side").innerHTML = side;
+        const values = d.frames.map((f, i) => [i, f.valueForFirst]).filter(p => p[1] != null);
+        document.getElementById("value-chart").innerHTML = !values.length ? `<p class="empty">no searched moves in this record (tournaments keep the moves alone)</p>` : lineChart("game-value", `The search's value for ${d.glyphs[0]} (first player) at each ply`, "ply", "value",
+          [{name: "value for " + d.glyphs[0], points: values}, {name: "this ply", color: "#d62728", points: [[ply, -1], [ply, 1]]}], {x: [0, Math.max(1, n)], y: [-1, 1]});
+        main.dataset.ply = String(ply);
+        main.dataset.stones = String(f.cells.flat().filter(c => c > 0).length);
+      };
+      document.getElementById("first").onclick = () => show(0);
+      document.getElementById("prev").onclick = () => show(ply - 1);
+      document.getElementById("next").onclick = () => show(ply + 1);
+      document.getElementById("last").onclick = () => show(n);
+      document.getElementById("slider").oninput = e => show(Number(e.target.value));
+      document.onkeydown = e => { if (e.key === "ArrowLeft") { show(ply - 1); } if (e.key === "ArrowRight") { show(ply + 1); } };
+      show(ply);
+      if (q.get("play")) { const timer = setInterval(() => { if (ply >= n) { clearInterval(timer); } else { show(ply + 1); } }, 200); }
+    }
+
+    // A board as SVG from a frame: cells (Hex's rows shifted by half a cell each), stones, the last
+    // move ringed, coordinates on every side.
+    function drawBoard(d, f) {
+      const rows = f.cells.length, cols = f.cells[0].length, s = Math.min(64, Math.floor(480 / cols)), m = 24;
+      const shift = d.indent * s / 2, W = 2 * m + cols * s + rows * shift, H = 2 * m + rows * s;
+      const x = (r, c) => m + c * s + r * shift + s / 2, y = r => m + r * s + s / 2;
+      let svg = `<svg id="board-svg" viewBox="0 0 ${W} ${H}" width="${Math.min(W, 560)}" role="img" aria-label="board">`;
+      svg += `<rect x="0" y="0" width="${W}" height="${H}" fill="#e8c886" rx="6"/>`;
+      for (let r = 0; r < rows; r++) {
+        svg += `<text x="${x(r, 0) - s / 2 - 6}" y="${y(r) + 4}" text-anchor="end">${esc(d.rowLabels[r])}</text>`;
+        for (let c = 0; c < cols; c++) {
+          svg += `<rect x="${x(r, c) - s / 2 + 1}" y="${y(r) - s / 2 + 1}" width="${s - 2}" height="${s - 2}" fill="#f3dca6" rx="3"/>`;
+          const v = f.cells[r][c];
+          if (v) { svg += `<circle class="stone p${v}" cx="${x(r, c)}" cy="${y(r)}" r="${s * 0.4}" fill="${v === 1 ? "#222" : "#fafafa"}" stroke="#333"/>`; }
+        }
+      }
+      for (let c = 0; c < cols; c++) { svg += `<text x="${x(0, c)}" y="${m - 8}" text-anchor="middle">${esc(d.columnLabels[c])}</text>`; }
+      if (f.last) { svg += `<circle class="last" cx="${x(f.last[0], f.last[1])}" cy="${y(f.last[0])}" r="${s * 0.18}" fill="none" stroke="#d62728" stroke-width="2.5"/>`; }
+      const keys = `<div class="legend"><span class="key"><i style="background:#222"></i>${esc(d.glyphs[0])} (first)</span><span class="key"><i style="background:#fafafa;border:1px solid #333"></i>${esc(d.glyphs[1])} (second)</span></div>`;
+      return svg + `</svg>` + keys;
     }
 
     function drawTournament(d) {
@@ -196,24 +402,28 @@ enum DashboardPages {
     let lastBody = "";
     async function refresh() {
       try {
-        const response = await fetch(main.dataset.api, {cache: "no-store"});
+        const api = main.dataset.api + (main.dataset.kind === "games" ? location.search : "");
+        const response = await fetch(api, {cache: "no-store"});
         if (!response.ok) { throw new Error(`${main.dataset.api}: ${response.status} ${await response.text()}`); }
         const body = await response.text();
         if (body !== lastBody) {
           lastBody = body;
           const d = JSON.parse(body);
-          ({run: drawRun, league: drawLeague, tournament: drawTournament})[main.dataset.kind](d);
+          ({run: drawRun, league: drawLeague, tournament: drawTournament, games: drawGames, game: drawGame})[main.dataset.kind](d);
           // For tests and scripts: how often the page redrew, and the newest record's time then.
           main.dataset.draws = String(Number(main.dataset.draws || 0) + 1);
-          if (!main.dataset.firstUpdated) { main.dataset.firstUpdated = String(d.updated); }
-          main.dataset.lastUpdated = String(d.updated);
-          document.getElementById("updated").textContent = "newest record " + new Date(d.updated * 1000).toLocaleTimeString();
+          if (d.updated !== undefined) {
+            if (!main.dataset.firstUpdated) { main.dataset.firstUpdated = String(d.updated); }
+            main.dataset.lastUpdated = String(d.updated);
+            document.getElementById("updated").textContent = "newest record " + new Date(d.updated * 1000).toLocaleTimeString();
+          }
         }
       } catch (e) {
         document.getElementById("updated").textContent = "cannot reach the dashboard: " + e.message;
       }
     }
     refresh();
-    setInterval(refresh, 2000);
+    // A stored game does not change: the viewer is drawn once; everything else follows the run.
+    if (main.dataset.kind !== "game") { setInterval(refresh, 2000); }
     """#
 }

@@ -33,6 +33,33 @@ public final class DashboardServer: Sendable {
       let source = try Self.source(sources, .league, context)
       return try Self.json(try LeagueData.read(source))
     }
+    router.get("/games/:id") { _, context in
+      let source = try Self.anySource(sources, context)
+      return Self.html(DashboardPages.games(source))
+    }
+    router.get("/api/games/:id") { request, context in
+      let source = try Self.anySource(sources, context)
+      return try Self.json(try GameList.read(source, GameFilter(query: Self.query(request))))
+    }
+    router.get("/game/:id/:game") { _, context in
+      let (source, game) = try Self.game(sources, context)
+      return Self.html(DashboardPages.game(source, id: game))
+    }
+    router.get("/api/game/:id/:game") { _, context in
+      let (source, game) = try Self.game(sources, context)
+      do {
+        return try Self.json(try StoredGameRecord.load(source, id: game).view(id: game, sgfAddress: "/sgf/\(source.id)/\(game)"))
+      } catch let e as DashboardError { throw HTTPError(.notFound, message: e.description) }
+    }
+    router.get("/sgf/:id/:game") { _, context in
+      let (source, game) = try Self.game(sources, context)
+      let record: StoredGameRecord
+      do { record = try StoredGameRecord.load(source, id: game) } catch let e as DashboardError { throw HTTPError(.notFound, message: e.description) }
+      guard let sgf = record.sgf() else { throw HTTPError(.notFound, message: "\(record.game.name) has no SGF game number") }
+      return Response(status: .ok, headers: [.contentType: "application/x-go-sgf; charset=utf-8",
+                                             .contentDisposition: "attachment; filename=\"\(source.name)-\(game).sgf\""],
+                      body: .init(byteBuffer: ByteBuffer(string: sgf)))
+    }
     let bound = try serveInBackground(router, host: host, port: port, label: "dojo.dashboard") {
       DashboardError("the dashboard at \(host):\(port): \($0)")
     }
@@ -44,6 +71,25 @@ public final class DashboardServer: Sendable {
       throw HTTPError(.notFound, message: "no \(kind.rawValue) with that number")
     }
     return sources[id]
+  }
+
+  static func anySource(_ sources: [DashboardSource], _ context: some RequestContext) throws -> DashboardSource {
+    guard let id = context.parameters.get("id", as: Int.self), sources.indices.contains(id) else {
+      throw HTTPError(.notFound, message: "no directory with that number")
+    }
+    return sources[id]
+  }
+
+  static func game(_ sources: [DashboardSource], _ context: some RequestContext) throws -> (DashboardSource, Int64) {
+    let source = try anySource(sources, context)
+    guard let game = context.parameters.get("game", as: Int64.self) else { throw HTTPError(.notFound, message: "no game with that number") }
+    return (source, game)
+  }
+
+  static func query(_ request: Request) -> [String: String] {
+    var out: [String: String] = [:]
+    for (key, value) in request.uri.queryParameters where out[String(key)] == nil { out[String(key)] = String(value) }
+    return out
   }
 
   static func page(_ sources: [DashboardSource], _ kind: DashboardSource.Kind, _ context: some RequestContext) throws -> Response {

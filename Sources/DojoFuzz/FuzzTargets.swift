@@ -12,6 +12,7 @@ import DojoConfig
 import DojoGames
 import DojoNN
 import DojoSearch
+import DojoTelemetry
 import DojoTraining
 import DojoWire
 import Foundation
@@ -31,7 +32,7 @@ enum FuzzTarget: String, CaseIterable {
 }
 
 /// The replay store as a server sees requests (no database: validation and decoding only).
-let replayService = ReplayService(replay: ReplayStore(game: ConnectFour<UInt64>(), config: TrainingConfig(), store: nil, seed: 1), log: { _ in })
+let replayService = ReplayService(replay: ReplayStore(game: ConnectFour<UInt64>(), config: TrainingConfig(), store: nil, seed: 1), log: RoleLog { _ in })
 let gamesDirectory = ProcessInfo.processInfo.environment["DOJO_GAMES_DIR"] ?? "games"
 let registered: [any Game] = GameRegistry.entries.compactMap { try? GameRegistry.make($0.name) }
 

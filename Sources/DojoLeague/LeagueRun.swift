@@ -14,6 +14,7 @@
 import DojoArena
 import DojoGames
 import DojoNN
+import DojoTelemetry
 import DojoTraining
 import Foundation
 
@@ -40,12 +41,12 @@ public final class LeagueRun<G: Game>: @unchecked Sendable {
   var actors: [LeagueActor<G>] = []
   var rater: LeagueRater<G>!
   let seed: UInt64
-  let log: @Sendable (String) -> Void
+  let log: RoleLog
   let stopToken = StopToken()
   let group = DispatchGroup()
   public let started = Date()
 
-  public init(game: G, config: LeagueConfig, directory: String, seed: UInt64, log: @escaping @Sendable (String) -> Void) throws {
+  public init(game: G, config: LeagueConfig, directory: String, seed: UInt64, log: RoleLog) throws {
     self.game = game
     self.config = config
     self.directory = directory
@@ -76,18 +77,18 @@ public final class LeagueRun<G: Game>: @unchecked Sendable {
                                 guard let r = replays[agent] else { throw InvalidRun("no replay table for \(agent)") }
                                 return r
                               }, parallelGames: parallel,
-                              seed: SplitMix64.mix(seed ^ UInt64(i + 1) << 40 ^ UInt64(Date().timeIntervalSince1970)), onError: { log("actor-\(i): \($0)") })
+                              seed: SplitMix64.mix(seed ^ UInt64(i + 1) << 40 ^ UInt64(Date().timeIntervalSince1970)), onError: { log.error("actor-\(i): \($0)") })
       actors.append(actor)
       spawn("actor-\(i)") { [self] in actor.run { self.stopToken.isRequested } }
     }
     for learner in learners {
-      spawn("learner-\(learner.name)") { learner.run(onError: { log("\(learner.name): \($0)") }) }
+      spawn("learner-\(learner.name)") { learner.run(onError: { log.error("\(learner.name): \($0)") }) }
     }
     rater = try LeagueRater(game: game, manager: manager, seed: seed ^ 0x4A7E) { [weak self] _ in
-      do { try self?.drawRatings() } catch { log("ratings chart: \(error)") }
+      do { try self?.drawRatings() } catch { log.warning("ratings chart: \(error)") }
     }
     let rater = self.rater!, stop = stopToken
-    spawn("rater") { rater.run(stop: stop, onError: { log("rater: \($0)") }) }
+    spawn("rater") { rater.run(stop: stop, onError: { log.error("rater: \($0)") }) }
   }
 
   func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {

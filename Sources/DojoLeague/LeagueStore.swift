@@ -122,10 +122,42 @@ public final class LeagueStore: @unchecked Sendable {
           CREATE TABLE IF NOT EXISTS training (
             agent TEXT NOT NULL, step INTEGER NOT NULL, policy_loss REAL NOT NULL, value_loss REAL NOT NULL, at REAL NOT NULL,
             PRIMARY KEY (agent, step));
+          CREATE TABLE IF NOT EXISTS hyperparameters (
+            id INTEGER PRIMARY KEY, agent TEXT NOT NULL, step INTEGER NOT NULL, "values" TEXT NOT NULL, at REAL NOT NULL);
           """)
       }
     } catch {
       throw InvalidRun("cannot open the league database \(path): \(error)")
+    }
+  }
+
+  /// The league in `path` for reading only (the dashboard, while the league writes it): nothing is
+  /// created or changed, and a write fails.
+  public init(readingOnly path: String) throws {
+    self.path = path
+    var configuration = Configuration()
+    configuration.readonly = true
+    configuration.busyMode = .timeout(10)
+    do { db = try DatabaseQueue(path: path, configuration: configuration) } catch {
+      throw InvalidRun("cannot open the league database \(path): \(error)")
+    }
+  }
+
+  public struct HyperparameterPoint: Sendable, Equatable {
+    public var agent: String
+    public var step: Int
+    public var values: [String: Double]
+    public var at: Double
+  }
+
+  /// Every agent's hyperparameters each time they changed, oldest first (empty for a league from
+  /// before this was kept).
+  public func hyperparameterHistory() throws -> [HyperparameterPoint] {
+    try db.read { db in
+      guard try db.tableExists("hyperparameters") else { return [] }
+      return try Row.fetchAll(db, sql: "SELECT * FROM hyperparameters ORDER BY id").map {
+        HyperparameterPoint(agent: $0["agent"], step: $0["step"], values: try decode([String: Double].self, $0["values"]), at: $0["at"])
+      }
     }
   }
 
@@ -161,6 +193,13 @@ public final class LeagueStore: @unchecked Sendable {
         let ordinal = try Int.fetchOne(db, sql: "SELECT ordinal FROM agents WHERE name = ?", arguments: [a.name])
           ?? (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agents") ?? 0)
         try db.execute(sql: "INSERT OR REPLACE INTO agents VALUES (?, ?, ?)", arguments: [a.name, ordinal, try encode(AgentRow(a))])
+        // The trajectory of its hyperparameters: a row whenever they change (and the first).
+        let values = try encode(encodeHyperparameters(a.hyperparameters))
+        let last = try String.fetchOne(db, sql: "SELECT \"values\" FROM hyperparameters WHERE agent = ? ORDER BY id DESC LIMIT 1", arguments: [a.name])
+        if last != values {
+          try db.execute(sql: "INSERT INTO hyperparameters (agent, step, \"values\", at) VALUES (?, ?, ?, ?)",
+                         arguments: [a.name, a.steps, values, Date().timeIntervalSince1970])
+        }
       }
       for h in update.historical {
         let ordinal = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM historical") ?? 0

@@ -111,3 +111,31 @@ extension Logger {
     return logger
   }
 }
+
+/// What a role logs through: a line and its level. Roles call `log("...")` for events (info),
+/// `log.warning` for what a person should look at (a refused request, a retry, a peer that does not
+/// answer), `log.error` for a failure the role goes on from, and `log.debug` for the detail of
+/// routine work. The CLI hands roles a swift-log `Logger`; tests hand them a closure.
+public struct RoleLog: Sendable {
+  public let write: @Sendable (Logger.Level, String) -> Void
+
+  public init(levels write: @escaping @Sendable (Logger.Level, String) -> Void) { self.write = write }
+
+  /// Every line to `line`, the level written before it from warning up.
+  public init(_ line: @escaping @Sendable (String) -> Void) {
+    write = { level, message in line(level >= .warning ? "\(level): \(message)" : message) }
+  }
+
+  public init(_ logger: Logger) { write = { level, message in logger.log(level: level, "\(message)") } }
+
+  /// Nothing is written.
+  public static let silent = RoleLog(levels: { _, _ in })
+
+  /// The same log with `prefix` before every line ("learner: ").
+  public func prefixed(_ prefix: String) -> RoleLog { RoleLog(levels: { level, message in write(level, prefix + message) }) }
+
+  public func callAsFunction(_ message: String) { write(.info, message) }
+  public func debug(_ message: String) { write(.debug, message) }
+  public func warning(_ message: String) { write(.warning, message) }
+  public func error(_ message: String) { write(.error, message) }
+}

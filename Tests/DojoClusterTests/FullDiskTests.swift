@@ -7,6 +7,7 @@ import DojoCluster
 import DojoConcurrency
 import DojoGames
 import DojoNN
+import DojoTelemetry
 import DojoTestSupport
 import DojoTraining
 import DojoTransport
@@ -71,7 +72,7 @@ func aFullDiskLosesNothingAndEverythingResumesWhenSpaceIsFreed() throws {
   let server = try transport.serve("replay") { svc.handle($0) }
   defer { server.stop() }
   let clientLog = Log()
-  let remote = try RemoteReplay(transport: transport, endpoint: server.endpoint, timeout: 5, log: { clientLog.add($0) })
+  let remote = try RemoteReplay(transport: transport, endpoint: server.endpoint, timeout: 5, log: RoleLog { clientLog.add($0) })
   var pending = games(80, seed: seed)[...]
   var acknowledged: [Int64] = []
   for _ in 0..<10 { acknowledged.append(try remote.submit([pending.removeFirst()])[0].get()) }

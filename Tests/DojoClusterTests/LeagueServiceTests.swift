@@ -7,6 +7,7 @@ import DojoConfig
 import DojoGames
 import DojoLeague
 import DojoNN
+import DojoTelemetry
 import DojoTestSupport
 import DojoTraining
 import DojoTransport
@@ -29,7 +30,7 @@ import Testing
     let boxed = UncheckedSendable(role)
     let t = Thread {
       let role = boxed.value
-      do { try role.run(TicTacToe(), transport: transport, stop: stop, log: { log.add("\(name): \($0)") }) } catch { log.add("\(name) failed: \(error)") }
+      do { try role.run(TicTacToe(), transport: transport, stop: stop, log: RoleLog { log.add("\(name): \($0)") }) } catch { log.add("\(name) failed: \(error)") }
       group.leave()
     }
     t.stackSize = 16 << 20
@@ -70,7 +71,7 @@ import Testing
   let config = try LeagueFile.parse(tinyLeague, name: "wire", gamesDirectory: repositoryRoot + "/games")
   let (manager, _) = try LeagueSetup.open(game: TicTacToe(), config: config, directory: dir, seed: 1)
   let log = Log()
-  let service = LeagueService(manager: manager, log: { log.add($0) })
+  let service = LeagueService(manager: manager, log: RoleLog { log.add($0) })
   func reason(_ body: Dojo_Envelope.OneOf_Body) -> String? {
     guard case .error(let e) = try? Dojo_Envelope.open(service.handle(Dojo_Envelope(body).encoded())).body else { return nil }
     return e.reason

@@ -3,6 +3,7 @@ import DojoGames
 import DojoNN
 import DojoPlayers
 import DojoSearch
+import DojoTelemetry
 import DojoTestSupport
 import DojoTraining
 import Foundation
@@ -92,7 +93,7 @@ func searchMistakeRate(_ net: PolicyValueNet, _ values: [TicTacToeState: Float],
   defer { try? FileManager.default.removeItem(atPath: directory) }
   let log = Log()
   let run = try TrainingRun(game: game, directory: directory, settings: RunSettings(network: network, selfPlay: selfPlay, training: training, gating: gating),
-                            seed: seed, log: { log.add($0) })
+                            seed: seed, log: RoleLog { log.add($0) })
   run.start()
   let started = Date()
   while run.status.steps < 1500 && Date().timeIntervalSince(started) < 900 { Thread.sleep(forTimeInterval: 0.2) }
@@ -135,7 +136,7 @@ func searchMistakeRate(_ net: PolicyValueNet, _ values: [TicTacToeState: Float],
 
   func train(until steps: Int) throws -> (RunStatus, String?, String) {
     let log = Log()
-    let run = try TrainingRun(game: game, directory: directory, settings: settings, seed: seed, log: { log.add($0) })
+    let run = try TrainingRun(game: game, directory: directory, settings: settings, seed: seed, log: RoleLog { log.add($0) })
     let origin = run.origin
     run.start()
     let started = Date()

@@ -1,5 +1,6 @@
 import DojoCluster
 import DojoNN
+import DojoTelemetry
 import DojoTestSupport
 import DojoTraining
 import DojoTransport
@@ -10,9 +11,9 @@ import Testing
   let dir = temporaryDirectory("models")
   let t = InProcessTransport()
   let log = Log()
-  let hub = try ModelHub(transport: t, fetch: "models", announce: "announce", every: 0.1, log: { log.add($0) })
+  let hub = try ModelHub(transport: t, fetch: "models", announce: "announce", every: 0.1, log: RoleLog { log.add($0) })
   defer { hub.stop() }
-  let feed = try RemoteModelFeed(transport: t, announce: "announce", cache: dir + "/cache", log: { log.add($0) })
+  let feed = try RemoteModelFeed(transport: t, announce: "announce", cache: dir + "/cache", log: RoleLog { log.add($0) })
   defer { feed.stop() }
   func model(_ g: Int, bytes: Data) throws -> String {
     let path = "\(dir)/m\(g)"

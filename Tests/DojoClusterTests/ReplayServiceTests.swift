@@ -1,6 +1,7 @@
 import DojoCluster
 import DojoGames
 import DojoSearch
+import DojoTelemetry
 import DojoTestSupport
 import DojoTraining
 import DojoTransport
@@ -35,7 +36,7 @@ func service(_ dir: String, minSize: Int = 10, samplesPerInsert: Double = 1000) 
   config.rateErrorBuffer = 20
   let store = try RunStore(path: dir + "/run.sqlite")
   let log = Log()
-  return (ReplayService(replay: ReplayStore(game: TicTacToe(), config: config, store: store, seed: 1), log: { log.add($0) }), store, log)
+  return (ReplayService(replay: ReplayStore(game: TicTacToe(), config: config, store: store, seed: 1), log: RoleLog { log.add($0) }), store, log)
 }
 
 @Test("the replay service stores good games, refuses bad ones with reasons, and survives garbage", arguments: Kind.allCases)
@@ -56,7 +57,8 @@ func replayServiceContract(kind: Kind) throws {
   guard case .failure(let refusal) = results[2] else { Issue.record("the illegal game was stored"); return }
   #expect(refusal.reason.contains("move 2: action \(batch[0].moves[0].action) is illegal") || refusal.reason.contains("is illegal"))
   #expect(try store.gameCounts().games == 5)
-  #expect(log.lines.contains { $0.contains("refused game 2 from test") })
+  // A refusal is logged as a warning (RoleLog's plain-closure form writes the level before it).
+  #expect(log.lines.contains { $0.hasPrefix("warning: refused game 2 from test") }, "\(log.lines)")
   // Garbage and a wrong version get error replies; the server goes on.
   let client = try t.connect(server.endpoint)
   let garbage = try Dojo_Envelope.open(try client.request(Data([0x0A, 0xFF, 0xFF]), timeout: 5))
@@ -66,7 +68,7 @@ func replayServiceContract(kind: Kind) throws {
   future.version = 99
   guard case .error(let e2) = try Dojo_Envelope.open(try client.request(future.encoded(), timeout: 5)).body else { Issue.record("no error reply to version 99"); return }
   #expect(e2.reason == "protocol version 99, but this server speaks version 1")
-  #expect(log.lines.contains { $0.contains("protocol version 99") })
+  #expect(log.lines.contains { $0.hasPrefix("warning: refused a request") && $0.contains("protocol version 99") })
   let stats = try remote.statistics()
   #expect(stats.games == 5 && stats.gamesRefused == 1)
   // The learner's side: a batch of the requested size.
@@ -175,7 +177,7 @@ extension RunStore {
   config.rateErrorBuffer = 1e9
   let store = try RunStore(path: dir + "/run.sqlite")
   let tables = ["main", "agent_b"].map { ReplayStore(game: TicTacToe(), config: config, store: store, seed: 1, table: $0) }
-  let svc = ReplayService(tables: tables, log: { _ in })
+  let svc = ReplayService(tables: tables, log: RoleLog { _ in })
   let t = InProcessTransport()
   let server = try t.serve("replay") { svc.handle($0) }
   defer { server.stop() }

@@ -4,6 +4,7 @@ import DojoConfig
 import DojoGames
 import DojoLeague
 import DojoNN
+import DojoTelemetry
 import DojoTestSupport
 import DojoTraining
 import Foundation
@@ -77,7 +78,7 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   let dir = temporaryDirectory("league-run")
   let config = try makeTinyLeague()
   let log = Log()
-  let run = try LeagueRun(game: TicTacToe(), config: config, directory: dir, seed: 5, log: { log.add($0) })
+  let run = try LeagueRun(game: TicTacToe(), config: config, directory: dir, seed: 5, log: RoleLog { log.add($0) })
   try run.start()
   let deadline = Date().addingTimeInterval(300)
   func kinds() -> Set<LeagueEvent.Kind> { Set(((try? run.manager.store.events()) ?? []).map(\.kind)) }
