@@ -29,6 +29,8 @@ let package = Package(
   targets: [
     // C shims: each system library wrapped once.
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+    // oneDNN (Debian's libdnnl-dev): the residual tower's convolutions.
+    .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
     .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
 
     // Shared state behind a lock that ThreadSanitizer sees (used by every threaded module).
@@ -52,7 +54,7 @@ let package = Package(
     // Tensors and the residual policy-value network on OpenBLAS: training, inference, checkpoints.
     .target(
       name: "DojoNN",
-      dependencies: ["CBLAS", "DojoGames", .product(name: "Crypto", package: "swift-crypto")],
+      dependencies: ["CBLAS", "CDNNL", "DojoGames", .product(name: "Crypto", package: "swift-crypto")],
       swiftSettings: hotFlags
     ),
 

@@ -35,20 +35,25 @@ struct BenchNN: ParsableCommand {
         try? FileManager.default.removeItem(atPath: "\(checkpoints)/\(label)")
         try Checkpoint.write(net, optimizer: nil, metadata: CheckpointMetadata(game: game.name, architecture: config), to: "\(checkpoints)/\(label)")
       }
-      let engine = InferenceEngine(network: net)
-      var inference: [String] = []
+      // Inference on oneDNN (the default) and on OpenBLAS (the earlier engine, the reference), measured
+      // one after the other at each batch size.
+      let engine = InferenceEngine(network: net, backend: .onednn), reference = InferenceEngine(network: net, backend: .openblas)
+      var inference: [String] = [], onBLAS: [String] = []
       print("\(label): \(config.blocks) blocks × \(config.channels) channels, \(config.height)×\(config.width), \(config.multiplyAddsPerPosition / 1000) k multiply-adds/position")
       for batch in [1, 16, 64, 256] {
         let rate = measureInference(engine, config: config, batch: batch)
+        let blasRate = measureInference(reference, config: config, batch: batch)
         let gflops = rate * Double(config.multiplyAddsPerPosition) * 2 / 1e9
-        print(String(format: "  inference batch %3d: %9.0f positions/s  %5.1f GFLOP/s", batch, rate, gflops))
+        print(String(format: "  inference batch %3d: %9.0f positions/s  %5.1f GFLOP/s", batch, rate, gflops) + " (\(engine.backendDescription)); "
+          + String(format: "OpenBLAS im2col+sgemm %9.0f: %.2f×", blasRate, rate / blasRate))
         inference.append("\"\(batch)\":\(Int(rate))")
+        onBLAS.append("\"\(batch)\":\(Int(blasRate))")
       }
       let training = measureTraining(config: config, batch: 256)
       print(String(format: "  training batch 256: %9.0f samples/s", training))
       let (conv, sgemm) = measureConvolution(config: config, batch: 64)
       print(String(format: "  3×3 conv at batch 64: %.1f GFLOP/s; sgemm alone at that shape: %.1f GFLOP/s (%.2f)", conv, sgemm, conv / sgemm))
-      results.append("\"\(label)\":{\"inference_positions_per_s\":{\(inference.joined(separator: ","))},\"training_samples_per_s\":\(Int(training)),\"conv_gflops\":\(String(format: "%.2f", conv)),\"sgemm_gflops\":\(String(format: "%.2f", sgemm))}")
+      results.append("\"\(label)\":{\"inference_positions_per_s\":{\(inference.joined(separator: ","))},\"inference_engine\":\"\(engine.backendDescription)\",\"inference_openblas_positions_per_s\":{\(onBLAS.joined(separator: ","))},\"training_samples_per_s\":\(Int(training)),\"conv_gflops\":\(String(format: "%.2f", conv)),\"sgemm_gflops\":\(String(format: "%.2f", sgemm))}")
     }
     print("{\"bench\":\"nn\",\"blas_core\":\"\(BLASCore.current)\",\"dojo\":{\(results.joined(separator: ","))}}")
   }

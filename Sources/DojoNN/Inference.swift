@@ -6,11 +6,32 @@
 import Glibc
 #endif
 
+/// Which library runs the residual tower's convolutions.
+public enum ConvolutionBackend: String, Sendable, CaseIterable {
+  /// oneDNN: direct convolutions in the layout it chooses, bias, ReLU and the residual sum fused.
+  case onednn
+  /// im2col + OpenBLAS's sgemm: the reference path, and the fallback where oneDNN cannot plan.
+  case openblas
+
+  /// `DOJO_CONVOLUTION=openblas|onednn` in the environment, else oneDNN.
+  public static var `default`: ConvolutionBackend {
+    getenv("DOJO_CONVOLUTION").flatMap { ConvolutionBackend(rawValue: String(cString: $0)) } ?? .onednn
+  }
+}
+
 public final class InferenceEngine {
   public let config: NetworkConfig
   let layout: TensorLayout
   let weights: UnsafeMutablePointer<Float>
   let work = Workspace()
+  /// The tower on oneDNN (nil: OpenBLAS runs it).
+  var tower: OneDNNTower?
+  /// The backend in use: oneDNN's implementation name once it has run (e.g.
+  /// `onednn brgconv:avx512_core`), or `openblas`.
+  public var backendDescription: String {
+    tower.map { "onednn \($0.implementation)" } ?? (oneDNNFailure.map { "openblas (\($0))" } ?? "openblas")
+  }
+  var oneDNNFailure: String?
 
   /// Workspace allocations so far; constant once warmed up at the largest batch size.
   public var growthCount: Int { work.growthCount }
@@ -18,7 +39,7 @@ public final class InferenceEngine {
   /// Folds `network`'s current parameters and running statistics into an engine (a snapshot: later
   /// training does not change it). Sets OpenBLAS to `blasThreads` threads (Dojo runs one worker per
   /// core, each single-threaded).
-  public init(network: PolicyValueNet, blasThreads: Int = 1) {
+  public init(network: PolicyValueNet, blasThreads: Int = 1, backend: ConvolutionBackend = .default) {
     setBLASThreadCount(blasThreads)
     config = network.config
     let c = config
@@ -43,6 +64,16 @@ public final class InferenceEngine {
     }
     for name in ["policy.fc.weight", "policy.fc.bias", "value.fc1.weight", "value.fc1.bias", "value.fc2.weight", "value.fc2.bias"] {
       (weights + layout[name].offset).update(from: network.p(name), count: layout[name].count)
+    }
+    if backend == .onednn {
+      let tower = Self.convolutions(c).prefix(1 + 2 * c.blocks).map { conv, _, outC, inC, _ in
+        OneDNNTower.Convolution(weights: weights + layout[conv + ".weight"].offset, bias: weights + layout[conv + ".bias"].offset,
+                                outputs: outC, inputs: inC)
+      }
+      do {
+        self.tower = try OneDNNTower(convolutions: Array(tower), blocks: c.blocks, height: c.geometry.height, width: c.geometry.width,
+                                     threads: blasThreads)
+      } catch { oneDNNFailure = "\(error)" }
     }
   }
 
@@ -69,11 +100,28 @@ public final class InferenceEngine {
     count b: Int, observations: UnsafePointer<Float>, legalMasks: UnsafePointer<Float>?,
     priors: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>
   ) {
-    let c = config, geo = c.geometry, hw = geo.cells, n = b * hw, f = c.channels
+    let c = config, hw = c.geometry.cells, n = b * hw, f = c.channels
     let x0 = work.buffer("x0", c.inputPlanes * n)
     sampleMajorToChannelMajor(observations, x0, channels: c.inputPlanes, batch: b, cells: hw)
+    var a = work.buffer("a0", f * n)
+    if let tower {
+      do { try tower.run(batch: b, input: x0, output: a) } catch {
+        // oneDNN could not plan this batch size: go on with OpenBLAS, and say why in the description.
+        oneDNNFailure = "\(error)"
+        self.tower = nil
+        towerOnBLAS(b, x0, &a)
+      }
+    } else {
+      towerOnBLAS(b, x0, &a)
+    }
+    heads(b, a, legalMasks: legalMasks, priors: priors, values: values)
+  }
+
+  /// The stem and the residual blocks by im2col and sgemm; the result ends in `a`.
+  func towerOnBLAS(_ b: Int, _ x0: UnsafeMutablePointer<Float>, _ a: inout UnsafeMutablePointer<Float>) {
+    let c = config, geo = c.geometry, n = b * geo.cells, f = c.channels
     let col = work.buffer("col", max(c.inputPlanes, f) * 9 * n)
-    var a = work.buffer("a0", f * n), spare = work.buffer("a1", f * n)
+    var spare = work.buffer("a1", f * n)
     let r = work.buffer("r", f * n)
 
     im2col3x3(x0, channels: c.inputPlanes, batch: b, geo, col)
@@ -88,6 +136,12 @@ public final class InferenceEngine {
       biasSkipReLU(spare, w("blocks.\(i).conv2.bias"), skip: a, rows: f, n: n)
       swap(&a, &spare)
     }
+  }
+
+  /// The policy and value heads on the tower's output `a` (channel-major).
+  func heads(_ b: Int, _ a: UnsafeMutablePointer<Float>, legalMasks: UnsafePointer<Float>?, priors: UnsafeMutablePointer<Float>,
+             values: UnsafeMutablePointer<Float>) {
+    let c = config, hw = c.geometry.cells, n = b * hw, f = c.channels
     // Policy head.
     let pc = c.policyChannels, act = c.actionCount
     let rp = work.buffer("rp", pc * n), fp = work.buffer("fp", b * pc * hw), logits = work.buffer("logits", b * act)

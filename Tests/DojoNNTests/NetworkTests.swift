@@ -22,8 +22,9 @@ func trainingForwardMatchesReference(head: ValueHead) {
   for i in 0..<batch.legalMasks.count where batch.legalMasks[i] == 0 { #expect(probs[i] == 0) }
 }
 
-@Test("inference (batch norm folded) matches the naive reference with running statistics", arguments: ValueHead.allCases)
-func inferenceMatchesReference(head: ValueHead) {
+@Test("inference (batch norm folded) matches the naive reference with running statistics",
+      arguments: ValueHead.allCases, ConvolutionBackend.allCases)
+func inferenceMatchesReference(head: ValueHead, backend: ConvolutionBackend) {
   var config = tiny
   config.valueHead = head
   let seed: UInt64 = 12
@@ -31,9 +32,10 @@ func inferenceMatchesReference(head: ValueHead) {
   scrambleBatchNorm(net, seed: seed)
   let batch = randomBatch(config, count: 4, seed: seed)
   let reference = NaiveNet(net: net).forward(observations: batch.observations, masks: batch.legalMasks, batch: 4, train: false)
-  let engine = InferenceEngine(network: net)
+  let engine = InferenceEngine(network: net, backend: backend)
   var priors = [Float](repeating: -1, count: 4 * config.actionCount), values = [Float](repeating: -9, count: 4)
   engine.evaluate(count: 4, observations: batch.observations, legalMasks: batch.legalMasks, priors: &priors, values: &values)
+  #expect(engine.backendDescription.hasPrefix(backend.rawValue), "ran on \(engine.backendDescription)")
   for i in 0..<priors.count { #expect(abs(Double(priors[i]) - reference.probs[i]) < 1e-4, "seed \(seed), prior \(i)") }
   for b in 0..<4 {
     let expected = head == .tanh ? reference.values[b] : reference.values[b * 3] - reference.values[b * 3 + 2]
@@ -118,4 +120,30 @@ func gradientsMatchFiniteDifferences(head: ValueHead) {
   let n = a.layout.totalCount
   #expect(Array(UnsafeBufferPointer(start: a.parameters, count: n)) == Array(UnsafeBufferPointer(start: b.parameters, count: n)))
   #expect(Array(UnsafeBufferPointer(start: a.parameters, count: n)) != Array(UnsafeBufferPointer(start: c.parameters, count: n)))
+}
+
+@Test("oneDNN's tower agrees with OpenBLAS's at every batch size, and a plan made once is reused",
+      arguments: [(6, 7, 3, 32), (9, 9, 2, 24)])
+func oneDNNTowerAgreesWithOpenBLAS(shape: (Int, Int, Int, Int)) {
+  let (height, width, blocks, channels) = shape
+  let config = NetworkConfig(inputPlanes: 3, height: height, width: width, actionCount: width, blocks: blocks, channels: channels,
+                             policyChannels: 2, valueChannels: 2, valueHidden: 16)
+  let seed: UInt64 = 21
+  let net = PolicyValueNet(config: config, seed: seed)
+  scrambleBatchNorm(net, seed: seed)
+  let onednn = InferenceEngine(network: net, backend: .onednn), blas = InferenceEngine(network: net, backend: .openblas)
+  var first: [Float] = []
+  for (k, count) in [1, 7, 64, 7, 1].enumerated() {
+    let batch = randomBatch(config, count: count, seed: seed &+ UInt64(count))
+    var p1 = [Float](repeating: -1, count: count * config.actionCount), v1 = [Float](repeating: -9, count: count)
+    var p2 = p1, v2 = v1
+    onednn.evaluate(count: count, observations: batch.observations, legalMasks: batch.legalMasks, priors: &p1, values: &v1)
+    blas.evaluate(count: count, observations: batch.observations, legalMasks: batch.legalMasks, priors: &p2, values: &v2)
+    let worst = zip(p1 + v1, p2 + v2).map { abs($0 - $1) }.max() ?? 0
+    #expect(worst < 1e-4, "seed \(seed), \(height)×\(width), batch \(count): largest difference \(worst)")
+    if k == 0 { first = p1 + v1 }
+    if k == 4 { #expect(p1 + v1 == first, "the batch-1 plan, reused, gave different numbers") }
+  }
+  #expect(onednn.backendDescription.hasPrefix("onednn "), "ran on \(onednn.backendDescription)")
+  #expect(onednn.tower?.plans.count == 3, "plans: \(onednn.tower?.plans.keys.sorted() ?? [])")
 }

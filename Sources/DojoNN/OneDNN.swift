@@ -1,0 +1,231 @@
+// The residual tower on oneDNN (Debian's libdnnl, its C API): the stem and every block's two 3×3
+// convolutions with batch norm folded into weights and bias, ReLU and the residual sum as post-ops,
+// layouts chosen by oneDNN (`any`) and kept from layer to layer, reorders only at the tower's
+// edges (from and to the channel-major layout the heads read). Everything is made once per batch
+// size and kept: primitives, weights reordered into their layouts, activation buffers; a call then
+// only sets the two edge buffers' addresses and runs the primitives.
+
+import CDNNL
+
+/// A oneDNN call that failed while a tower was being built: names the call and oneDNN's status.
+public struct OneDNNError: Error, CustomStringConvertible {
+  public var description: String
+}
+
+@inline(__always)
+func dnnl(_ status: dnnl_status_t, _ call: @autoclosure () -> String) throws(OneDNNError) {
+  guard status == dnnl_success else { throw OneDNNError(description: "oneDNN: \(call()) failed with status \(status.rawValue)") }
+}
+
+/// What oneDNN chose for a convolution: its implementation (e.g. `brgconv:avx512_core`).
+func implementationName(_ pd: const_dnnl_primitive_desc_t) -> String {
+  var text: UnsafePointer<CChar>?
+  guard dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &text) == dnnl_success, let text else { return "?" }
+  return String(cString: text)
+}
+
+final class OneDNNTower {
+  /// One convolution's folded parameters: weights [out, in, 3, 3] (oihw) and bias [out].
+  struct Convolution {
+    var weights: UnsafeMutablePointer<Float>
+    var bias: UnsafeMutablePointer<Float>
+    var outputs: Int
+    var inputs: Int
+  }
+
+  let engine: dnnl_engine_t
+  let stream: dnnl_stream_t
+  let convolutions: [Convolution]
+  let blocks: Int
+  let height: Int, width: Int
+  let threads: Int
+  var plans: [Int: Plan] = [:]
+
+  /// The implementation oneDNN chose for the tower's convolutions at the last batch size planned.
+  private(set) var implementation = ""
+
+  init(convolutions: [Convolution], blocks: Int, height: Int, width: Int, threads: Int) throws(OneDNNError) {
+    var engine: dnnl_engine_t?
+    try dnnl(dnnl_engine_create(&engine, dnnl_cpu, 0), "dnnl_engine_create")
+    var stream: dnnl_stream_t?
+    try dnnl(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "dnnl_stream_create")
+    self.engine = engine!
+    self.stream = stream!
+    self.convolutions = convolutions
+    self.blocks = blocks
+    self.height = height
+    self.width = width
+    self.threads = threads
+  }
+
+  deinit {
+    plans.removeAll()
+    dnnl_stream_destroy(stream)
+    dnnl_engine_destroy(engine)
+  }
+
+  /// Runs the tower on `batch` positions: `input` is inputs × (batch·height·width), channel-major,
+  /// `output` receives channels × (batch·height·width), channel-major.
+  func run(batch: Int, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) throws(OneDNNError) {
+    omp_set_num_threads(Int32(threads))
+    let plan: Plan
+    if let p = plans[batch] {
+      plan = p
+    } else {
+      if plans.count >= 64 { plans.removeAll() }  // batch sizes are few in practice; bound them anyway
+      plan = try Plan(self, batch: batch)
+      plans[batch] = plan
+      implementation = plan.implementation
+    }
+    try plan.run(input: input, output: output)
+  }
+
+  /// The primitives and buffers for one batch size.
+  final class Plan {
+    var steps: [(primitive: dnnl_primitive_t, args: [dnnl_exec_arg_t])] = []
+    var memories: [dnnl_memory_t] = []
+    var primitives: [dnnl_primitive_t] = []
+    var descriptors: [dnnl_primitive_desc_t] = []
+    var input: dnnl_memory_t?
+    var output: dnnl_memory_t?
+    let stream: dnnl_stream_t
+    var implementation = ""
+
+    deinit {
+      for p in primitives { dnnl_primitive_destroy(p) }
+      for d in descriptors { dnnl_primitive_desc_destroy(d) }
+      for m in memories { dnnl_memory_destroy(m) }
+    }
+
+    func run(input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) throws(OneDNNError) {
+      try dnnl(dnnl_memory_set_data_handle(self.input, input), "dnnl_memory_set_data_handle")
+      try dnnl(dnnl_memory_set_data_handle(self.output, output), "dnnl_memory_set_data_handle")
+      for step in steps {
+        try step.args.withUnsafeBufferPointer { args throws(OneDNNError) in
+          try dnnl(dnnl_primitive_execute(step.primitive, stream, Int32(args.count), args.baseAddress), "dnnl_primitive_execute")
+        }
+      }
+      try dnnl(dnnl_stream_wait(stream), "dnnl_stream_wait")
+    }
+
+    init(_ tower: OneDNNTower, batch: Int) throws(OneDNNError) {
+      stream = tower.stream
+      let engine = tower.engine
+      let allocate = UnsafeMutableRawPointer(bitPattern: -1)  // DNNL_MEMORY_ALLOCATE: oneDNN allocates
+
+      func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) throws(OneDNNError) -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        let d = dims.map(Int64.init)
+        try dnnl(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), d, dnnl_f32, tag), "dnnl_memory_desc_init_by_tag")
+        return md
+      }
+      func memory(_ md: UnsafePointer<dnnl_memory_desc_t>, _ handle: UnsafeMutableRawPointer?) throws(OneDNNError) -> dnnl_memory_t {
+        var m: dnnl_memory_t?
+        try dnnl(dnnl_memory_create(&m, md, engine, handle), "dnnl_memory_create")
+        memories.append(m!)
+        return m!
+      }
+      func reorder(from source: dnnl_memory_t, _ sourceMD: UnsafePointer<dnnl_memory_desc_t>, to target: dnnl_memory_t,
+                   _ targetMD: UnsafePointer<dnnl_memory_desc_t>) throws(OneDNNError) -> (dnnl_primitive_t, [dnnl_exec_arg_t]) {
+        var pd: dnnl_primitive_desc_t?
+        try dnnl(dnnl_reorder_primitive_desc_create(&pd, sourceMD, engine, targetMD, engine, nil), "dnnl_reorder_primitive_desc_create")
+        descriptors.append(pd!)
+        var p: dnnl_primitive_t?
+        try dnnl(dnnl_primitive_create(&p, pd), "dnnl_primitive_create (reorder)")
+        primitives.append(p!)
+        return (p!, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: source), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: target)])
+      }
+      func runOnce(_ step: (dnnl_primitive_t, [dnnl_exec_arg_t])) throws(OneDNNError) {
+        try step.1.withUnsafeBufferPointer { args throws(OneDNNError) in
+          try dnnl(dnnl_primitive_execute(step.0, stream, Int32(args.count), args.baseAddress), "dnnl_primitive_execute (weights)")
+        }
+        try dnnl(dnnl_stream_wait(stream), "dnnl_stream_wait")
+      }
+
+      let (h, w) = (tower.height, tower.width)
+      let first = tower.convolutions[0]
+      // The edges: the heads' channel-major layout, dims (N, C, H, W) stored C-first ("bacd").
+      var inputMD = try descriptor([batch, first.inputs, h, w], dnnl_bacd)
+      var outputMD = try descriptor([batch, first.outputs, h, w], dnnl_bacd)
+      input = try memory(&inputMD, nil)
+      output = try memory(&outputMD, nil)
+
+      // The current activation: its memory and descriptor (a copy of oneDNN's).
+      var current = input!
+      var currentMD = inputMD
+      // The block input's memory, for the residual sum.
+      var skip: (memory: dnnl_memory_t, md: dnnl_memory_desc_t)?
+
+      for (index, conv) in tower.convolutions.enumerated() {
+        let isSecondOfBlock = index > 0 && index % 2 == 0
+        var srcAny = try descriptor([batch, conv.inputs, h, w], dnnl_format_tag_any)
+        var dstAny = try descriptor([batch, conv.outputs, h, w], dnnl_format_tag_any)
+        var weightsAny = try descriptor([conv.outputs, conv.inputs, 3, 3], dnnl_format_tag_any)
+        var biasMD = try descriptor([conv.outputs], dnnl_a)
+        let strides: [Int64] = [1, 1], padding: [Int64] = [1, 1]
+        var desc = dnnl_convolution_desc_t()
+        try dnnl(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &srcAny, &weightsAny, &biasMD,
+                                                    &dstAny, strides, padding, padding), "dnnl_convolution_forward_desc_init")
+        // Post-ops: the block's second convolution adds its input (sum), then every one applies ReLU.
+        var postOps: dnnl_post_ops_t?
+        try dnnl(dnnl_post_ops_create(&postOps), "dnnl_post_ops_create")
+        defer { dnnl_post_ops_destroy(postOps) }
+        if isSecondOfBlock { try dnnl(dnnl_post_ops_append_sum(postOps, 1), "dnnl_post_ops_append_sum") }
+        try dnnl(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "dnnl_post_ops_append_eltwise")
+        var attr: dnnl_primitive_attr_t?
+        try dnnl(dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create")
+        defer { dnnl_primitive_attr_destroy(attr) }
+        try dnnl(dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops")
+        var pd: dnnl_primitive_desc_t?
+        try dnnl(dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil), "dnnl_primitive_desc_create (convolution \(index))")
+        descriptors.append(pd!)
+        implementation = implementationName(pd!)
+        var srcMD = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)!.pointee
+        var dstMD = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0)!.pointee
+        var weightsMD = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)!.pointee
+
+        // The source in the layout this convolution wants.
+        if dnnl_memory_desc_equal(&currentMD, &srcMD) == 0 {
+          let converted = try memory(&srcMD, allocate)
+          steps.append(try reorder(from: current, &currentMD, to: converted, &srcMD))
+          current = converted
+          currentMD = srcMD
+        }
+        if index % 2 == 1 || index == 0 { skip = nil }
+        if index % 2 == 1 { skip = (current, currentMD) }  // a block's first convolution: its input is the skip
+
+        // The weights, reordered once into the layout chosen.
+        var userWeightsMD = try descriptor([conv.outputs, conv.inputs, 3, 3], dnnl_oihw)
+        let userWeights = try memory(&userWeightsMD, UnsafeMutableRawPointer(conv.weights))
+        let weights = try memory(&weightsMD, allocate)
+        try runOnce(try reorder(from: userWeights, &userWeightsMD, to: weights, &weightsMD))
+        let bias = try memory(&biasMD, UnsafeMutableRawPointer(conv.bias))
+
+        // The destination: for a block's second convolution, the block input's buffer (the sum
+        // post-op adds what the destination holds), reordered first if its layout differs.
+        let destination: dnnl_memory_t
+        if isSecondOfBlock, var s = skip {
+          if dnnl_memory_desc_equal(&s.md, &dstMD) != 0 {
+            destination = s.memory
+          } else {
+            destination = try memory(&dstMD, allocate)
+            steps.append(try reorder(from: s.memory, &s.md, to: destination, &dstMD))
+          }
+        } else {
+          destination = try memory(&dstMD, allocate)
+        }
+        var p: dnnl_primitive_t?
+        try dnnl(dnnl_primitive_create(&p, pd), "dnnl_primitive_create (convolution \(index))")
+        primitives.append(p!)
+        steps.append((p!, [
+          dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: current), dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weights),
+          dnnl_exec_arg_t(arg: DNNL_ARG_BIAS, memory: bias), dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: destination),
+        ]))
+        current = destination
+        currentMD = dstMD
+      }
+      // Back to the heads' layout.
+      steps.append(try reorder(from: current, &currentMD, to: output!, &outputMD))
+    }
+  }
+}
