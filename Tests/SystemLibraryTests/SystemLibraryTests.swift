@@ -1,4 +1,5 @@
 import CBLAS
+import CDNNL
 import CZeroMQ
 import Testing
 
@@ -14,4 +15,12 @@ import Testing
   var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
   zmq_version(&major, &minor, &patch)
   #expect(major == 4 && minor >= 3)
+}
+
+@Test func oneDNNIsVersion2AndMakesAnEngine() {
+  let version = dnnl_version()!.pointee
+  #expect(version.major >= 2, "oneDNN \(version.major).\(version.minor)")
+  var engine: dnnl_engine_t?
+  #expect(dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success && engine != nil)
+  dnnl_engine_destroy(engine)
 }
