@@ -38,14 +38,19 @@ struct BenchNN: ParsableCommand {
       // Inference on oneDNN (the default) and on OpenBLAS (the earlier engine, the reference), measured
       // one after the other at each batch size.
       let engine = InferenceEngine(network: net, backend: .onednn), reference = InferenceEngine(network: net, backend: .openblas)
-      var inference: [String] = [], onBLAS: [String] = []
+      let other = InferenceEngine(network: net, backend: .onednn, precision: engine.precision == .bf16 ? .fp32 : .bf16)
+      var inference: [String] = [], onBLAS: [String] = [], otherPrecision: [String] = []
+      print("  inference precision: \(InferencePrecision.auto.resolved.rawValue) (auto); also measured: \(other.backendDescription)")
       print("\(label): \(config.blocks) blocks × \(config.channels) channels, \(config.height)×\(config.width), \(config.multiplyAddsPerPosition / 1000) k multiply-adds/position")
       for batch in [1, 16, 64, 256] {
         let rate = measureInference(engine, config: config, batch: batch)
         let blasRate = measureInference(reference, config: config, batch: batch)
+        let otherRate = measureInference(other, config: config, batch: batch)
         let gflops = rate * Double(config.multiplyAddsPerPosition) * 2 / 1e9
         print(String(format: "  inference batch %3d: %9.0f positions/s  %5.1f GFLOP/s", batch, rate, gflops) + " (\(engine.backendDescription)); "
-          + String(format: "OpenBLAS im2col+sgemm %9.0f: %.2f×", blasRate, rate / blasRate))
+          + String(format: "OpenBLAS im2col+sgemm %9.0f: %.2f×; ", blasRate, rate / blasRate)
+          + String(format: "%@ %9.0f: %.2f×", other.precision.rawValue as NSString, otherRate, rate / otherRate))
+        otherPrecision.append("\"\(batch)\":\(Int(otherRate))")
         inference.append("\"\(batch)\":\(Int(rate))")
         onBLAS.append("\"\(batch)\":\(Int(blasRate))")
       }
@@ -53,7 +58,7 @@ struct BenchNN: ParsableCommand {
       print(String(format: "  training batch 256: %9.0f samples/s", training))
       let (conv, sgemm) = measureConvolution(config: config, batch: 64)
       print(String(format: "  3×3 conv at batch 64: %.1f GFLOP/s; sgemm alone at that shape: %.1f GFLOP/s (%.2f)", conv, sgemm, conv / sgemm))
-      results.append("\"\(label)\":{\"inference_positions_per_s\":{\(inference.joined(separator: ","))},\"inference_engine\":\"\(engine.backendDescription)\",\"inference_openblas_positions_per_s\":{\(onBLAS.joined(separator: ","))},\"training_samples_per_s\":\(Int(training)),\"conv_gflops\":\(String(format: "%.2f", conv)),\"sgemm_gflops\":\(String(format: "%.2f", sgemm))}")
+      results.append("\"\(label)\":{\"inference_positions_per_s\":{\(inference.joined(separator: ","))},\"inference_engine\":\"\(engine.backendDescription)\",\"inference_openblas_positions_per_s\":{\(onBLAS.joined(separator: ","))},\"inference_\(other.precision.rawValue)_positions_per_s\":{\(otherPrecision.joined(separator: ","))},\"training_samples_per_s\":\(Int(training)),\"conv_gflops\":\(String(format: "%.2f", conv)),\"sgemm_gflops\":\(String(format: "%.2f", sgemm))}")
     }
     print("{\"bench\":\"nn\",\"blas_core\":\"\(BLASCore.current)\",\"dojo\":{\(results.joined(separator: ","))}}")
   }

@@ -108,6 +108,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
                                 sink: replay,
                                 seed: seed &+ UInt64(i) &* 0x9E37_79B9 &+ UInt64(startGeneration) << 32,
                                 onError: { log.error("actor-\(i): \($0)") })
+      actor.precision = settings.inferencePrecision
       actors.append(actor)
       spawn("actor-\(i)") { [self] in actor.run { self.stopToken.isRequested } }
     }

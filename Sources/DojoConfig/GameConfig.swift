@@ -17,6 +17,8 @@ public struct GameConfig: Sendable {
   public var selfPlay = SelfPlayConfig()
   public var training = TrainingConfig()
   public var gating = GatingConfig()
+  /// `network.inference_precision`: the actors' tower on oneDNN in fp32, bf16, or what suits the CPU.
+  public var inferencePrecision = InferencePrecision.auto
   /// The file it came from, if any.
   public var path: String?
 
@@ -27,7 +29,9 @@ public struct GameConfig: Sendable {
   }
 
   /// The settings of a training run.
-  public var runSettings: RunSettings { RunSettings(network: network, selfPlay: selfPlay, training: training, gating: gating) }
+  public var runSettings: RunSettings {
+    RunSettings(network: network, selfPlay: selfPlay, training: training, gating: gating, inferencePrecision: inferencePrecision)
+  }
 
   /// games/<name>/config.toml (under `directory`) applied to `game`, which may have other
   /// parameters than the file's (a 9×9 Gomoku takes the 15×15 file's trunk, search and training);
@@ -43,6 +47,7 @@ public struct GameConfig: Sendable {
     config.network.valueChannels = file.network.valueChannels
     config.network.valueHidden = file.network.valueHidden
     config.network.valueHead = file.network.valueHead
+    config.inferencePrecision = file.inferencePrecision
     config.selfPlay = file.selfPlay
     config.training = file.training
     config.gating = file.gating

@@ -2,6 +2,8 @@
 // written into buffers the caller owns, and a grow-only workspace, so that after the first call at
 // a batch size nothing is allocated (`growthCount` stays put). One engine per worker thread.
 
+import CDNNL
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,6 +21,26 @@ public enum ConvolutionBackend: String, Sendable, CaseIterable {
   }
 }
 
+/// The number format of the tower's activations and weights on oneDNN.
+public enum InferencePrecision: String, Sendable, CaseIterable, Codable {
+  /// What this CPU runs fastest and soundly: bf16 where it has AMX (oneDNN measured 11–20× fp32 on
+  /// such a machine), else fp32 (with AVX-512 bf16 but no AMX, bf16 ran slower than fp32; AVX2 has
+  /// no bf16 at all).
+  case auto
+  case fp32
+  /// bfloat16 activations and weights, f32 accumulation; f32 at the tower's edges and in the heads.
+  case bf16
+
+  /// `auto` made concrete for this CPU (`DOJO_INFERENCE_PRECISION=fp32|bf16` overrides `auto`).
+  public var resolved: InferencePrecision {
+    guard self == .auto else { return self }
+    if let e = getenv("DOJO_INFERENCE_PRECISION").flatMap({ InferencePrecision(rawValue: String(cString: $0)) }), e != .auto { return e }
+    return Self.cpuChoice
+  }
+
+  static let cpuChoice: InferencePrecision = BLASCore.cpuFlags().contains("amx_bf16") ? .bf16 : .fp32
+}
+
 public final class InferenceEngine {
   public let config: NetworkConfig
   let layout: TensorLayout
@@ -29,8 +51,13 @@ public final class InferenceEngine {
   /// The backend in use: oneDNN's implementation name once it has run (e.g.
   /// `onednn brgconv:avx512_core`), or `openblas`.
   public var backendDescription: String {
-    tower.map { "onednn \($0.implementation)" } ?? (oneDNNFailure.map { "openblas (\($0))" } ?? "openblas")
+    tower.map { "onednn \($0.implementation) \(precision.rawValue)" + (precisionNote.map { " (\($0))" } ?? "") }
+      ?? (oneDNNFailure.map { "openblas (\($0))" } ?? "openblas")
   }
+  /// The tower's precision on oneDNN (fp32 or bf16).
+  public private(set) var precision = InferencePrecision.fp32
+  /// Why the precision asked for is not the one running (bf16 that this CPU's oneDNN cannot plan).
+  public private(set) var precisionNote: String?
   var oneDNNFailure: String?
 
   /// Workspace allocations so far; constant once warmed up at the largest batch size.
@@ -39,7 +66,7 @@ public final class InferenceEngine {
   /// Folds `network`'s current parameters and running statistics into an engine (a snapshot: later
   /// training does not change it). Sets OpenBLAS to `blasThreads` threads (Dojo runs one worker per
   /// core, each single-threaded).
-  public init(network: PolicyValueNet, blasThreads: Int = 1, backend: ConvolutionBackend = .default) {
+  public init(network: PolicyValueNet, blasThreads: Int = 1, backend: ConvolutionBackend = .default, precision: InferencePrecision = .auto) {
     setBLASThreadCount(blasThreads)
     config = network.config
     let c = config
@@ -71,8 +98,23 @@ public final class InferenceEngine {
                                 outputs: outC, inputs: inC)
       }
       do {
-        self.tower = try OneDNNTower(convolutions: Array(tower), blocks: c.blocks, height: c.geometry.height, width: c.geometry.width,
-                                     threads: blasThreads)
+        func make(_ type: dnnl_data_type_t) throws(OneDNNError) -> OneDNNTower {
+          let t = try OneDNNTower(convolutions: Array(tower), blocks: c.blocks, height: c.geometry.height, width: c.geometry.width,
+                                  threads: blasThreads, dataType: type)
+          try t.prepare(batch: 1)  // plans now, so a precision this CPU cannot run shows here
+          return t
+        }
+        if precision.resolved == .bf16 {
+          do {
+            self.tower = try make(dnnl_bf16)
+            self.precision = .bf16
+          } catch {
+            precisionNote = "bf16 asked for, but \(error)"
+            self.tower = try make(dnnl_f32)
+          }
+        } else {
+          self.tower = try make(dnnl_f32)
+        }
       } catch { oneDNNFailure = "\(error)" }
     }
   }

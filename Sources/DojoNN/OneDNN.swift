@@ -39,12 +39,14 @@ final class OneDNNTower {
   let blocks: Int
   let height: Int, width: Int
   let threads: Int
+  /// The activations' and weights' data type inside the tower (f32 or bf16); the edges are f32.
+  let dataType: dnnl_data_type_t
   var plans: [Int: Plan] = [:]
 
   /// The implementation oneDNN chose for the tower's convolutions at the last batch size planned.
   private(set) var implementation = ""
 
-  init(convolutions: [Convolution], blocks: Int, height: Int, width: Int, threads: Int) throws(OneDNNError) {
+  init(convolutions: [Convolution], blocks: Int, height: Int, width: Int, threads: Int, dataType: dnnl_data_type_t = dnnl_f32) throws(OneDNNError) {
     var engine: dnnl_engine_t?
     try dnnl(dnnl_engine_create(&engine, dnnl_cpu, 0), "dnnl_engine_create")
     var stream: dnnl_stream_t?
@@ -56,6 +58,7 @@ final class OneDNNTower {
     self.height = height
     self.width = width
     self.threads = threads
+    self.dataType = dataType
   }
 
   deinit {
@@ -64,20 +67,23 @@ final class OneDNNTower {
     dnnl_engine_destroy(engine)
   }
 
+  /// Makes the plan for `batch` positions now (the first call at that size would otherwise).
+  func prepare(batch: Int) throws(OneDNNError) {
+    guard plans[batch] == nil else { return }
+    let plan = try Plan(self, batch: batch)
+    plans[batch] = plan
+    implementation = plan.implementation
+  }
+
   /// Runs the tower on `batch` positions: `input` is inputs × (batch·height·width), channel-major,
   /// `output` receives channels × (batch·height·width), channel-major.
   func run(batch: Int, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) throws(OneDNNError) {
     omp_set_num_threads(Int32(threads))
-    let plan: Plan
-    if let p = plans[batch] {
-      plan = p
-    } else {
+    if plans[batch] == nil {
       if plans.count >= 64 { plans.removeAll() }  // batch sizes are few in practice; bound them anyway
-      plan = try Plan(self, batch: batch)
-      plans[batch] = plan
-      implementation = plan.implementation
+      try prepare(batch: batch)
     }
-    try plan.run(input: input, output: output)
+    try plans[batch]!.run(input: input, output: output)
   }
 
   /// The primitives and buffers for one batch size.
@@ -113,10 +119,10 @@ final class OneDNNTower {
       let engine = tower.engine
       let allocate = UnsafeMutableRawPointer(bitPattern: -1)  // DNNL_MEMORY_ALLOCATE: oneDNN allocates
 
-      func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) throws(OneDNNError) -> dnnl_memory_desc_t {
+      func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) throws(OneDNNError) -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
         let d = dims.map(Int64.init)
-        try dnnl(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), d, dnnl_f32, tag), "dnnl_memory_desc_init_by_tag")
+        try dnnl(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), d, type, tag), "dnnl_memory_desc_init_by_tag")
         return md
       }
       func memory(_ md: UnsafePointer<dnnl_memory_desc_t>, _ handle: UnsafeMutableRawPointer?) throws(OneDNNError) -> dnnl_memory_t {
@@ -158,9 +164,10 @@ final class OneDNNTower {
 
       for (index, conv) in tower.convolutions.enumerated() {
         let isSecondOfBlock = index > 0 && index % 2 == 0
-        var srcAny = try descriptor([batch, conv.inputs, h, w], dnnl_format_tag_any)
-        var dstAny = try descriptor([batch, conv.outputs, h, w], dnnl_format_tag_any)
-        var weightsAny = try descriptor([conv.outputs, conv.inputs, 3, 3], dnnl_format_tag_any)
+        let type = tower.dataType
+        var srcAny = try descriptor([batch, conv.inputs, h, w], dnnl_format_tag_any, type)
+        var dstAny = try descriptor([batch, conv.outputs, h, w], dnnl_format_tag_any, type)
+        var weightsAny = try descriptor([conv.outputs, conv.inputs, 3, 3], dnnl_format_tag_any, type)
         var biasMD = try descriptor([conv.outputs], dnnl_a)
         let strides: [Int64] = [1, 1], padding: [Int64] = [1, 1]
         var desc = dnnl_convolution_desc_t()

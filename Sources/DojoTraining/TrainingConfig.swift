@@ -97,12 +97,16 @@ public struct RunSettings: Sendable {
   public var selfPlay: SelfPlayConfig
   public var training: TrainingConfig
   public var gating: GatingConfig
+  /// The tower's number format in the actors' network (`network.inference_precision`).
+  public var inferencePrecision: InferencePrecision
 
-  public init(network: NetworkConfig, selfPlay: SelfPlayConfig, training: TrainingConfig, gating: GatingConfig) {
+  public init(network: NetworkConfig, selfPlay: SelfPlayConfig, training: TrainingConfig, gating: GatingConfig,
+              inferencePrecision: InferencePrecision = .auto) {
     self.network = network
     self.selfPlay = selfPlay
     self.training = training
     self.gating = gating
+    self.inferencePrecision = inferencePrecision
   }
 }
 

@@ -48,7 +48,7 @@ func shippedConfigLoads(name: String) throws {
   func message(_ text: String) -> String {
     do { _ = try GameConfig.parse(text, path: "x.toml"); return "" } catch { return error.description }
   }
-  #expect(message("game = \"tic_tac_toe\"\n[network]\nblokcs = 3") == "x.toml: unknown key 'network.blokcs'; known here: blocks, channels, policy_channels, value_channels, value_hidden, value_head")
+  #expect(message("game = \"tic_tac_toe\"\n[network]\nblokcs = 3") == "x.toml: unknown key 'network.blokcs'; known here: blocks, channels, policy_channels, value_channels, value_hidden, value_head, inference_precision")
   #expect(message("game = \"tic_tac_toe\"\nlearning_rat = 0.1").contains("unknown key 'learning_rat'"))
   #expect(message("game = \"tic_tac_toe\"\n[network]\nblocks = \"five\"") == "x.toml: 'network.blocks' must be an integer")
   #expect(message("game = \"tic_tac_toe\"\n[network]\nchannels = 0").contains("'network.channels': 0 is outside 1...1024"))

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DojoNN
 import DojoGames
@@ -146,4 +147,51 @@ func oneDNNTowerAgreesWithOpenBLAS(shape: (Int, Int, Int, Int)) {
   }
   #expect(onednn.backendDescription.hasPrefix("onednn "), "ran on \(onednn.backendDescription)")
   #expect(onednn.tower?.plans.count == 3, "plans: \(onednn.tower?.plans.keys.sorted() ?? [])")
+}
+
+@Test("bf16 inference stays close to fp32 on Connect Four positions, or says why it runs fp32")
+func bf16InferenceStaysCloseToFP32() {
+  let game = ConnectFour<UInt64>()
+  let shape = game.observationShape
+  let config = NetworkConfig(inputPlanes: shape.planes, height: shape.rows, width: shape.columns, actionCount: game.actionCount,
+                             blocks: 3, channels: 32, policyChannels: 2, valueChannels: 2, valueHidden: 32)
+  let seed: UInt64 = 31
+  let net = PolicyValueNet(config: config, seed: seed)
+  scrambleBatchNorm(net, seed: seed)
+  // 64 positions from seeded random games, at every stage of the game.
+  var rng = SplitMix64(seed: seed)
+  var observations: [Float] = [], masks: [Float] = []
+  while masks.count < 64 * game.actionCount {
+    var state = game.initialState()
+    let plies = Int(rng.next(below: 30))
+    for _ in 0..<plies where !state.isTerminal { state.apply(state.legalActions[Int(rng.next(below: state.legalActions.count))]) }
+    if state.isTerminal { continue }
+    observations += game.observation(of: state)
+    masks += game.legalMask(of: state).map { $0 ? 1 : 0 }
+  }
+  let fp32 = InferenceEngine(network: net, backend: .onednn, precision: .fp32)
+  let bf16 = InferenceEngine(network: net, backend: .onednn, precision: .bf16)
+  guard bf16.precision == .bf16 else {
+    #expect(bf16.precisionNote?.hasPrefix("bf16 asked for") == true && bf16.backendDescription.contains("fp32"), "\(bf16.backendDescription)")
+    return
+  }
+  var p32 = [Float](repeating: 0, count: 64 * game.actionCount), v32 = [Float](repeating: 0, count: 64)
+  var p16 = p32, v16 = v32
+  fp32.evaluate(count: 64, observations: observations, legalMasks: masks, priors: &p32, values: &v32)
+  bf16.evaluate(count: 64, observations: observations, legalMasks: masks, priors: &p16, values: &v16)
+  var kl: [Double] = []
+  for b in 0..<64 {
+    var sum = 0.0
+    for a in 0..<game.actionCount where p32[b * game.actionCount + a] > 0 {
+      let p = Double(p32[b * game.actionCount + a]), q = max(Double(p16[b * game.actionCount + a]), 1e-12)
+      sum += p * log(p / q)
+    }
+    kl.append(sum)
+  }
+  let worstValue = zip(v32, v16).map { abs($0 - $1) }.max()!
+  // bf16 keeps 8 bits of mantissa (relative error 2⁻⁹ per rounding); through a 3-block tower the
+  // policy should move by far less than 0.01 nats and the value by less than 0.05.
+  #expect(kl.max()! < 0.01 && worstValue < 0.05, "seed \(seed): policy KL mean \(kl.reduce(0, +) / 64), max \(kl.max()!); value error max \(worstValue)")
+  #expect(bf16.backendDescription.contains("bf16"), "\(bf16.backendDescription)")
+  print("bf16 against fp32 (\(bf16.backendDescription)): policy KL mean \(kl.reduce(0, +) / 64), max \(kl.max()!); value error max \(worstValue)")
 }
