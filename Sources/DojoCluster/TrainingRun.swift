@@ -102,6 +102,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   public func start() {
     setBLASThreadCount(1)
     let log = self.log
+    log("network: \(networkEngineDescription(settings))")
     for i in 0..<actorCount {
       let actor = SelfPlayActor(name: "actor-\(i)", game: game, config: settings.selfPlay, parallelGames: settings.training.parallelGames,
                                 architecture: settings.network, feed: board,
@@ -233,4 +234,11 @@ public final class RunScalars {
     self.lastTrainingStep = lastTrainingStep
     self.lastGate = lastGate
   }
+}
+
+/// What the actors' network runs on, as a log line: the engine, oneDNN's implementation and the
+/// precision, and what `inference_precision` asked for.
+func networkEngineDescription(_ settings: RunSettings) -> String {
+  let probe = InferenceEngine(network: PolicyValueNet(config: settings.network, seed: 0), precision: settings.inferencePrecision)
+  return "\(probe.backendDescription) (inference_precision \(settings.inferencePrecision.rawValue))"
 }

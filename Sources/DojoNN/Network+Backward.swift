@@ -89,6 +89,12 @@ extension PolicyValueNet {
   func convBackward3x3(_ x: UnsafePointer<Float>, _ dOut: UnsafePointer<Float>, inChannels: Int, n: Int, batch: Int,
                        weight: String, dInput: UnsafeMutablePointer<Float>?) {
     let f = config.channels, k = inChannels * 9
+    if let conv = oneDNNConvolution(batch: batch, inputs: inChannels, outputs: f) {
+      do {
+        try conv.backward(x, dOut, weights: p(weight + ".weight"), gradient: g(weight + ".weight"), dInput: dInput)
+        return
+      } catch { fellBack(error) }
+    }
     let col = buf("col", k * n)
     im2col3x3(x, channels: inChannels, batch: batch, config.geometry, col)
     gemm(transB: true, m: f, n: k, k: n, a: dOut, lda: n, b: col, ldb: n, beta: 1, c: g(weight + ".weight"), ldc: k)

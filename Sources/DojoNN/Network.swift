@@ -54,6 +54,34 @@ public final class PolicyValueNet {
   let work = Workspace()
   /// Set by `forward`: the batch size the saved activations are for.
   var savedBatch = 0
+  /// Which library runs the 3×3 convolutions, forward and backward (oneDNN unless
+  /// `DOJO_CONVOLUTION=openblas`; OpenBLAS too if oneDNN cannot plan a shape).
+  public var convolutionBackend = ConvolutionBackend.default
+  /// Why training fell back from oneDNN to OpenBLAS, if it did.
+  public private(set) var oneDNNFailure: String?
+  var oneDNN: OneDNNContext?
+  var trainingConvolutions: [[Int]: OneDNNTrainingConvolution] = [:]
+
+  /// oneDNN's convolution for this shape, made on first use; nil when OpenBLAS runs them.
+  func oneDNNConvolution(batch: Int, inputs: Int, outputs: Int) -> OneDNNTrainingConvolution? {
+    guard convolutionBackend == .onednn else { return nil }
+    if let c = trainingConvolutions[[batch, inputs, outputs]] { return c }
+    do {
+      if oneDNN == nil { oneDNN = try OneDNNContext() }
+      let c = try OneDNNTrainingConvolution(oneDNN!, batch: batch, inputs: inputs, outputs: outputs, height: config.height, width: config.width)
+      if trainingConvolutions.count >= 32 { trainingConvolutions.removeAll() }
+      trainingConvolutions[[batch, inputs, outputs]] = c
+      return c
+    } catch {
+      fellBack(error)
+      return nil
+    }
+  }
+
+  func fellBack(_ error: any Error) {
+    oneDNNFailure = "\(error)"
+    convolutionBackend = .openblas
+  }
 
   /// A network with He-initialised weights from `seed` (batch-norm scales 1, shifts and biases 0).
   public init(config: NetworkConfig, seed: UInt64) {
@@ -159,6 +187,9 @@ public final class PolicyValueNet {
   /// 3×3 convolution (no bias): out[outChannels, n] = W · im2col(x).
   func conv3x3(_ x: UnsafePointer<Float>, inChannels: Int, outChannels: Int, n: Int, batch: Int,
                weight: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+    if let conv = oneDNNConvolution(batch: batch, inputs: inChannels, outputs: outChannels) {
+      do { try conv.forward(x, weights: weight, out: out); return } catch { fellBack(error) }
+    }
     let col = buf("col", inChannels * 9 * n)
     im2col3x3(x, channels: inChannels, batch: batch, config.geometry, col)
     gemm(m: outChannels, n: n, k: inChannels * 9, a: weight, lda: inChannels * 9, b: col, ldb: n, c: out, ldc: n)

@@ -88,65 +88,34 @@ final class OneDNNTower {
 
   /// The primitives and buffers for one batch size.
   final class Plan {
-    var steps: [(primitive: dnnl_primitive_t, args: [dnnl_exec_arg_t])] = []
-    var memories: [dnnl_memory_t] = []
-    var primitives: [dnnl_primitive_t] = []
-    var descriptors: [dnnl_primitive_desc_t] = []
+    let objects: DNNLObjects
+    var steps: [DNNLStep] = []
     var input: dnnl_memory_t?
     var output: dnnl_memory_t?
-    let stream: dnnl_stream_t
     var implementation = ""
-
-    deinit {
-      for p in primitives { dnnl_primitive_destroy(p) }
-      for d in descriptors { dnnl_primitive_desc_destroy(d) }
-      for m in memories { dnnl_memory_destroy(m) }
-    }
 
     func run(input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) throws(OneDNNError) {
       try dnnl(dnnl_memory_set_data_handle(self.input, input), "dnnl_memory_set_data_handle")
       try dnnl(dnnl_memory_set_data_handle(self.output, output), "dnnl_memory_set_data_handle")
-      for step in steps {
-        try step.args.withUnsafeBufferPointer { args throws(OneDNNError) in
-          try dnnl(dnnl_primitive_execute(step.primitive, stream, Int32(args.count), args.baseAddress), "dnnl_primitive_execute")
-        }
-      }
-      try dnnl(dnnl_stream_wait(stream), "dnnl_stream_wait")
+      for step in steps { try objects.execute(step, wait: false) }
+      try dnnl(dnnl_stream_wait(objects.stream), "dnnl_stream_wait")
     }
 
     init(_ tower: OneDNNTower, batch: Int) throws(OneDNNError) {
-      stream = tower.stream
-      let engine = tower.engine
-      let allocate = UnsafeMutableRawPointer(bitPattern: -1)  // DNNL_MEMORY_ALLOCATE: oneDNN allocates
-
+      let o = DNNLObjects(engine: tower.engine, stream: tower.stream)
+      objects = o
       func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) throws(OneDNNError) -> dnnl_memory_desc_t {
-        var md = dnnl_memory_desc_t()
-        let d = dims.map(Int64.init)
-        try dnnl(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), d, type, tag), "dnnl_memory_desc_init_by_tag")
-        return md
+        try DNNLObjects.descriptor(dims, tag, type)
       }
       func memory(_ md: UnsafePointer<dnnl_memory_desc_t>, _ handle: UnsafeMutableRawPointer?) throws(OneDNNError) -> dnnl_memory_t {
-        var m: dnnl_memory_t?
-        try dnnl(dnnl_memory_create(&m, md, engine, handle), "dnnl_memory_create")
-        memories.append(m!)
-        return m!
+        try o.memory(md.pointee, handle)
       }
       func reorder(from source: dnnl_memory_t, _ sourceMD: UnsafePointer<dnnl_memory_desc_t>, to target: dnnl_memory_t,
-                   _ targetMD: UnsafePointer<dnnl_memory_desc_t>) throws(OneDNNError) -> (dnnl_primitive_t, [dnnl_exec_arg_t]) {
-        var pd: dnnl_primitive_desc_t?
-        try dnnl(dnnl_reorder_primitive_desc_create(&pd, sourceMD, engine, targetMD, engine, nil), "dnnl_reorder_primitive_desc_create")
-        descriptors.append(pd!)
-        var p: dnnl_primitive_t?
-        try dnnl(dnnl_primitive_create(&p, pd), "dnnl_primitive_create (reorder)")
-        primitives.append(p!)
-        return (p!, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: source), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: target)])
+                   _ targetMD: UnsafePointer<dnnl_memory_desc_t>) throws(OneDNNError) -> DNNLStep {
+        try o.reorder(from: source, sourceMD.pointee, to: target, targetMD.pointee)
       }
-      func runOnce(_ step: (dnnl_primitive_t, [dnnl_exec_arg_t])) throws(OneDNNError) {
-        try step.1.withUnsafeBufferPointer { args throws(OneDNNError) in
-          try dnnl(dnnl_primitive_execute(step.0, stream, Int32(args.count), args.baseAddress), "dnnl_primitive_execute (weights)")
-        }
-        try dnnl(dnnl_stream_wait(stream), "dnnl_stream_wait")
-      }
+      func runOnce(_ step: DNNLStep) throws(OneDNNError) { try o.execute(step, wait: true) }
+      let allocate = DNNLObjects.allocate
 
       let (h, w) = (tower.height, tower.width)
       let first = tower.convolutions[0]
@@ -184,8 +153,8 @@ final class OneDNNTower {
         defer { dnnl_primitive_attr_destroy(attr) }
         try dnnl(dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops")
         var pd: dnnl_primitive_desc_t?
-        try dnnl(dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil), "dnnl_primitive_desc_create (convolution \(index))")
-        descriptors.append(pd!)
+        try dnnl(dnnl_primitive_desc_create(&pd, &desc, attr, tower.engine, nil), "dnnl_primitive_desc_create (convolution \(index))")
+        o.keep(pd!)
         implementation = implementationName(pd!)
         var srcMD = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)!.pointee
         var dstMD = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0)!.pointee
@@ -221,10 +190,8 @@ final class OneDNNTower {
         } else {
           destination = try memory(&dstMD, allocate)
         }
-        var p: dnnl_primitive_t?
-        try dnnl(dnnl_primitive_create(&p, pd), "dnnl_primitive_create (convolution \(index))")
-        primitives.append(p!)
-        steps.append((p!, [
+        let p = try o.primitive(pd!, "convolution \(index)")
+        steps.append(DNNLStep(primitive: p, args: [
           dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: current), dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weights),
           dnnl_exec_arg_t(arg: DNNL_ARG_BIAS, memory: bias), dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: destination),
         ]))
@@ -234,5 +201,82 @@ final class OneDNNTower {
       // Back to the heads' layout.
       steps.append(try reorder(from: current, &currentMD, to: output!, &outputMD))
     }
+  }
+}
+
+/// A primitive and its arguments, ready to run.
+struct DNNLStep {
+  var primitive: dnnl_primitive_t
+  var args: [dnnl_exec_arg_t]
+}
+
+/// oneDNN objects made together and destroyed together (memories, primitive descriptors,
+/// primitives), with the helpers that make them.
+final class DNNLObjects {
+  let engine: dnnl_engine_t
+  let stream: dnnl_stream_t
+  private var memories: [dnnl_memory_t] = []
+  private var descriptors: [dnnl_primitive_desc_t] = []
+  private var primitives: [dnnl_primitive_t] = []
+
+  /// DNNL_MEMORY_ALLOCATE: oneDNN allocates the buffer.
+  static var allocate: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: -1) }
+
+  init(engine: dnnl_engine_t, stream: dnnl_stream_t) {
+    self.engine = engine
+    self.stream = stream
+  }
+
+  deinit {
+    for p in primitives { dnnl_primitive_destroy(p) }
+    for d in descriptors { dnnl_primitive_desc_destroy(d) }
+    for m in memories { dnnl_memory_destroy(m) }
+  }
+
+  static func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) throws(OneDNNError) -> dnnl_memory_desc_t {
+    var md = dnnl_memory_desc_t()
+    let d = dims.map(Int64.init)
+    try dnnl(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), d, type, tag), "dnnl_memory_desc_init_by_tag")
+    return md
+  }
+
+  /// A memory over `handle` (nil: none yet, set before each use; `allocate`: oneDNN's own).
+  func memory(_ md: dnnl_memory_desc_t, _ handle: UnsafeMutableRawPointer?) throws(OneDNNError) -> dnnl_memory_t {
+    var md = md
+    var m: dnnl_memory_t?
+    try dnnl(dnnl_memory_create(&m, &md, engine, handle), "dnnl_memory_create")
+    memories.append(m!)
+    return m!
+  }
+
+  func keep(_ pd: dnnl_primitive_desc_t) { descriptors.append(pd) }
+
+  func primitive(_ pd: dnnl_primitive_desc_t, _ what: String) throws(OneDNNError) -> dnnl_primitive_t {
+    var p: dnnl_primitive_t?
+    try dnnl(dnnl_primitive_create(&p, pd), "dnnl_primitive_create (\(what))")
+    primitives.append(p!)
+    return p!
+  }
+
+  func reorder(from source: dnnl_memory_t, _ sourceMD: dnnl_memory_desc_t, to target: dnnl_memory_t, _ targetMD: dnnl_memory_desc_t)
+    throws(OneDNNError) -> DNNLStep {
+    var (a, b) = (sourceMD, targetMD)
+    var pd: dnnl_primitive_desc_t?
+    try dnnl(dnnl_reorder_primitive_desc_create(&pd, &a, engine, &b, engine, nil), "dnnl_reorder_primitive_desc_create")
+    keep(pd!)
+    let p = try primitive(pd!, "reorder")
+    return DNNLStep(primitive: p, args: [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: source), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: target)])
+  }
+
+  func execute(_ step: DNNLStep, wait: Bool) throws(OneDNNError) {
+    try step.args.withUnsafeBufferPointer { args throws(OneDNNError) in
+      try dnnl(dnnl_primitive_execute(step.primitive, stream, Int32(args.count), args.baseAddress), "dnnl_primitive_execute")
+    }
+    if wait { try dnnl(dnnl_stream_wait(stream), "dnnl_stream_wait") }
+  }
+
+  /// What `pd` wants for `what` (its source, weights, destination...).
+  static func query(_ pd: dnnl_primitive_desc_t, _ what: dnnl_query_t) -> dnnl_memory_desc_t {
+    dnnl_primitive_desc_query_md(pd, what, 0)!.pointee
   }
 }

@@ -6,12 +6,14 @@ import DojoGames
 let tiny = NetworkConfig(inputPlanes: 3, height: 3, width: 4, actionCount: 5, blocks: 2, channels: 4,
                          policyChannels: 2, valueChannels: 3, valueHidden: 6)
 
-@Test("training forward matches the naive reference", arguments: ValueHead.allCases)
-func trainingForwardMatchesReference(head: ValueHead) {
+@Test("training forward matches the naive reference", arguments: ValueHead.allCases, ConvolutionBackend.allCases)
+func trainingForwardMatchesReference(head: ValueHead, backend: ConvolutionBackend) {
   var config = tiny
   config.valueHead = head
   let seed: UInt64 = 11
   let net = PolicyValueNet(config: config, seed: seed)
+  net.convolutionBackend = backend
+  defer { #expect(net.oneDNNFailure == nil && net.convolutionBackend == backend, "\(net.oneDNNFailure ?? "")") }
   scrambleBatchNorm(net, seed: seed)
   let batch = randomBatch(config, count: 3, seed: seed)
   let reference = NaiveNet(net: net).forward(observations: batch.observations, masks: batch.legalMasks, batch: 3, train: true)
@@ -44,12 +46,14 @@ func inferenceMatchesReference(head: ValueHead, backend: ConvolutionBackend) {
   }
 }
 
-@Test("every parameter's gradient matches finite differences", arguments: ValueHead.allCases)
-func gradientsMatchFiniteDifferences(head: ValueHead) {
+@Test("every parameter's gradient matches finite differences", arguments: ValueHead.allCases, ConvolutionBackend.allCases)
+func gradientsMatchFiniteDifferences(head: ValueHead, backend: ConvolutionBackend) {
   var config = tiny
   config.valueHead = head
   let seed: UInt64 = 13
   let net = PolicyValueNet(config: config, seed: seed)
+  net.convolutionBackend = backend
+  defer { #expect(net.oneDNNFailure == nil && net.convolutionBackend == backend, "\(net.oneDNNFailure ?? "")") }
   scrambleBatchNorm(net, seed: seed)
   let batch = randomBatch(config, count: 3, seed: seed)
   net.lossAndGradients(batch, valueWeight: 0.7)
