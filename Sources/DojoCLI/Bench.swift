@@ -5,7 +5,7 @@ import Foundation
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Benchmarks. tools/bench runs them with their reference and prints ratios.",
-    subcommands: [BenchGames.self, BenchNN.self, BenchMCTS.self, BenchCluster.self, BenchClusterPush.self, BenchClusterSubscribe.self]
+    subcommands: [BenchGames.self, BenchNN.self, BenchSelfPlay.self, BenchMCTS.self, BenchCluster.self, BenchClusterPush.self, BenchClusterSubscribe.self]
   )
 }
 

@@ -59,8 +59,9 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
   let sink: any GameSink
   let seed: UInt64
   let architecture: NetworkConfig
-  /// The number format of its network's tower on oneDNN.
+  /// The number format of its network's tower on oneDNN, and the library that runs the tower.
   public var precision = InferencePrecision.auto
+  public var backend = ConvolutionBackend.default
   private let counts = Locked(ActorCounts())
   /// Called with any error from the sink (a refused game, a dead store); the actor goes on.
   let onError: @Sendable (Error) -> Void
@@ -86,7 +87,7 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
   /// a newer one is announced (a model that fails to load is reported and the old one kept).
   public func run(shouldStop: @escaping () -> Bool) {
     var generation = -1
-    let model = SwappableNetwork(InferenceEngine(network: PolicyValueNet(config: architecture, seed: seed), precision: precision))
+    let model = SwappableNetwork(InferenceEngine(network: PolicyValueNet(config: architecture, seed: seed), backend: backend, precision: precision))
     func refresh() {
       guard let latest = feed.latest, latest.generation != generation else { return }
       do {
@@ -94,7 +95,7 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
         guard loaded.metadata.modelSHA256 == latest.sha256 else {
           throw InvalidRun("\(latest.path): weights hash \(loaded.metadata.modelSHA256), announced \(latest.sha256)")
         }
-        model.engine = InferenceEngine(network: loaded.network, precision: precision)
+        model.engine = InferenceEngine(network: loaded.network, backend: backend, precision: precision)
         generation = latest.generation
         counts.withLock { $0.generation = latest.generation }
       } catch {
