@@ -33,8 +33,10 @@ final class OneDNNTower {
     var inputs: Int
   }
 
-  let engine: dnnl_engine_t
-  let stream: dnnl_stream_t
+  /// Its engine and stream (one per network engine: one worker thread).
+  let context: OneDNNContext
+  var engine: dnnl_engine_t { context.engine }
+  var stream: dnnl_stream_t { context.stream }
   let convolutions: [Convolution]
   let blocks: Int
   let height: Int, width: Int
@@ -47,12 +49,7 @@ final class OneDNNTower {
   private(set) var implementation = ""
 
   init(convolutions: [Convolution], blocks: Int, height: Int, width: Int, threads: Int, dataType: dnnl_data_type_t = dnnl_f32) throws(OneDNNError) {
-    var engine: dnnl_engine_t?
-    try dnnl(dnnl_engine_create(&engine, dnnl_cpu, 0), "dnnl_engine_create")
-    var stream: dnnl_stream_t?
-    try dnnl(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "dnnl_stream_create")
-    self.engine = engine!
-    self.stream = stream!
+    context = try OneDNNContext()
     self.convolutions = convolutions
     self.blocks = blocks
     self.height = height
@@ -61,11 +58,7 @@ final class OneDNNTower {
     self.dataType = dataType
   }
 
-  deinit {
-    plans.removeAll()
-    dnnl_stream_destroy(stream)
-    dnnl_engine_destroy(engine)
-  }
+  deinit { plans.removeAll() }  // the plans' objects go before the engine they were made on
 
   /// Makes the plan for `batch` positions now (the first call at that size would otherwise).
   func prepare(batch: Int) throws(OneDNNError) {
