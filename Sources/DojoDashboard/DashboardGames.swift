@@ -69,9 +69,14 @@ extension DashboardSource {
 }
 
 extension GameList {
+  /// No games (none stored yet).
+  static func empty(_ source: DashboardSource) -> GameList {
+    GameList(kind: source.kind.rawValue, total: 0, offset: 0, games: [], tables: [], generations: [], players: [])
+  }
+
   static func read(_ source: DashboardSource, _ filter: GameFilter) throws -> GameList {
     guard let db = try source.gamesDatabase() else {
-      return GameList(kind: source.kind.rawValue, total: 0, offset: 0, games: [], tables: [], generations: [], players: [])
+      return .empty(source)
     }
     return try db.read { db in
       if source.kind == .tournament { return try tournament(db, source, filter) }
@@ -103,7 +108,7 @@ extension GameList {
 
   static func tournament(_ db: Database, _ source: DashboardSource, _ filter: GameFilter) throws -> GameList {
     guard let definition = try ResultStore.definition(in: db) else {
-      return GameList(kind: source.kind.rawValue, total: 0, offset: 0, games: [], tables: [], generations: [], players: [])
+      return .empty(source)
     }
     let names = definition.names
     var games = try ResultStore.games(in: db).reversed().filter { g in

@@ -127,6 +127,11 @@ final class OneDNNTrainingConvolution {
 
   deinit { weightGradient.deallocate() }
 
+  /// Points `memory` at the caller's buffer for this call.
+  private func bind(_ memory: dnnl_memory_t, _ buffer: UnsafeMutableRawPointer) throws(OneDNNError) {
+    try dnnl(dnnl_memory_set_data_handle(memory, buffer), "dnnl_memory_set_data_handle")
+  }
+
   private func run(_ steps: [DNNLStep]) throws(OneDNNError) {
     omp_set_num_threads(1)
     for step in steps { try objects.execute(step, wait: false) }
@@ -135,21 +140,21 @@ final class OneDNNTrainingConvolution {
 
   /// out = W ⋆ x (no bias), both channel-major.
   func forward(_ input: UnsafePointer<Float>, weights: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) throws(OneDNNError) {
-    try dnnl(dnnl_memory_set_data_handle(x, UnsafeMutableRawPointer(mutating: input)), "dnnl_memory_set_data_handle")
-    try dnnl(dnnl_memory_set_data_handle(w, UnsafeMutableRawPointer(mutating: weights)), "dnnl_memory_set_data_handle")
-    try dnnl(dnnl_memory_set_data_handle(y, out), "dnnl_memory_set_data_handle")
+    try bind(x, UnsafeMutableRawPointer(mutating: input))
+    try bind(w, UnsafeMutableRawPointer(mutating: weights))
+    try bind(y, out)
     try run(forwardSteps)
   }
 
   /// gradient += dW; dInput = the input's gradient, when asked for.
   func backward(_ input: UnsafePointer<Float>, _ dOut: UnsafePointer<Float>, weights: UnsafePointer<Float>,
                 gradient: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>?) throws(OneDNNError) {
-    try dnnl(dnnl_memory_set_data_handle(x, UnsafeMutableRawPointer(mutating: input)), "dnnl_memory_set_data_handle")
-    try dnnl(dnnl_memory_set_data_handle(dy, UnsafeMutableRawPointer(mutating: dOut)), "dnnl_memory_set_data_handle")
-    try dnnl(dnnl_memory_set_data_handle(w, UnsafeMutableRawPointer(mutating: weights)), "dnnl_memory_set_data_handle")
+    try bind(x, UnsafeMutableRawPointer(mutating: input))
+    try bind(dy, UnsafeMutableRawPointer(mutating: dOut))
+    try bind(w, UnsafeMutableRawPointer(mutating: weights))
     try run(weightSteps)
     if let dInput {
-      try dnnl(dnnl_memory_set_data_handle(dx, dInput), "dnnl_memory_set_data_handle")
+      try bind(dx, dInput)
       try run(dataSteps)
     }
     // Only once everything ran: a failure leaves the caller's gradient as it was.
