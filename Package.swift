@@ -179,6 +179,6 @@ let package = Package(
       dependencies: ["DojoCluster", "DojoConcurrency", "DojoLeague", "DojoConfig", "DojoNN", "DojoTelemetry", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"],
       exclude: ["foreign_client.py"]
     ),
-    .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CDNNL", "CZeroMQ"]),
+    .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CDNNL", "CZeroMQ", "DojoNN"]),
   ]
 )

@@ -22,7 +22,7 @@ struct BenchNN: ParsableCommand {
 
   func run() throws {
     setBLASThreadCount(1)
-    print("OpenBLAS core: \(BLASCore.current) (CPU suggests \(BLASCore.preferred() ?? "OpenBLAS's own choice"))")
+    print(BLASCore.select())
     var results: [String] = []
     for pair in nets.split(separator: ",") {
       let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)

@@ -9,14 +9,8 @@ enum Main {
     var none = sigset_t()
     sigemptyset(&none)
     sigprocmask(SIG_SETMASK, &none, nil)
-    // Pick OpenBLAS's best kernels for this CPU before OpenBLAS is used (see BLASCore): re-execute
-    // once with OPENBLAS_CORETYPE set. Setting OPENBLAS_CORETYPE yourself turns this off.
-    if let core = BLASCore.coreToRequest() {
-      setenv("OPENBLAS_CORETYPE", core, 1)
-      let args = CommandLine.unsafeArgv
-      execv("/proc/self/exe", args)
-      // If exec fails, carry on with OpenBLAS's own choice.
-    }
+    // Pick OpenBLAS's best kernels for this CPU before any thread starts (see BLASCore).
+    BLASCore.select()
     Dojo.main()
   }
 }

@@ -240,5 +240,5 @@ public final class RunScalars {
 /// precision, and what `inference_precision` asked for.
 func networkEngineDescription(_ settings: RunSettings) -> String {
   let probe = InferenceEngine(network: PolicyValueNet(config: settings.network, seed: 0), precision: settings.inferencePrecision)
-  return "\(probe.backendDescription) (inference_precision \(settings.inferencePrecision.rawValue))"
+  return "\(probe.backendDescription) (inference_precision \(settings.inferencePrecision.rawValue)); \(BLASCore.select())"
 }

@@ -6,6 +6,7 @@ import CBLAS
 
 /// Sets OpenBLAS's thread count for the whole process. Dojo uses 1 per worker (see README).
 public func setBLASThreadCount(_ n: Int) {
+  BLASCore.select()
   openblas_set_num_threads(Int32(n))
 }
 

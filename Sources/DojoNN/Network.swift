@@ -85,6 +85,7 @@ public final class PolicyValueNet {
 
   /// A network with He-initialised weights from `seed` (batch-norm scales 1, shifts and biases 0).
   public init(config: NetworkConfig, seed: UInt64) {
+    BLASCore.select()
     self.config = config
     layout = TensorLayout(config.parameterSpecs)
     statisticsLayout = TensorLayout(config.statisticSpecs)
