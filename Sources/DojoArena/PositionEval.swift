@@ -102,11 +102,14 @@ public struct ChooseInPositions: GameTask {
   public let player: PlayerSpec
   public let positions: [ScoredPosition]
   public let seed: UInt64
+  /// A checkpoint's inference precision (int8 calibrated on random positions of the game).
+  public let precision: InferencePrecision
 
-  public init(player: PlayerSpec, positions: [ScoredPosition], seed: UInt64 = 1) {
+  public init(player: PlayerSpec, positions: [ScoredPosition], seed: UInt64 = 1, precision: InferencePrecision = .fp32) {
     self.player = player
     self.positions = positions
     self.seed = seed
+    self.precision = precision
   }
 
   public func run<G: Game>(_ game: G) -> Result<[Action], Error> {
@@ -124,7 +127,8 @@ public struct ChooseInPositions: GameTask {
         config.fpuReduction = 0
         return .success(search(game, states, RolloutEvaluator<G.State>(seed: seed), config, n))
       case let .checkpoint(path, n):
-        let engine = InferenceEngine(network: try Checkpoint.read(path, game: game.name).network)
+        let engine = InferenceEngine(network: try Checkpoint.read(path, game: game.name).network, precision: precision,
+                                     calibration: game.randomPositionObservations(count: 256, seed: seed))
         if n == 0 {
           var bot = PolicyBot(game: game, engine: engine)
           return .success(states.map { bot.choose($0).action })

@@ -37,20 +37,28 @@ struct BenchNN: ParsableCommand {
       }
       // Inference on oneDNN (the default) and on OpenBLAS (the earlier engine, the reference), measured
       // one after the other at each batch size.
-      let engine = InferenceEngine(network: net, backend: .onednn), reference = InferenceEngine(network: net, backend: .openblas)
-      let other = InferenceEngine(network: net, backend: .onednn, precision: engine.precision == .bf16 ? .fp32 : .bf16)
-      var inference: [String] = [], onBLAS: [String] = [], otherPrecision: [String] = []
-      print("  inference precision: \(InferencePrecision.auto.resolved.rawValue) (auto); also measured: \(other.backendDescription)")
+      // The other precisions, each measured in the same run (int8 calibrated on the benchmark's inputs).
+      var calibrationRNG = SplitMix64(seed: 9)
+      let calibration = (0..<(256 * config.observationCount)).map { _ in Float(calibrationRNG.next(below: 2)) }
+      let engine = InferenceEngine(network: net, backend: .onednn, calibration: calibration)
+      let reference = InferenceEngine(network: net, backend: .openblas)
+      let others = InferencePrecision.allCases.filter { $0 != .auto && $0 != engine.precision }.map {
+        InferenceEngine(network: net, backend: .onednn, precision: $0, calibration: calibration)
+      }
+      var inference: [String] = [], onBLAS: [String] = [], otherPrecision: [String: [String]] = [:]
+      print("  inference precision: \(engine.precision.rawValue) (auto); also measured: \(others.map(\.backendDescription).joined(separator: ", "))")
       print("\(label): \(config.blocks) blocks × \(config.channels) channels, \(config.height)×\(config.width), \(config.multiplyAddsPerPosition / 1000) k multiply-adds/position")
       for batch in [1, 16, 64, 256] {
         let rate = measureInference(engine, config: config, batch: batch)
         let blasRate = measureInference(reference, config: config, batch: batch)
-        let otherRate = measureInference(other, config: config, batch: batch)
-        let gflops = rate * Double(config.multiplyAddsPerPosition) * 2 / 1e9
-        print(String(format: "  inference batch %3d: %9.0f positions/s  %5.1f GFLOP/s", batch, rate, gflops) + " (\(engine.backendDescription)); "
-          + String(format: "OpenBLAS im2col+sgemm %9.0f: %.2f×; ", blasRate, rate / blasRate)
-          + String(format: "%@ %9.0f: %.2f×", other.precision.rawValue as NSString, otherRate, rate / otherRate))
-        otherPrecision.append("\"\(batch)\":\(Int(otherRate))")
+        var line = String(format: "  inference batch %3d: %9.0f positions/s  %5.1f GFLOP/s", batch, rate, rate * Double(config.multiplyAddsPerPosition) * 2 / 1e9)
+          + " (\(engine.backendDescription)); " + String(format: "OpenBLAS im2col+sgemm %9.0f: %.2f×", blasRate, rate / blasRate)
+        for other in others {
+          let otherRate = measureInference(other, config: config, batch: batch)
+          line += String(format: "; %@ %9.0f: %.2f×", other.precision.rawValue as NSString, otherRate, rate / otherRate)
+          otherPrecision[other.precision.rawValue, default: []].append("\"\(batch)\":\(Int(otherRate))")
+        }
+        print(line)
         inference.append("\"\(batch)\":\(Int(rate))")
         onBLAS.append("\"\(batch)\":\(Int(blasRate))")
       }
@@ -60,7 +68,7 @@ struct BenchNN: ParsableCommand {
                    training, trainingOnBLAS, training / trainingOnBLAS))
       let (conv, sgemm) = measureConvolution(config: config, batch: 64)
       print(String(format: "  3×3 conv at batch 64: %.1f GFLOP/s; sgemm alone at that shape: %.1f GFLOP/s (%.2f)", conv, sgemm, conv / sgemm))
-      results.append("\"\(label)\":{\"inference_positions_per_s\":{\(inference.joined(separator: ","))},\"inference_engine\":\"\(engine.backendDescription)\",\"inference_openblas_positions_per_s\":{\(onBLAS.joined(separator: ","))},\"inference_\(other.precision.rawValue)_positions_per_s\":{\(otherPrecision.joined(separator: ","))},\"training_samples_per_s\":\(Int(training)),\"training_openblas_samples_per_s\":\(Int(trainingOnBLAS)),\"conv_gflops\":\(String(format: "%.2f", conv)),\"sgemm_gflops\":\(String(format: "%.2f", sgemm))}")
+      results.append("\"\(label)\":{\"inference_positions_per_s\":{\(inference.joined(separator: ","))},\"inference_engine\":\"\(engine.backendDescription)\",\"precision\":\"\(engine.precision.rawValue)\",\"inference_openblas_positions_per_s\":{\(onBLAS.joined(separator: ","))},\(otherPrecision.keys.sorted().map { "\"inference_\($0)_positions_per_s\":{\(otherPrecision[$0]!.joined(separator: ","))}," }.joined())\"training_samples_per_s\":\(Int(training)),\"training_openblas_samples_per_s\":\(Int(trainingOnBLAS)),\"conv_gflops\":\(String(format: "%.2f", conv)),\"sgemm_gflops\":\(String(format: "%.2f", sgemm))}")
     }
     print("{\"bench\":\"nn\",\"blas_core\":\"\(BLASCore.current)\",\"dojo\":{\(results.joined(separator: ","))}}")
   }

@@ -10,12 +10,12 @@ import Foundation
 /// `dojo bench selfplay`: what the network engine buys where it matters, self-play. One actor on
 /// this thread plays the default configuration (its parallel games, full and cheap searches,
 /// resignation) with an untrained network of the default shape, on the earlier engine (OpenBLAS
-/// im2col + sgemm) and on oneDNN, one after the other, same seed; positions of finished games per
-/// second.
+/// im2col + sgemm), on oneDNN in fp32 and in the precision `auto` picks on this CPU, one after the
+/// other, same seed; positions of finished games per second.
 struct BenchSelfPlay: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "selfplay",
-    abstract: "Self-play positions/s of the default configuration, one actor on one thread, on OpenBLAS and on oneDNN in the same run."
+    abstract: "Self-play positions/s of the default configuration, one actor on one thread, on OpenBLAS and on oneDNN (fp32 and auto) in the same run."
   )
 
   @Option(help: "Seconds per engine and net.")
@@ -27,23 +27,27 @@ struct BenchSelfPlay: ParsableCommand {
   func run() throws {
     setBLASThreadCount(1)
     let precision = InferencePrecision.auto.resolved
-    print("precision (auto): \(precision.rawValue); OpenBLAS core: \(BLASCore.current)")
+    print("precision (auto): \(precision.rawValue); \(BLASCore.select())")
     var results: [String] = []
     for pair in nets.split(separator: ",") {
       let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
       let (label, spec) = parts.count == 2 ? (parts[0], parts[1]) : (parts[0], parts[0])
       let game = try GameRegistry.make(spec)
       let settings = try GameConfig.forGame(game).runSettings
-      var rates: [ConvolutionBackend: Double] = [:]
-      for backend in [ConvolutionBackend.openblas, .onednn] {
-        rates[backend] = SelfPlayRate(settings: settings, backend: backend, precision: precision, seconds: seconds)(game)
-        print(String(format: "%@ %@: %.1f positions/s", label as NSString, backend.rawValue as NSString, rates[backend]!))
+      // The earlier engine, oneDNN in fp32, and oneDNN in the precision `auto` picks here (if not fp32).
+      var engines: [(String, ConvolutionBackend, InferencePrecision)] = [("openblas", .openblas, .fp32), ("onednn_fp32", .onednn, .fp32)]
+      if precision != .fp32 { engines.append(("onednn_\(precision.rawValue)", .onednn, precision)) }
+      var rates: [String: Double] = [:]
+      for (name, backend, p) in engines {
+        rates[name] = SelfPlayRate(settings: settings, backend: backend, precision: p, seconds: seconds)(game)
+        print(String(format: "%@ %@: %.1f positions/s", label as NSString, name as NSString, rates[name]!))
       }
-      let speedup = rates[.onednn]! / rates[.openblas]!
-      print(String(format: "%@: self-play speedup %.2f× (parallel games %d, %d simulations full, %d cheap)", label as NSString, speedup,
-                   settings.training.parallelGames, settings.selfPlay.search.simulations, settings.selfPlay.cheapSimulations))
-      results.append("\"\(label)\":{\"selfplay_positions_per_s\":{\"openblas\":\(String(format: "%.1f", rates[.openblas]!)),"
-        + "\"onednn\":\(String(format: "%.1f", rates[.onednn]!))},\"selfplay_speedup\":\(String(format: "%.2f", speedup))}")
+      let best = engines.last!.0, speedup = rates[best]! / rates["openblas"]!
+      print(String(format: "%@: self-play speedup %.2f× (%@ over openblas; parallel games %d, %d simulations full, %d cheap)", label as NSString,
+                   speedup, best as NSString, settings.training.parallelGames, settings.selfPlay.search.simulations, settings.selfPlay.cheapSimulations))
+      let perEngine = engines.map { "\"\($0.0)\":\(String(format: "%.1f", rates[$0.0]!))" }.joined(separator: ",")
+      results.append("\"\(label)\":{\"selfplay_positions_per_s\":{\(perEngine)},\"selfplay_speedup\":\(String(format: "%.2f", speedup)),"
+        + "\"speedup_engine\":\"\(best)\"}")
     }
     print("{\"bench\":\"selfplay\",\"precision\":\"\(precision.rawValue)\",\"dojo\":{\(results.joined(separator: ","))}}")
   }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DojoArena
 import DojoGames
+import DojoNN
 import DojoPlayers
 import DojoTraining
 import Foundation
@@ -40,10 +41,16 @@ struct Eval: ParsableCommand {
   @Option(help: "Simulations per move for --checkpoint; 0 plays the network's policy alone.")
   var sims = 200
 
+  @Option(help: "The checkpoint's inference precision: fp32 (the network as trained), bf16, int8 (calibrated on random positions), auto.")
+  var precision = "fp32"
+
   func validate() throws {
     if (checkpoint == nil) == (player == nil) { throw ValidationError("give --checkpoint or --player") }
     if solve != nil && positions != nil { throw ValidationError("give --positions or --solve, not both") }
     if let solve, solve < 1 { throw ValidationError("--solve takes a number of positions, 1 or more") }
+    if InferencePrecision(rawValue: precision) == nil {
+      throw ValidationError("--precision \(precision): expected one of \(InferencePrecision.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
   }
 
   func run() throws {
@@ -51,7 +58,7 @@ struct Eval: ParsableCommand {
       let g = try GameRegistry.make(game)
       let spec = try checkpoint.map { PlayerSpec.checkpoint(path: try RunDirectory.checkpoint($0), simulations: sims) } ?? PlayerSpec(parsing: player!)
       let list = try solve.map { try solvedFromOwnGames($0, spec: spec, game: g) } ?? ScoredPosition.load(positions ?? ScoredPosition.defaultFile)
-      let choices = try ChooseInPositions(player: spec, positions: list)(g).get()
+      let choices = try ChooseInPositions(player: spec, positions: list, precision: InferencePrecision(rawValue: precision)!)(g).get()
       let report = EvalReport(positions: list, choices: choices)
       let width = max(12, report.bySet.keys.map(\.count).max() ?? 0)
       for set in report.bySet.keys.sorted() {

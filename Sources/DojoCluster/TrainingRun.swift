@@ -102,7 +102,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   public func start() {
     setBLASThreadCount(1)
     let log = self.log
-    log("network: \(networkEngineDescription(settings))")
+    log("network: \(networkEngineDescription(settings, game: game))")
     for i in 0..<actorCount {
       let actor = SelfPlayActor(name: "actor-\(i)", game: game, config: settings.selfPlay, parallelGames: settings.training.parallelGames,
                                 architecture: settings.network, feed: board,
@@ -238,7 +238,9 @@ public final class RunScalars {
 
 /// What the actors' network runs on, as a log line: the engine, oneDNN's implementation and the
 /// precision, and what `inference_precision` asked for.
-func networkEngineDescription(_ settings: RunSettings) -> String {
-  let probe = InferenceEngine(network: PolicyValueNet(config: settings.network, seed: 0), precision: settings.inferencePrecision)
+/// The probe is made as the actors make theirs (int8 calibrated on positions of the game).
+func networkEngineDescription<G: Game>(_ settings: RunSettings, game: G) -> String {
+  let probe = InferenceEngine(network: PolicyValueNet(config: settings.network, seed: 0), precision: settings.inferencePrecision,
+                              calibration: game.randomPositionObservations(count: 16, seed: 0))
   return "\(probe.backendDescription) (inference_precision \(settings.inferencePrecision.rawValue)); \(BLASCore.select())"
 }

@@ -125,6 +125,30 @@ extension Game {
     return out
   }
 
+  /// Observations of `count` positions from seeded random games, each stopped after a random number
+  /// of plies up to the game's length limit (so every stage of the game is there): what int8
+  /// inference calibrates its activation scales on.
+  public func randomPositionObservations(count: Int, seed: UInt64) -> [Float] {
+    var rng = SplitMix64(seed: seed)
+    var observations: [Float] = []
+    observations.reserveCapacity(count * observationShape.count)
+    var found = 0
+    while found < count {
+      var state = initialState()
+      let plies = rng.next(below: max(1, maxLength))
+      var ply = 0
+      while ply < plies && !state.isTerminal {
+        let legal = state.legalActions
+        state.apply(legal[rng.next(below: legal.count)])
+        ply += 1
+      }
+      if state.isTerminal { continue }
+      observations += observation(of: state)
+      found += 1
+    }
+    return observations
+  }
+
   /// The state after playing `moves` (in notation) from the start, or an error naming the bad move.
   public func state(afterMoves moves: [String]) throws -> State {
     var state = initialState()

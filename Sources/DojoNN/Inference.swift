@@ -24,21 +24,33 @@ public enum ConvolutionBackend: String, Sendable, CaseIterable {
 /// The number format of the tower's activations and weights on oneDNN.
 public enum InferencePrecision: String, Sendable, CaseIterable, Codable {
   /// What this CPU runs fastest and soundly: bf16 where it has AMX (oneDNN measured 11–20× fp32 on
-  /// such a machine), else fp32 (with AVX-512 bf16 but no AMX, bf16 ran slower than fp32; AVX2 has
-  /// no bf16 at all).
+  /// such a machine); int8 where it has VNNI (AVX-512 or AVX) and the engine has calibration
+  /// positions (measured 3.2–4.4× fp32 on an AVX-512 Xeon; self-play actors calibrate, other users
+  /// run fp32); else fp32 (with AVX-512 bf16 but no AMX, bf16 ran slower than fp32; AVX2 has no bf16).
   case auto
   case fp32
   /// bfloat16 activations and weights, f32 accumulation; f32 at the tower's edges and in the heads.
   case bf16
+  /// u8 activations and s8 weights (per output channel), s32 accumulation, scales from
+  /// calibration positions; f32 at the tower's edges and in the heads. Needs calibration positions
+  /// (`InferenceEngine(..., calibration:)`): without them the engine runs fp32 and says so.
+  case int8
 
-  /// `auto` made concrete for this CPU (`DOJO_INFERENCE_PRECISION=fp32|bf16` overrides `auto`).
+  /// `auto` made concrete for this CPU (`DOJO_INFERENCE_PRECISION=fp32|bf16|int8` overrides `auto`).
   public var resolved: InferencePrecision {
     guard self == .auto else { return self }
     if let e = getenv("DOJO_INFERENCE_PRECISION").flatMap({ InferencePrecision(rawValue: String(cString: $0)) }), e != .auto { return e }
     return Self.cpuChoice
   }
 
-  static let cpuChoice: InferencePrecision = BLASCore.cpuFlags().contains("amx_bf16") ? .bf16 : .fp32
+  static let cpuChoice: InferencePrecision = choice(cpuFlags: BLASCore.cpuFlags())
+
+  /// The choice `auto` makes on a CPU with these flags.
+  public static func choice(cpuFlags: Set<String>) -> InferencePrecision {
+    if cpuFlags.contains("amx_bf16") { return .bf16 }
+    if cpuFlags.contains("avx512_vnni") || cpuFlags.contains("avx_vnni") { return .int8 }
+    return .fp32
+  }
 }
 
 public final class InferenceEngine {
@@ -54,9 +66,10 @@ public final class InferenceEngine {
     tower.map { "onednn \($0.implementation) \(precision.rawValue)" + (precisionNote.map { " (\($0))" } ?? "") }
       ?? (oneDNNFailure.map { "openblas (\($0))" } ?? "openblas")
   }
-  /// The tower's precision on oneDNN (fp32 or bf16).
+  /// The tower's precision on oneDNN (fp32, bf16 or int8).
   public private(set) var precision = InferencePrecision.fp32
-  /// Why the precision asked for is not the one running (bf16 that this CPU's oneDNN cannot plan).
+  /// Why the precision asked for is not the one running (bf16 or int8 that this CPU's oneDNN cannot
+  /// plan, int8 without calibration positions).
   public private(set) var precisionNote: String?
   var oneDNNFailure: String?
 
@@ -65,8 +78,10 @@ public final class InferenceEngine {
 
   /// Folds `network`'s current parameters and running statistics into an engine (a snapshot: later
   /// training does not change it). Sets OpenBLAS to `blasThreads` threads (Dojo runs one worker per
-  /// core, each single-threaded).
-  public init(network: PolicyValueNet, blasThreads: Int = 1, backend: ConvolutionBackend = .default, precision: InferencePrecision = .auto) {
+  /// core, each single-threaded). int8 takes its activation scales from `calibration`: observations
+  /// (count × observationCount floats) of positions like those it will evaluate.
+  public init(network: PolicyValueNet, blasThreads: Int = 1, backend: ConvolutionBackend = .default, precision: InferencePrecision = .auto,
+              calibration: [Float]? = nil) {
     setBLASThreadCount(blasThreads)
     config = network.config
     let c = config
@@ -98,13 +113,24 @@ public final class InferenceEngine {
                                 outputs: outC, inputs: inC)
       }
       do {
-        func make(_ type: dnnl_data_type_t) throws(OneDNNError) -> OneDNNTower {
+        func make(_ type: dnnl_data_type_t, scales: [Float]? = nil) throws(OneDNNError) -> OneDNNTower {
           let t = try OneDNNTower(convolutions: Array(tower), blocks: c.blocks, height: c.geometry.height, width: c.geometry.width,
-                                  threads: blasThreads, dataType: type)
+                                  threads: blasThreads, dataType: type, activationScales: scales)
           try t.prepare(batch: 1)  // plans now, so a precision this CPU cannot run shows here
           return t
         }
-        if precision.resolved == .bf16 {
+        if precision.resolved == .int8 && calibration == nil && precision == .auto {
+          self.tower = try make(dnnl_f32)  // auto without calibration positions: fp32, as asked of no one
+        } else if precision.resolved == .int8 {
+          do throws(OneDNNError) {
+            guard let calibration else { throw OneDNNError(description: "no calibration positions") }
+            self.tower = try make(dnnl_u8, scales: try activationScales(calibration))
+            self.precision = .int8
+          } catch {
+            precisionNote = "int8 asked for, but \(error)"
+            self.tower = try make(dnnl_f32)
+          }
+        } else if precision.resolved == .bf16 {
           do {
             self.tower = try make(dnnl_bf16)
             self.precision = .bf16
@@ -159,23 +185,53 @@ public final class InferenceEngine {
     heads(b, a, legalMasks: legalMasks, priors: priors, values: values)
   }
 
-  /// The stem and the residual blocks by im2col and sgemm; the result ends in `a`.
-  func towerOnBLAS(_ b: Int, _ x0: UnsafeMutablePointer<Float>, _ a: inout UnsafeMutablePointer<Float>) {
+  /// int8's activation scales: each tower tensor's largest value over the calibration positions
+  /// (run in fp32 on OpenBLAS) over 255, the u8 range. Inputs must not be negative (u8).
+  func activationScales(_ observations: [Float]) throws(OneDNNError) -> [Float] {
+    let c = config, hw = c.geometry.cells, count = observations.count / c.observationCount
+    guard count > 0, observations.count == count * c.observationCount else {
+      throw OneDNNError(description: "calibration needs whole observations of \(c.observationCount) values, got \(observations.count)")
+    }
+    guard observations.allSatisfy({ $0 >= 0 }) else { throw OneDNNError(description: "calibration observations hold negative values (u8 inputs)") }
+    var largest = [Float](repeating: 0, count: 2 + 2 * c.blocks)
+    let chunk = 64
+    for start in stride(from: 0, to: count, by: chunk) {
+      let b = min(chunk, count - start)
+      let x0 = work.buffer("x0", c.inputPlanes * b * hw)
+      observations.withUnsafeBufferPointer { o in
+        sampleMajorToChannelMajor(o.baseAddress! + start * c.observationCount, x0, channels: c.inputPlanes, batch: b, cells: hw)
+      }
+      var a = work.buffer("a0", c.channels * b * hw)
+      towerOnBLAS(b, x0, &a) { layer, values, n in
+        for i in 0..<n { largest[layer] = max(largest[layer], values[i]) }
+      }
+    }
+    return largest.map { $0 > 0 ? $0 / 255 : 1 }
+  }
+
+  /// The stem and the residual blocks by im2col and sgemm; the result ends in `a`. `observe` (for
+  /// calibration) sees each tensor in turn: 0 the input, k the k-th convolution's output.
+  func towerOnBLAS(_ b: Int, _ x0: UnsafeMutablePointer<Float>, _ a: inout UnsafeMutablePointer<Float>,
+                   observe: ((Int, UnsafePointer<Float>, Int) -> Void)? = nil) {
     let c = config, geo = c.geometry, n = b * geo.cells, f = c.channels
     let col = work.buffer("col", max(c.inputPlanes, f) * 9 * n)
     var spare = work.buffer("a1", f * n)
     let r = work.buffer("r", f * n)
 
+    observe?(0, x0, c.inputPlanes * n)
     im2col3x3(x0, channels: c.inputPlanes, batch: b, geo, col)
     gemm(m: f, n: n, k: c.inputPlanes * 9, a: w("stem.conv.weight"), lda: c.inputPlanes * 9, b: col, ldb: n, c: a, ldc: n)
     biasReLU(a, w("stem.conv.bias"), rows: f, n: n)
+    observe?(1, a, f * n)
     for i in 0..<c.blocks {
       im2col3x3(a, channels: f, batch: b, geo, col)
       gemm(m: f, n: n, k: f * 9, a: w("blocks.\(i).conv1.weight"), lda: f * 9, b: col, ldb: n, c: r, ldc: n)
       biasReLU(r, w("blocks.\(i).conv1.bias"), rows: f, n: n)
+      observe?(2 + 2 * i, r, f * n)
       im2col3x3(r, channels: f, batch: b, geo, col)
       gemm(m: f, n: n, k: f * 9, a: w("blocks.\(i).conv2.weight"), lda: f * 9, b: col, ldb: n, c: spare, ldc: n)
       biasSkipReLU(spare, w("blocks.\(i).conv2.bias"), skip: a, rows: f, n: n)
+      observe?(3 + 2 * i, spare, f * n)
       swap(&a, &spare)
     }
   }

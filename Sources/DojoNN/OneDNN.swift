@@ -4,6 +4,12 @@
 // edges (from and to the channel-major layout the heads read). Everything is made once per batch
 // size and kept: primitives, weights reordered into their layouts, activation buffers; a call then
 // only sets the two edge buffers' addresses and runs the primitives.
+//
+// In int8 the activations are u8 (every one follows a ReLU; the inputs are non-negative planes),
+// each tensor with one scale from calibration (its largest value over calibration positions maps
+// to 255), and the weights s8 with one scale per output channel (the largest magnitude maps to
+// 127). oneDNN 2.x adds the bias to the s32 sum before the output scale, so the bias is stored in
+// the sum's units; the residual sum post-op rescales the block input to the output's scale.
 
 import CDNNL
 
@@ -41,15 +47,22 @@ final class OneDNNTower {
   let blocks: Int
   let height: Int, width: Int
   let threads: Int
-  /// The activations' and weights' data type inside the tower (f32 or bf16); the edges are f32.
+  /// The activations' and weights' data type inside the tower (f32 or bf16; u8/s8 when
+  /// `activationScales` is set); the edges are f32.
   let dataType: dnnl_data_type_t
+  /// int8: the scale of each activation tensor (the tower input, then each convolution's output),
+  /// real value = scale × u8 value.
+  let activationScales: [Float]?
   var plans: [Int: Plan] = [:]
 
   /// The implementation oneDNN chose for the tower's convolutions at the last batch size planned.
   private(set) var implementation = ""
 
-  init(convolutions: [Convolution], blocks: Int, height: Int, width: Int, threads: Int, dataType: dnnl_data_type_t = dnnl_f32) throws(OneDNNError) {
+  init(convolutions: [Convolution], blocks: Int, height: Int, width: Int, threads: Int, dataType: dnnl_data_type_t = dnnl_f32,
+       activationScales: [Float]? = nil) throws(OneDNNError) {
+    precondition(activationScales == nil || activationScales!.count == convolutions.count + 1)
     context = try OneDNNContext()
+    self.activationScales = activationScales
     self.convolutions = convolutions
     self.blocks = blocks
     self.height = height
@@ -124,13 +137,24 @@ final class OneDNNTower {
       // The block input's memory, for the residual sum.
       var skip: (memory: dnnl_memory_t, md: dnnl_memory_desc_t)?
 
+      let scales = tower.activationScales
       for (index, conv) in tower.convolutions.enumerated() {
         let isSecondOfBlock = index > 0 && index % 2 == 0
-        let type = tower.dataType
-        var srcAny = try descriptor([batch, conv.inputs, h, w], dnnl_format_tag_any, type)
-        var dstAny = try descriptor([batch, conv.outputs, h, w], dnnl_format_tag_any, type)
-        var weightsAny = try descriptor([conv.outputs, conv.inputs, 3, 3], dnnl_format_tag_any, type)
+        let activationType = scales == nil ? tower.dataType : dnnl_u8, weightsType = scales == nil ? tower.dataType : dnnl_s8
+        var srcAny = try descriptor([batch, conv.inputs, h, w], dnnl_format_tag_any, activationType)
+        var dstAny = try descriptor([batch, conv.outputs, h, w], dnnl_format_tag_any, activationType)
+        var weightsAny = try descriptor([conv.outputs, conv.inputs, 3, 3], dnnl_format_tag_any, weightsType)
         var biasMD = try descriptor([conv.outputs], dnnl_a)
+        // int8: per output channel, the weights' scale and the output scale (input × weights / output).
+        var weightScales: [Float] = [], outputScales: [Float] = []
+        if let scales {
+          for o in 0..<conv.outputs {
+            var largest: Float = 0
+            for i in 0..<(conv.inputs * 9) { largest = max(largest, abs(conv.weights[o * conv.inputs * 9 + i])) }
+            weightScales.append(largest > 0 ? largest / 127 : 1)
+          }
+          outputScales = weightScales.map { scales[index] * $0 / scales[index + 1] }
+        }
         let strides: [Int64] = [1, 1], padding: [Int64] = [1, 1]
         var desc = dnnl_convolution_desc_t()
         try dnnl(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &srcAny, &weightsAny, &biasMD,
@@ -139,12 +163,19 @@ final class OneDNNTower {
         var postOps: dnnl_post_ops_t?
         try dnnl(dnnl_post_ops_create(&postOps), "dnnl_post_ops_create")
         defer { dnnl_post_ops_destroy(postOps) }
-        if isSecondOfBlock { try dnnl(dnnl_post_ops_append_sum(postOps, 1), "dnnl_post_ops_append_sum") }
+        if isSecondOfBlock {
+          // int8: the block input (scale of the tensor before the block's first convolution) in the output's scale.
+          let sumScale = scales.map { $0[index - 1] / $0[index + 1] } ?? 1
+          try dnnl(dnnl_post_ops_append_sum(postOps, sumScale), "dnnl_post_ops_append_sum")
+        }
         try dnnl(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "dnnl_post_ops_append_eltwise")
         var attr: dnnl_primitive_attr_t?
         try dnnl(dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create")
         defer { dnnl_primitive_attr_destroy(attr) }
         try dnnl(dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops")
+        if scales != nil {
+          try dnnl(dnnl_primitive_attr_set_output_scales(attr, Int64(conv.outputs), 1 << 1, outputScales), "dnnl_primitive_attr_set_output_scales")
+        }
         var pd: dnnl_primitive_desc_t?
         try dnnl(dnnl_primitive_desc_create(&pd, &desc, attr, tower.engine, nil), "dnnl_primitive_desc_create (convolution \(index))")
         o.keep(pd!)
@@ -156,7 +187,9 @@ final class OneDNNTower {
         // The source in the layout this convolution wants.
         if dnnl_memory_desc_equal(&currentMD, &srcMD) == 0 {
           let converted = try memory(&srcMD, allocate)
-          steps.append(try reorder(from: current, &currentMD, to: converted, &srcMD))
+          // int8: the f32 input is quantized on its way in.
+          let quantize = index == 0 ? scales.map { [1 / $0[0]] } : nil
+          steps.append(try o.reorder(from: current, currentMD, to: converted, srcMD, scales: quantize))
           current = converted
           currentMD = srcMD
         }
@@ -167,8 +200,15 @@ final class OneDNNTower {
         var userWeightsMD = try descriptor([conv.outputs, conv.inputs, 3, 3], dnnl_oihw)
         let userWeights = try memory(&userWeightsMD, UnsafeMutableRawPointer(conv.weights))
         let weights = try memory(&weightsMD, allocate)
-        try runOnce(try reorder(from: userWeights, &userWeightsMD, to: weights, &weightsMD))
-        let bias = try memory(&biasMD, UnsafeMutableRawPointer(conv.bias))
+        try runOnce(try o.reorder(from: userWeights, userWeightsMD, to: weights, weightsMD, scales: scales == nil ? nil : weightScales.map { 1 / $0 }))
+        let bias = try memory(&biasMD, scales == nil ? UnsafeMutableRawPointer(conv.bias) : allocate)
+        if let scales {
+          // The bias in the s32 sum's units (oneDNN 2.x adds it before the output scale).
+          var handle: UnsafeMutableRawPointer?
+          try dnnl(dnnl_memory_get_data_handle(bias, &handle), "dnnl_memory_get_data_handle")
+          let b = handle!.assumingMemoryBound(to: Float.self)
+          for o in 0..<conv.outputs { b[o] = conv.bias[o] / (scales[index] * weightScales[o]) }
+        }
 
         // The destination: for a block's second convolution, the block input's buffer (the sum
         // post-op adds what the destination holds), reordered first if its layout differs.
@@ -191,8 +231,8 @@ final class OneDNNTower {
         current = destination
         currentMD = dstMD
       }
-      // Back to the heads' layout.
-      steps.append(try reorder(from: current, &currentMD, to: output!, &outputMD))
+      // Back to the heads' layout (int8: and to real values).
+      steps.append(try o.reorder(from: current, currentMD, to: output!, outputMD, scales: scales.map { [$0.last!] }))
     }
   }
 }
@@ -251,11 +291,20 @@ final class DNNLObjects {
     return p!
   }
 
-  func reorder(from source: dnnl_memory_t, _ sourceMD: dnnl_memory_desc_t, to target: dnnl_memory_t, _ targetMD: dnnl_memory_desc_t)
-    throws(OneDNNError) -> DNNLStep {
+  /// A reorder from `source` to `target`, multiplying by `scales` on the way: one for all values,
+  /// or one per index of the first dimension (weights' output channels).
+  func reorder(from source: dnnl_memory_t, _ sourceMD: dnnl_memory_desc_t, to target: dnnl_memory_t, _ targetMD: dnnl_memory_desc_t,
+               scales: [Float]? = nil) throws(OneDNNError) -> DNNLStep {
     var (a, b) = (sourceMD, targetMD)
     var pd: dnnl_primitive_desc_t?
-    try dnnl(dnnl_reorder_primitive_desc_create(&pd, &a, engine, &b, engine, nil), "dnnl_reorder_primitive_desc_create")
+    var attr: dnnl_primitive_attr_t?
+    if let scales {
+      try dnnl(dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create")
+      try dnnl(dnnl_primitive_attr_set_output_scales(attr, Int64(scales.count), scales.count == 1 ? 0 : 1, scales),
+               "dnnl_primitive_attr_set_output_scales (reorder)")
+    }
+    defer { if attr != nil { dnnl_primitive_attr_destroy(attr) } }
+    try dnnl(dnnl_reorder_primitive_desc_create(&pd, &a, engine, &b, engine, attr), "dnnl_reorder_primitive_desc_create")
     keep(pd!)
     let p = try primitive(pd!, "reorder")
     return DNNLStep(primitive: p, args: [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: source), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: target)])

@@ -87,7 +87,10 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
   /// a newer one is announced (a model that fails to load is reported and the old one kept).
   public func run(shouldStop: @escaping () -> Bool) {
     var generation = -1
-    let model = SwappableNetwork(InferenceEngine(network: PolicyValueNet(config: architecture, seed: seed), backend: backend, precision: precision))
+    // int8 inference takes its activation scales from positions of the game (made once per actor).
+    let calibration = game.randomPositionObservations(count: 256, seed: seed)
+    let model = SwappableNetwork(InferenceEngine(network: PolicyValueNet(config: architecture, seed: seed), backend: backend,
+                                                 precision: precision, calibration: calibration))
     func refresh() {
       guard let latest = feed.latest, latest.generation != generation else { return }
       do {
@@ -95,7 +98,7 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
         guard loaded.metadata.modelSHA256 == latest.sha256 else {
           throw InvalidRun("\(latest.path): weights hash \(loaded.metadata.modelSHA256), announced \(latest.sha256)")
         }
-        model.engine = InferenceEngine(network: loaded.network, backend: backend, precision: precision)
+        model.engine = InferenceEngine(network: loaded.network, backend: backend, precision: precision, calibration: calibration)
         generation = latest.generation
         counts.withLock { $0.generation = latest.generation }
       } catch {

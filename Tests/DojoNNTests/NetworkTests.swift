@@ -153,19 +153,13 @@ func oneDNNTowerAgreesWithOpenBLAS(shape: (Int, Int, Int, Int)) {
   #expect(onednn.tower?.plans.count == 3, "plans: \(onednn.tower?.plans.keys.sorted() ?? [])")
 }
 
-@Test("bf16 inference stays close to fp32 on Connect Four positions, or says why it runs fp32")
-func bf16InferenceStaysCloseToFP32() {
+/// `count` positions from seeded random games of Connect Four, at every stage of the game:
+/// observations and legal masks.
+func randomConnectFourPositions(_ count: Int, seed: UInt64) -> (observations: [Float], masks: [Float]) {
   let game = ConnectFour<UInt64>()
-  let shape = game.observationShape
-  let config = NetworkConfig(inputPlanes: shape.planes, height: shape.rows, width: shape.columns, actionCount: game.actionCount,
-                             blocks: 3, channels: 32, policyChannels: 2, valueChannels: 2, valueHidden: 32)
-  let seed: UInt64 = 31
-  let net = PolicyValueNet(config: config, seed: seed)
-  scrambleBatchNorm(net, seed: seed)
-  // 64 positions from seeded random games, at every stage of the game.
   var rng = SplitMix64(seed: seed)
   var observations: [Float] = [], masks: [Float] = []
-  while masks.count < 64 * game.actionCount {
+  while masks.count < count * game.actionCount {
     var state = game.initialState()
     let plies = Int(rng.next(below: 30))
     for _ in 0..<plies where !state.isTerminal { state.apply(state.legalActions[Int(rng.next(below: state.legalActions.count))]) }
@@ -173,29 +167,83 @@ func bf16InferenceStaysCloseToFP32() {
     observations += game.observation(of: state)
     masks += game.legalMask(of: state).map { $0 ? 1 : 0 }
   }
+  return (observations, masks)
+}
+
+/// Policy KL divergences (fp32 ‖ other) and value differences of two engines on the same positions.
+func divergence(_ reference: InferenceEngine, _ other: InferenceEngine, observations: [Float], masks: [Float], actions: Int)
+  -> (kl: [Double], valueError: [Float]) {
+  let count = masks.count / actions
+  var p32 = [Float](repeating: 0, count: count * actions), v32 = [Float](repeating: 0, count: count)
+  var pOther = p32, vOther = v32
+  reference.evaluate(count: count, observations: observations, legalMasks: masks, priors: &p32, values: &v32)
+  other.evaluate(count: count, observations: observations, legalMasks: masks, priors: &pOther, values: &vOther)
+  let kl = (0..<count).map { b in
+    (0..<actions).filter { p32[b * actions + $0] > 0 }.reduce(0.0) { sum, a in
+      let p = Double(p32[b * actions + a]), q = max(Double(pOther[b * actions + a]), 1e-12)
+      return sum + p * log(p / q)
+    }
+  }
+  return (kl, zip(v32, vOther).map { abs($0 - $1) })
+}
+
+/// The reduced precisions against fp32 on Connect Four positions, with the bounds each must keep:
+/// bf16 keeps 8 bits of mantissa (relative error 2⁻⁹ per rounding); int8 256 levels per tensor and
+/// per weight channel. Through a 3-block tower the policy should move by far less than the bound in
+/// nats and the value by less than its bound. A precision this CPU cannot run says why and runs fp32.
+@Test("bf16 and int8 inference stay close to fp32 on Connect Four positions, or say why they run fp32",
+      arguments: [(InferencePrecision.bf16, 0.01, Float(0.05)), (.int8, 0.005, Float(0.03))])
+func reducedPrecisionStaysCloseToFP32(precision: InferencePrecision, klBound: Double, valueBound: Float) {
+  let game = ConnectFour<UInt64>()
+  let shape = game.observationShape
+  let config = NetworkConfig(inputPlanes: shape.planes, height: shape.rows, width: shape.columns, actionCount: game.actionCount,
+                             blocks: 3, channels: 32, policyChannels: 2, valueChannels: 2, valueHidden: 32)
+  let seed: UInt64 = 31
+  let net = PolicyValueNet(config: config, seed: seed)
+  scrambleBatchNorm(net, seed: seed)
+  let (observations, masks) = randomConnectFourPositions(64, seed: seed)
+  let calibration = randomConnectFourPositions(256, seed: seed + 1).observations  // other positions than those measured
   let fp32 = InferenceEngine(network: net, backend: .onednn, precision: .fp32)
-  let bf16 = InferenceEngine(network: net, backend: .onednn, precision: .bf16)
-  guard bf16.precision == .bf16 else {
-    #expect(bf16.precisionNote?.hasPrefix("bf16 asked for") == true && bf16.backendDescription.contains("fp32"), "\(bf16.backendDescription)")
+  let other = InferenceEngine(network: net, backend: .onednn, precision: precision, calibration: calibration)
+  guard other.precision == precision else {
+    #expect(other.precisionNote?.hasPrefix("\(precision.rawValue) asked for") == true && other.backendDescription.contains("fp32"),
+            "\(other.backendDescription)")
     return
   }
-  var p32 = [Float](repeating: 0, count: 64 * game.actionCount), v32 = [Float](repeating: 0, count: 64)
-  var p16 = p32, v16 = v32
-  fp32.evaluate(count: 64, observations: observations, legalMasks: masks, priors: &p32, values: &v32)
-  bf16.evaluate(count: 64, observations: observations, legalMasks: masks, priors: &p16, values: &v16)
-  var kl: [Double] = []
-  for b in 0..<64 {
-    var sum = 0.0
-    for a in 0..<game.actionCount where p32[b * game.actionCount + a] > 0 {
-      let p = Double(p32[b * game.actionCount + a]), q = max(Double(p16[b * game.actionCount + a]), 1e-12)
-      sum += p * log(p / q)
-    }
-    kl.append(sum)
-  }
-  let worstValue = zip(v32, v16).map { abs($0 - $1) }.max()!
-  // bf16 keeps 8 bits of mantissa (relative error 2⁻⁹ per rounding); through a 3-block tower the
-  // policy should move by far less than 0.01 nats and the value by less than 0.05.
-  #expect(kl.max()! < 0.01 && worstValue < 0.05, "seed \(seed): policy KL mean \(kl.reduce(0, +) / 64), max \(kl.max()!); value error max \(worstValue)")
-  #expect(bf16.backendDescription.contains("bf16"), "\(bf16.backendDescription)")
-  print("bf16 against fp32 (\(bf16.backendDescription)): policy KL mean \(kl.reduce(0, +) / 64), max \(kl.max()!); value error max \(worstValue)")
+  let (kl, valueError) = divergence(fp32, other, observations: observations, masks: masks, actions: game.actionCount)
+  let summary = "seed \(seed): policy KL mean \(kl.reduce(0, +) / 64), max \(kl.max()!); value error max \(valueError.max()!)"
+  #expect(kl.max()! < klBound && valueError.max()! < valueBound, "\(summary)")
+  #expect(other.backendDescription.contains(precision.rawValue), "\(other.backendDescription)")
+  print("\(precision.rawValue) against fp32 (\(other.backendDescription)): \(summary)")
+}
+
+@Test func int8WithoutCalibrationRunsFP32AndSaysWhy() {
+  let config = NetworkConfig(inputPlanes: 3, height: 6, width: 7, actionCount: 7, blocks: 1, channels: 16)
+  let engine = InferenceEngine(network: PolicyValueNet(config: config, seed: 2), backend: .onednn, precision: .int8)
+  #expect(engine.precision == .fp32)
+  #expect(engine.backendDescription.contains("int8 asked for, but no calibration positions"), "\(engine.backendDescription)")
+  let negative = [Float](repeating: -1, count: 2 * config.observationCount)
+  let refused = InferenceEngine(network: PolicyValueNet(config: config, seed: 2), backend: .onednn, precision: .int8, calibration: negative)
+  #expect(refused.precision == .fp32 && refused.backendDescription.contains("negative"), "\(refused.backendDescription)")
+}
+
+@Test func autoPrecisionFollowsTheCPU() {
+  #expect(InferencePrecision.choice(cpuFlags: ["avx512f", "avx512_vnni", "amx_bf16", "amx_int8"]) == .bf16)
+  #expect(InferencePrecision.choice(cpuFlags: ["avx512f", "avx512_bf16", "avx512_vnni"]) == .int8)
+  #expect(InferencePrecision.choice(cpuFlags: ["avx2", "fma", "avx_vnni"]) == .int8)
+  #expect(InferencePrecision.choice(cpuFlags: ["avx2", "fma"]) == .fp32)
+  // auto without calibration positions (evaluation, play, gating) runs fp32 and notes nothing.
+  let config = NetworkConfig(inputPlanes: 3, height: 6, width: 7, actionCount: 7, blocks: 1, channels: 16)
+  let engine = InferenceEngine(network: PolicyValueNet(config: config, seed: 2), backend: .onednn, precision: .auto)
+  if InferencePrecision.auto.resolved == .int8 { #expect(engine.precision == .fp32 && engine.precisionNote == nil) }
+}
+
+@Test func calibrationPositionsAreSeededAndFromEveryStage() {
+  let game = ConnectFour<UInt64>()
+  let a = game.randomPositionObservations(count: 100, seed: 4), b = game.randomPositionObservations(count: 100, seed: 4)
+  #expect(a == b && a.count == 100 * game.observationShape.count)
+  // Stones on the board (planes 0 and 1) per position: from the opening to late in the game.
+  let cells = game.observationShape.rows * game.observationShape.columns
+  let stones = (0..<100).map { i in a[(i * 3 * cells)..<(i * 3 * cells + 2 * cells)].reduce(0, +) }
+  #expect(stones.min()! <= 5 && stones.max()! >= 25, "stones per position from \(stones.min()!) to \(stones.max()!)")
 }
