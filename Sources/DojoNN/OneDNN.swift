@@ -9,7 +9,9 @@
 // each tensor with one scale from calibration (its largest value over calibration positions maps
 // to 255), and the weights s8 with one scale per output channel (the largest magnitude maps to
 // 127). oneDNN 2.x adds the bias to the s32 sum before the output scale, so the bias is stored in
-// the sum's units; the residual sum post-op rescales the block input to the output's scale.
+// the sum's units; the residual sum post-op rescales the block input to the output's scale. The
+// last convolution writes f32, so the heads read the tower's output unquantized (measured on a
+// trained tic-tac-toe net: a u8 output moved the value by up to 0.18, an f32 one by far less).
 
 import CDNNL
 
@@ -141,8 +143,11 @@ final class OneDNNTower {
       for (index, conv) in tower.convolutions.enumerated() {
         let isSecondOfBlock = index > 0 && index % 2 == 0
         let activationType = scales == nil ? tower.dataType : dnnl_u8, weightsType = scales == nil ? tower.dataType : dnnl_s8
+        // int8: the last convolution's output in f32 (real values: its scale is 1).
+        let floatOutput = scales != nil && index == tower.convolutions.count - 1
+        let outputScale: Float = floatOutput ? 1 : scales?[index + 1] ?? 1
         var srcAny = try descriptor([batch, conv.inputs, h, w], dnnl_format_tag_any, activationType)
-        var dstAny = try descriptor([batch, conv.outputs, h, w], dnnl_format_tag_any, activationType)
+        var dstAny = try descriptor([batch, conv.outputs, h, w], dnnl_format_tag_any, floatOutput ? dnnl_f32 : activationType)
         var weightsAny = try descriptor([conv.outputs, conv.inputs, 3, 3], dnnl_format_tag_any, weightsType)
         var biasMD = try descriptor([conv.outputs], dnnl_a)
         // int8: per output channel, the weights' scale and the output scale (input × weights / output).
@@ -153,7 +158,7 @@ final class OneDNNTower {
             for i in 0..<(conv.inputs * 9) { largest = max(largest, abs(conv.weights[o * conv.inputs * 9 + i])) }
             weightScales.append(largest > 0 ? largest / 127 : 1)
           }
-          outputScales = weightScales.map { scales[index] * $0 / scales[index + 1] }
+          outputScales = weightScales.map { scales[index] * $0 / outputScale }
         }
         let strides: [Int64] = [1, 1], padding: [Int64] = [1, 1]
         var desc = dnnl_convolution_desc_t()
@@ -165,7 +170,7 @@ final class OneDNNTower {
         defer { dnnl_post_ops_destroy(postOps) }
         if isSecondOfBlock {
           // int8: the block input (scale of the tensor before the block's first convolution) in the output's scale.
-          let sumScale = scales.map { $0[index - 1] / $0[index + 1] } ?? 1
+          let sumScale = floatOutput ? 1 : scales.map { $0[index - 1] / outputScale } ?? 1
           try dnnl(dnnl_post_ops_append_sum(postOps, sumScale), "dnnl_post_ops_append_sum")
         }
         try dnnl(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "dnnl_post_ops_append_eltwise")
@@ -214,7 +219,11 @@ final class OneDNNTower {
         // post-op adds what the destination holds), reordered first if its layout differs.
         let destination: dnnl_memory_t
         if isSecondOfBlock, var s = skip {
-          if dnnl_memory_desc_equal(&s.md, &dstMD) != 0 {
+          if floatOutput {
+            // int8's last block: the f32 destination starts as the block input in real values.
+            destination = try memory(&dstMD, allocate)
+            steps.append(try o.reorder(from: s.memory, s.md, to: destination, dstMD, scales: [scales![index - 1]]))
+          } else if dnnl_memory_desc_equal(&s.md, &dstMD) != 0 {
             destination = s.memory
           } else {
             destination = try memory(&dstMD, allocate)
@@ -231,8 +240,8 @@ final class OneDNNTower {
         current = destination
         currentMD = dstMD
       }
-      // Back to the heads' layout (int8: and to real values).
-      steps.append(try o.reorder(from: current, currentMD, to: output!, outputMD, scales: scales.map { [$0.last!] }))
+      // Back to the heads' layout.
+      steps.append(try reorder(from: current, &currentMD, to: output!, &outputMD))
     }
   }
 }
