@@ -185,8 +185,16 @@ public final class InferenceEngine {
     heads(b, a, legalMasks: legalMasks, priors: priors, values: values)
   }
 
+  /// How far beyond the calibration positions' largest value each hidden tensor's u8 range reaches.
+  /// Positions outside the calibration set go beyond it (measured on trained tic-tac-toe nets: 1.3×
+  /// at the first convolution), and a clipped activation moved one position's value by 0.50-0.78;
+  /// with 1.5× the worst of 4,520 positions moved 0.05-0.11, for 20 % more error in the median.
+  static let calibrationHeadroom: Float = 1.5
+
   /// int8's activation scales: each tower tensor's largest value over the calibration positions
-  /// (run in fp32 on OpenBLAS) over 255, the u8 range. Inputs must not be negative (u8).
+  /// (run in fp32 on OpenBLAS), times `calibrationHeadroom` for the hidden tensors, over 255, the u8
+  /// range. The input's scale is its largest value itself, so 0/1 planes stay exact. Inputs must not
+  /// be negative (u8).
   func activationScales(_ observations: [Float]) throws(OneDNNError) -> [Float] {
     let c = config, hw = c.geometry.cells, count = observations.count / c.observationCount
     guard count > 0, observations.count == count * c.observationCount else {
@@ -206,7 +214,10 @@ public final class InferenceEngine {
         for i in 0..<n { largest[layer] = max(largest[layer], values[i]) }
       }
     }
-    return largest.map { $0 > 0 ? $0 / 255 : 1 }
+    return largest.indices.map { layer in
+      guard largest[layer] > 0 else { return 1 }
+      return (layer == 0 ? largest[layer] : largest[layer] * Self.calibrationHeadroom) / 255
+    }
   }
 
   /// The stem and the residual blocks by im2col and sgemm; the result ends in `a`. `observe` (for

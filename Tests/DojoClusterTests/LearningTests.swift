@@ -91,7 +91,8 @@ func searchMistakeRate(_ net: PolicyValueNet, _ values: [TicTacToeState: Float],
   let untrainedSearch = searchMistakeRate(untrained, values, simulations: 64)
 
   let directory = temporaryDirectory("learning")
-  defer { try? FileManager.default.removeItem(atPath: directory) }
+  // DOJO_KEEP_RUNS=1 keeps the run (its checkpoints) for a look after a failure.
+  defer { if ProcessInfo.processInfo.environment["DOJO_KEEP_RUNS"] == nil { try? FileManager.default.removeItem(atPath: directory) } }
   let log = Log()
   let run = try TrainingRun(game: game, directory: directory, settings: RunSettings(network: network, selfPlay: selfPlay, training: training, gating: gating),
                             seed: seed, log: RoleLog { log.add($0) })
@@ -106,17 +107,20 @@ func searchMistakeRate(_ net: PolicyValueNet, _ values: [TicTacToeState: Float],
   #expect(status.steps >= 1500 && status.games > 1000, "seed \(seed): \(status.steps) steps, \(status.games) games")
   #expect(before > 0.3 && after < 0.03, "seed \(seed): policy mistakes \(before) → \(after)")
   #expect(untrainedSearch > 0.03 && withSearch < 0.005, "seed \(seed): with 64 simulations \(untrainedSearch) → \(withSearch)")
+  print("learning: run in \(directory), final checkpoint \(final)")
   print("learning: seed \(seed), BLAS core \(BLASCore.current), \(status.games) games, \(status.steps) steps: policy mistakes \(before) → \(after), "
         + "64 simulations \(untrainedSearch) → \(withSearch)")
   try reducedPrecisionOnTheTrainedNetwork(trained, values, fp32SearchMistakes: withSearch, seed: seed)
 }
 
 /// bf16 and int8 against fp32 on a trained network, over every reachable position: the policy's
-/// KL divergence and the value's error stay within bounds (mean and worst position), and with
-/// search the mistakes stay those of fp32 within noise (half a percent of the positions). Measured
-/// (Xeon, AVX-512 VNNI and bf16): bf16 KL mean 9·10⁻⁶, max 0.0008, value error mean 0.0009, max
-/// 0.029; int8 KL mean 9·10⁻⁵, max 0.023, value error mean 0.0029, max 0.070; both 0 mistakes
-/// with 64 simulations, as fp32. A precision this CPU cannot run is skipped with its reason.
+/// KL divergence and the value's error stay within bounds (mean, 99th percentile and worst
+/// position), and with search the mistakes stay those of fp32 within noise (half a percent of the
+/// positions). Measured (Xeon, AVX-512 VNNI and bf16, three runs): bf16 KL mean 1·10⁻⁵, max 0.001,
+/// value error mean 0.001, 99th percentile 0.009, max 0.030; int8 KL mean 1.2·10⁻⁴, max 0.007,
+/// value error mean 0.0035, 99th percentile 0.031, max 0.070 (0.05-0.105 over the run's
+/// checkpoints; 0.50-0.78 before int8 calibration had headroom); both 0 mistakes with 64
+/// simulations, as fp32. A precision this CPU cannot run is skipped with its reason.
 func reducedPrecisionOnTheTrainedNetwork(_ net: PolicyValueNet, _ values: [TicTacToeState: Float], fp32SearchMistakes: Double,
                                          seed: UInt64) throws {
   let game = TicTacToe()
@@ -127,9 +131,9 @@ func reducedPrecisionOnTheTrainedNetwork(_ net: PolicyValueNet, _ values: [TicTa
   let n = positions.count, a = game.actionCount
   var p32 = [Float](repeating: 0, count: n * a), v32 = [Float](repeating: 0, count: n)
   fp32.evaluate(count: n, observations: observations, legalMasks: masks, priors: &p32, values: &v32)
-  let bounds: [(InferencePrecision, klMean: Double, klMax: Double, valueMean: Float, valueMax: Float)] =
-    [(.bf16, 1e-4, 0.01, 0.005, 0.06), (.int8, 1e-3, 0.05, 0.01, 0.12)]
-  for (precision, klMean, klMax, valueMean, valueMax) in bounds {
+  let bounds: [(InferencePrecision, klMean: Double, klMax: Double, valueMean: Float, valueP99: Float, valueMax: Float)] =
+    [(.bf16, 1e-4, 0.01, 0.005, 0.03, 0.06), (.int8, 1e-3, 0.08, 0.01, 0.06, 0.25)]
+  for (precision, klMean, klMax, valueMean, valueP99, valueMax) in bounds {
     let engine = InferenceEngine(network: net, precision: precision, calibration: game.randomPositionObservations(count: 256, seed: 3))
     guard engine.precision == precision else {
       print("learning: \(precision.rawValue) not measured: \(engine.backendDescription)")
@@ -142,12 +146,12 @@ func reducedPrecisionOnTheTrainedNetwork(_ net: PolicyValueNet, _ values: [TicTa
         sum + Double(p32[b * a + i]) * log(Double(p32[b * a + i]) / max(Double(p[b * a + i]), 1e-12))
       }
     }
-    let valueError = zip(v32, v).map { abs($0 - $1) }
+    let valueError = zip(v32, v).map { abs($0 - $1) }, p99 = valueError.sorted()[n * 99 / 100]
     let mistakes = searchMistakeRate(net, values, simulations: 64, precision: precision)
     let summary = "seed \(seed), \(engine.backendDescription) on \(n) positions: policy KL mean \(kl.reduce(0, +) / Double(n)), max \(kl.max()!); "
-      + "value error mean \(valueError.reduce(0, +) / Float(n)), max \(valueError.max()!); 64 simulations: mistakes \(mistakes) (fp32 \(fp32SearchMistakes))"
+      + "value error mean \(valueError.reduce(0, +) / Float(n)), 99th percentile \(p99), max \(valueError.max()!); 64 simulations: mistakes \(mistakes) (fp32 \(fp32SearchMistakes))"
     #expect(kl.reduce(0, +) / Double(n) < klMean && kl.max()! < klMax, "\(summary)")
-    #expect(valueError.reduce(0, +) / Float(n) < valueMean && valueError.max()! < valueMax, "\(summary)")
+    #expect(valueError.reduce(0, +) / Float(n) < valueMean && p99 < valueP99 && valueError.max()! < valueMax, "\(summary)")
     #expect(mistakes <= fp32SearchMistakes + 0.005, "\(summary)")
     print("learning: \(summary)")
   }
