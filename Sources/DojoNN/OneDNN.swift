@@ -7,8 +7,8 @@
 //
 // In int8 the activations are u8 (every one follows a ReLU; the inputs are non-negative planes),
 // each tensor with one scale from calibration (its largest value over calibration positions, with
-// headroom, maps to 255), and the weights s8 with one scale per output channel (the largest magnitude maps to
-// 127). oneDNN 2.x adds the bias to the s32 sum before the output scale, so the bias is stored in
+// headroom, maps to 255), and the weights s8 with one scale per output channel (the largest
+// magnitude maps to 127). oneDNN 2.x adds the bias to the s32 sum before the output scale, so the bias is stored in
 // the sum's units; the residual sum post-op rescales the block input to the output's scale. The
 // last convolution writes f32, so the heads read the tower's output unquantized (measured on a
 // trained tic-tac-toe net: a u8 output moved the value by up to 0.18, an f32 one by far less).
