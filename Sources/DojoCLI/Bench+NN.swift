@@ -40,7 +40,7 @@ struct BenchNN: ParsableCommand {
       // The other precisions, each measured in the same run (int8 calibrated on the benchmark's inputs).
       var calibrationRNG = SplitMix64(seed: 9)
       let calibration = (0..<(256 * config.observationCount)).map { _ in Float(calibrationRNG.next(below: 2)) }
-      let engine = InferenceEngine(network: net, backend: .onednn, calibration: calibration)
+      let engine = InferenceEngine(network: net, backend: .onednn, precision: .auto, calibration: calibration)
       let reference = InferenceEngine(network: net, backend: .openblas)
       let others = InferencePrecision.allCases.filter { $0 != .auto && $0 != engine.precision }.map {
         InferenceEngine(network: net, backend: .onednn, precision: $0, calibration: calibration)

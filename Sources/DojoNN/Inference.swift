@@ -79,8 +79,10 @@ public final class InferenceEngine {
   /// Folds `network`'s current parameters and running statistics into an engine (a snapshot: later
   /// training does not change it). Sets OpenBLAS to `blasThreads` threads (Dojo runs one worker per
   /// core, each single-threaded). int8 takes its activation scales from `calibration`: observations
-  /// (count × observationCount floats) of positions like those it will evaluate.
-  public init(network: PolicyValueNet, blasThreads: Int = 1, backend: ConvolutionBackend = .default, precision: InferencePrecision = .auto,
+  /// (count × observationCount floats) of positions like those it will evaluate. The precision is
+  /// fp32 unless asked otherwise: `.auto` (what the actors run) is the caller's choice, since it
+  /// differs by CPU (bf16 with AMX).
+  public init(network: PolicyValueNet, blasThreads: Int = 1, backend: ConvolutionBackend = .default, precision: InferencePrecision = .fp32,
               calibration: [Float]? = nil) {
     setBLASThreadCount(blasThreads)
     config = network.config

@@ -14,6 +14,7 @@
 // trained tic-tac-toe net: a u8 output moved the value by up to 0.18, an f32 one by far less).
 
 import CDNNL
+import Foundation
 
 /// A oneDNN call that failed while a tower was being built: names the call and oneDNN's status.
 public struct OneDNNError: Error, CustomStringConvertible {
@@ -56,6 +57,8 @@ final class OneDNNTower {
   /// real value = scale × u8 value.
   let activationScales: [Float]?
   var plans: [Int: Plan] = [:]
+  /// fp32: try oneDNN's Winograd convolution first (where it has one), else direct.
+  var winograd = ProcessInfo.processInfo.environment["DOJO_WINOGRAD"] == "1"
 
   /// The implementation oneDNN chose for the tower's convolutions at the last batch size planned.
   private(set) var implementation = ""
@@ -78,6 +81,7 @@ final class OneDNNTower {
   /// Makes the plan for `batch` positions now (the first call at that size would otherwise).
   func prepare(batch: Int) throws(OneDNNError) {
     guard plans[batch] == nil else { return }
+    omp_set_num_threads(Int32(threads))  // the work split is fixed at creation: create with the threads it runs on
     let plan = try Plan(self, batch: batch)
     plans[batch] = plan
     implementation = plan.implementation
@@ -161,9 +165,6 @@ final class OneDNNTower {
           outputScales = weightScales.map { scales[index] * $0 / outputScale }
         }
         let strides: [Int64] = [1, 1], padding: [Int64] = [1, 1]
-        var desc = dnnl_convolution_desc_t()
-        try dnnl(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &srcAny, &weightsAny, &biasMD,
-                                                    &dstAny, strides, padding, padding), "dnnl_convolution_forward_desc_init")
         // Post-ops: the block's second convolution adds its input (sum), then every one applies ReLU.
         var postOps: dnnl_post_ops_t?
         try dnnl(dnnl_post_ops_create(&postOps), "dnnl_post_ops_create")
@@ -182,7 +183,15 @@ final class OneDNNTower {
           try dnnl(dnnl_primitive_attr_set_output_scales(attr, Int64(conv.outputs), 1 << 1, outputScales), "dnnl_primitive_attr_set_output_scales")
         }
         var pd: dnnl_primitive_desc_t?
-        try dnnl(dnnl_primitive_desc_create(&pd, &desc, attr, tower.engine, nil), "dnnl_primitive_desc_create (convolution \(index))")
+        let algorithms = tower.winograd && scales == nil && tower.dataType == dnnl_f32 ? [dnnl_convolution_winograd, dnnl_convolution_direct] : [dnnl_convolution_direct]
+        for (n, algorithm) in algorithms.enumerated() {
+          var desc = dnnl_convolution_desc_t()
+          try dnnl(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, algorithm, &srcAny, &weightsAny, &biasMD,
+                                                      &dstAny, strides, padding, padding), "dnnl_convolution_forward_desc_init")
+          let status = dnnl_primitive_desc_create(&pd, &desc, attr, tower.engine, nil)
+          if status == dnnl_success { break }
+          if n == algorithms.count - 1 { try dnnl(status, "dnnl_primitive_desc_create (convolution \(index))") }
+        }
         o.keep(pd!)
         implementation = implementationName(pd!)
         var srcMD = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)!.pointee

@@ -38,6 +38,10 @@ final class OneDNNTrainingConvolution {
   private(set) var implementation = ""
 
   init(_ context: OneDNNContext, batch: Int, inputs: Int, outputs: Int, height: Int, width: Int) throws(OneDNNError) {
+    // oneDNN fixes a primitive's work split at creation from the thread count then in force: create
+    // with the one thread it runs on, or the reductions' order (and the last bits) depend on whether
+    // this thread had run a convolution before (measured: two identical training runs differed).
+    omp_set_num_threads(1)
     let o = DNNLObjects(engine: context.engine, stream: context.stream)
     objects = o
     weightCount = outputs * inputs * 9

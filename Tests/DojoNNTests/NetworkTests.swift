@@ -236,6 +236,10 @@ func reducedPrecisionStaysCloseToFP32(precision: InferencePrecision, klBound: Do
   let config = NetworkConfig(inputPlanes: 3, height: 6, width: 7, actionCount: 7, blocks: 1, channels: 16)
   let engine = InferenceEngine(network: PolicyValueNet(config: config, seed: 2), backend: .onednn, precision: .auto)
   if InferencePrecision.auto.resolved == .int8 { #expect(engine.precision == .fp32 && engine.precisionNote == nil) }
+  // Elsewhere auto runs what it resolves to (bf16 with AMX), or fp32 with a note saying why not.
+  else { #expect(engine.precision == InferencePrecision.auto.resolved || engine.precisionNote != nil, "\(engine.backendDescription)") }
+  // Asked nothing, an engine runs fp32 on every CPU.
+  #expect(InferenceEngine(network: PolicyValueNet(config: config, seed: 2), backend: .onednn).precision == .fp32)
 }
 
 @Test func calibrationPositionsAreSeededAndFromEveryStage() {
