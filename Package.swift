@@ -58,8 +58,11 @@ let package = Package(
       swiftSettings: hotFlags
     ),
 
-    // Players: the network as a search evaluator, bots, player specs (mcts:N, ckpt:PATH:sims=N).
-    .target(name: "DojoPlayers", dependencies: ["DojoGames", "DojoNN", "DojoSearch", "DojoTelemetry"], swiftSettings: hotFlags),
+    // The Go Text Protocol: the engine behind `dojo gtp`, and the client that drives outside engines.
+    .target(name: "DojoGTP", dependencies: ["DojoGames", "DojoSearch"]),
+
+    // Players: the network as a search evaluator, bots, player specs (mcts:N, ckpt:PATH:sims=N, gtp:COMMAND).
+    .target(name: "DojoPlayers", dependencies: ["DojoGames", "DojoGTP", "DojoNN", "DojoSearch", "DojoTelemetry"], swiftSettings: hotFlags),
 
     // Matches, tournaments, ratings, SPRT, gating.
     .target(
@@ -129,6 +132,7 @@ let package = Package(
       name: "DojoCLI",
       dependencies: [
         "DojoGames",
+        "DojoGTP",
         "DojoNN",
         "DojoONNX",
         "DojoConfig",
@@ -163,12 +167,13 @@ let package = Package(
     // Helpers shared by the test targets (repository paths, scratch directories, a fake network).
     .target(name: "DojoTestSupport", dependencies: ["DojoConcurrency", "DojoGames", "DojoSearch"], path: "Tests/DojoTestSupport"),
 
-    .testTarget(name: "DojoGamesTests", dependencies: ["DojoGames"]),
+    .testTarget(name: "DojoGamesTests", dependencies: ["DojoGames", "DojoTestSupport"]),
     .testTarget(name: "DojoTelemetryTests", dependencies: ["DojoTelemetry", "DojoGames", "DojoTestSupport", .product(name: "Logging", package: "swift-log")]),
     .testTarget(name: "DojoNNTests", dependencies: ["DojoNN", "DojoONNX", "DojoTestSupport"]),
     .testTarget(name: "DojoSolversTests", dependencies: ["DojoSolvers", "DojoGames", "DojoTestSupport"]),
     .testTarget(name: "DojoSearchTests", dependencies: ["DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoPlayersTests", dependencies: ["DojoPlayers"]),
+    .testTarget(name: "DojoGTPTests", dependencies: ["DojoArena", "DojoGTP", "DojoGames", "DojoPlayers", "DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoArenaTests", dependencies: ["DojoArena", "DojoTestSupport"]),
     .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoTelemetry", "DojoWire", "DojoNN", "DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig", "DojoTraining", "DojoLeague"]),

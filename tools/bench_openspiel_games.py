@@ -15,6 +15,9 @@ GAMES = {
     "othello": "othello",
     "hex": "hex(board_size=11)",
     "gomoku": "gomoku",
+    # OpenSpiel's go on the same boards and komi (its own rules' details may differ from Dojo's Tromp-Taylor).
+    "go": "go(board_size=9,komi=7.0)",
+    "go_19": "go(board_size=19,komi=7.5)",
 }
 
 rates = {}

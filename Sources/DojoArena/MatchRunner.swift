@@ -14,20 +14,54 @@ public enum OpeningSource: Sendable, Equatable {
   case random(plies: Int)
   /// Lines of moves in the game's notation (one opening per line), used in order, cycling.
   case list([[String]])
+  /// SGF records (file name, text), each record's main line an opening, in file-name order; read
+  /// into `list` once the game is known.
+  case sgf([SGFFile])
 
-  /// `random:K`, or a file of openings (one per line, moves separated by spaces; # starts a comment).
+  public struct SGFFile: Sendable, Equatable {
+    public var name: String
+    public var text: String
+  }
+
+  /// `random:K`; an `.sgf` file or a folder of them (each record's main line one opening); or a file
+  /// of openings (one per line, moves separated by spaces; # starts a comment).
   public init(parsing text: String) throws {
     if text.hasPrefix("random:"), let k = Int(text.dropFirst(7)), k >= 0 {
       self = .random(plies: k)
       return
     }
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory), isDirectory.boolValue {
+      let names = ((try? FileManager.default.contentsOfDirectory(atPath: text)) ?? []).filter { $0.lowercased().hasSuffix(".sgf") }.sorted()
+      guard !names.isEmpty else { throw ArenaError.badInput("openings folder '\(text)' has no .sgf files") }
+      self = .sgf(try names.map { name in
+        guard let body = try? String(contentsOfFile: text + "/" + name, encoding: .utf8) else { throw ArenaError.badInput("openings: cannot read \(text)/\(name)") }
+        return SGFFile(name: text + "/" + name, text: body)
+      })
+      return
+    }
     guard let body = try? String(contentsOfFile: text, encoding: .utf8) else {
-      throw ArenaError.badInput("openings '\(text)': not random:K and not a readable file")
+      throw ArenaError.badInput("openings '\(text)': not random:K and not a readable file or folder")
+    }
+    if text.lowercased().hasSuffix(".sgf") {
+      self = .sgf([SGFFile(name: text, text: body)])
+      return
     }
     let lines = body.split(separator: "\n").map { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0] }
       .map { $0.split(separator: " ").map(String.init) }.filter { !$0.isEmpty }
     guard !lines.isEmpty else { throw ArenaError.badInput("openings file '\(text)' has no openings") }
     self = .list(lines)
+  }
+
+  /// SGF records read for `game` as lines of moves; other sources as they are. A record that is not
+  /// `game`'s, or has an illegal move, is an error naming the file, line and property.
+  public func resolved<G: Game>(for game: G) throws -> OpeningSource {
+    guard case let .sgf(files) = self else { return self }
+    return .list(try files.map { file in
+      do { return try SGF.moves(file.text, game: game).map(game.notation(of:)) } catch {
+        throw ArenaError.badInput("openings \(file.name): \(error)")
+      }
+    })
   }
 }
 
@@ -46,7 +80,8 @@ public struct PlayedGame: Sendable, Equatable, Codable {
   public var openingLength: Int
   /// The first mover's score: 1, 0.5 or 0.
   public var scoreForFirst: Double
-  /// Why it ended: "first wins", "second wins", "draw", or "adjudicated draw (length limit)".
+  /// Why it ended: "first wins", "second wins", "draw", "adjudicated draw (length limit)", or a win
+  /// by forfeit with its reason ("second wins (first forfeits: black resigned)").
   public var reason: String
 }
 
@@ -67,7 +102,7 @@ public final class MatchRunner<G: Game> {
     self.game = game
     self.players = players
     self.seed = seed
-    self.openings = openings
+    self.openings = try openings.resolved(for: game)
     self.maxPlies = maxPlies ?? game.maxLength
     for (i, p) in players.enumerated() {
       if case .human = p { throw ArenaError.badInput("player \(i + 1): human players cannot play in tournaments") }
@@ -81,7 +116,7 @@ public final class MatchRunner<G: Game> {
         }
       }
     }
-    if case let .list(lines) = openings {
+    if case let .list(lines) = self.openings {
       for (n, line) in lines.enumerated() {
         do { _ = try game.state(afterMoves: line) } catch {
           throw ArenaError.badInput("opening \(n + 1): \(error)")
@@ -101,6 +136,8 @@ public final class MatchRunner<G: Game> {
         s.apply(a)
         return a
       }
+    case .sgf:
+      preconditionFailure("SGF openings are read in init")
     case let .random(plies):
       var rng = SplitMix64(seed: SplitMix64.mix(seed ^ 0x0BE9 ^ UInt64(n)))
       for _ in 0..<100 {
@@ -134,14 +171,23 @@ public final class MatchRunner<G: Game> {
     let open = opening(g.opening)
     for a in open { state.apply(a) }
     var moves = open
+    var forfeit: (side: Player, reason: String)?
     while !state.isTerminal && moves.count < maxPlies {
-      let a = state.currentPlayer == .first ? first.choose(state).action : second.choose(state).action
-      precondition(state.isLegal(a), "a bot chose an illegal move")
-      state.apply(a)
-      moves.append(a)
+      let m = state.currentPlayer == .first ? first.choose(state) : second.choose(state)
+      if let reason = m.forfeit {
+        forfeit = (state.currentPlayer, reason)
+        break
+      }
+      precondition(state.isLegal(m.action), "a bot chose an illegal move")
+      state.apply(m.action)
+      moves.append(m.action)
     }
     let score: Double, reason: String
-    if let o = state.outcome(for: .first) {
+    if let forfeit {
+      // An outside engine that resigned, hung, died or answered nonsense loses the game.
+      score = forfeit.side == .first ? 0 : 1
+      reason = (forfeit.side == .first ? "second wins" : "first wins") + " (\(forfeit.side == .first ? "first" : "second") forfeits: \(forfeit.reason))"
+    } else if let o = state.outcome(for: .first) {
       score = Double(o + 1) / 2
       reason = o > 0 ? "first wins" : o < 0 ? "second wins" : "draw"
     } else {

@@ -134,6 +134,14 @@ public struct ChooseInPositions: GameTask {
           return .success(states.map { bot.choose($0).action })
         }
         return .success(search(game, states, NetworkEvaluator(game: game, engine: engine), SearchConfig(), n))
+      case .gtp:
+        // One position after another, each set up on the engine's board.
+        var bot = try makeBot(player, game: game, seed: seed)
+        return .success(try states.enumerated().map { n, s in
+          let m = bot.choose(s)
+          if let reason = m.forfeit { throw ArenaError.badInput("position \(n + 1): \(reason)") }
+          return m.action
+        })
       }
     } catch {
       return .failure(error)

@@ -10,6 +10,14 @@ public struct ScheduledGame: Sendable, Equatable, Codable {
   public var second: Int
   /// The opening, shared by the two games of a colour-swapped pair.
   public var opening: Int
+
+  public init(index: Int, round: Int, first: Int, second: Int, opening: Int) {
+    self.index = index
+    self.round = round
+    self.first = first
+    self.second = second
+    self.opening = opening
+  }
 }
 
 public enum TournamentFormat: String, Sendable, Codable, CaseIterable {

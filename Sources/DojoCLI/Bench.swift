@@ -23,12 +23,13 @@ struct BenchGames: ParsableCommand {
 
   func run() throws {
     var rates: [(String, Double)] = []
-    for entry in GameRegistry.entries {
-      let game = try GameRegistry.make(entry.name)
+    // Every game at its defaults (Go: 9×9), and Go on 19×19 as "go_19".
+    for (name, spec) in GameRegistry.entries.map({ ($0.name, $0.name) }) + [("go_19", "go(size=19,komi=7.5)")] {
+      let game = try GameRegistry.make(spec)
       let (count, elapsed, plies) = MeasurePlayouts(seconds: seconds, seed: seed)(game)
       let rate = Double(count) / elapsed
-      rates.append((entry.name, rate))
-      let label = entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)
+      rates.append((name, rate))
+      let label = name.padding(toLength: 14, withPad: " ", startingAt: 0)
       print(label + String(format: "%12.0f playouts/s  %6.1f plies/playout  ", rate, Double(plies) / Double(count)) + game.name)
     }
     let body = rates.map { "\"\($0.0)\":\(Int($0.1.rounded()))" }.joined(separator: ",")

@@ -6,7 +6,8 @@ struct Dojo: ParsableCommand {
     commandName: "dojo",
     abstract: "Self-play training for two-player board games, from zero.",
     subcommands: [Games.self, Train.self, CheckGame.self, Play.self, Tournament.self, Eval.self, Solve.self, Config.self, Export.self, Bench.self,
-                  Replay.self, LearnerCommand.self, EvaluatorCommand.self, ActorCommand.self, ClusterCommand.self, Keys.self, LeagueCommand.self, CheckRun.self, DashboardCommand.self]
+                  Replay.self, LearnerCommand.self, EvaluatorCommand.self, ActorCommand.self, ClusterCommand.self, Keys.self, LeagueCommand.self, CheckRun.self, DashboardCommand.self,
+                  GTPCommandLine.self, SGFCommand.self]
   )
 }
 

@@ -21,7 +21,7 @@ struct Play: ParsableCommand {
   @Argument(help: "The game, e.g. connect_four or hex(size=9).")
   var game: String
 
-  @Option(help: "Who you play against: human (two people at one keyboard), random, mcts:N (pure MCTS, N simulations), ckpt:PATH[:sims=N].")
+  @Option(help: "Who you play against: human (two people at one keyboard), random, mcts:N (pure MCTS, N simulations), ckpt:PATH[:sims=N], gtp:COMMAND (an outside Go engine, e.g. gtp:/usr/games/gnugo --mode gtp).")
   var opponent = "human"
 
   @Option(help: "Play against this checkpoint, a run directory's best model, or a league member (LEAGUE_DIR:MEMBER) (overrides --opponent).")
@@ -115,6 +115,10 @@ struct TerminalSession<G: Game> {
       if state.currentPlayer == botSide, var b = bot {
         let move = b.choose(state)
         bot = b
+        if let reason = move.forfeit {
+          print("\(botName) forfeits the game: \(reason)")
+          return
+        }
         print("\(botName) plays " + describe(move, for: "it"))
         history.append(state.applying(move.action))
         continue
@@ -133,6 +137,7 @@ struct TerminalSession<G: Game> {
         guard var b = bot else { print("hint needs an engine to ask: play against --checkpoint or --opponent"); continue }
         let move = b.choose(state)
         bot = b
+        guard move.forfeit == nil else { print("no hint: \(move.forfeit!)"); continue }
         print("hint: " + describe(move, for: "you"))
       case "moves":
         print("legal: " + actions.map(game.notation(of:)).joined(separator: " "))

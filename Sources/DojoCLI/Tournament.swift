@@ -46,7 +46,7 @@ struct Tournament: ParsableCommand {
   @Option(help: "Games per pairing per round (even: colour-swapped pairs).")
   var games: Int?
 
-  @Option(help: "Openings: random:K (K random plies) or a file of openings, one per line.")
+  @Option(help: "Openings: random:K (K random plies), a file of openings (one per line), or an .sgf file or folder of them (each record's main line).")
   var openings: String?
 
   @Option(help: "Games played at once, on separate threads.")

@@ -19,6 +19,7 @@ extension GameTask {
     case let g as Othello: return run(g)
     case let g as Hex: return run(g)
     case let g as Gomoku: return run(g)
+    case let g as Go: return run(g)
     default: return run(game)
     }
   }

@@ -49,6 +49,11 @@ public enum GameRegistry {
       let rule = try v.choice("rule", Gomoku.Rule.allCases.map(\.rawValue))
       return Gomoku(size: try v.int("size", in: 9...19), rule: Gomoku.Rule(rawValue: rule)!)
     },
+    GameEntry(
+      name: "go", summary: "Go with Tromp–Taylor rules: area scoring, positional superko, no suicide",
+      parameters: [GameParameter(name: "size", defaultValue: "9", help: "board size, 5...19"),
+                   GameParameter(name: "komi", defaultValue: "7", help: "White's compensation, a multiple of 0.5 from -100 to 100")]
+    ) { v in Go(size: try v.int("size", in: 5...19), komi: try v.halves("komi", in: -100...100)) },
   ]
 
   /// The registered names, e.g. `["tic_tac_toe", "connect_four", ...]`.
@@ -129,6 +134,14 @@ public struct GameSpec: Sendable, Equatable {
     func int(_ key: String, in range: ClosedRange<Int>) throws(GameSpecError) -> Int {
       guard let v = Int(all[key]!), range.contains(v) else {
         throw .badValue(game: game, parameter: key, value: all[key]!, expected: "an integer from \(range.lowerBound) to \(range.upperBound)")
+      }
+      return v
+    }
+
+    func halves(_ key: String, in range: ClosedRange<Double>) throws(GameSpecError) -> Double {
+      guard let v = Double(all[key]!), range.contains(v), (v * 2).rounded() == v * 2 else {
+        throw .badValue(game: game, parameter: key, value: all[key]!,
+                        expected: "a multiple of 0.5 from \(Go.text(ofKomi: range.lowerBound)) to \(Go.text(ofKomi: range.upperBound))")
       }
       return v
     }

@@ -1,5 +1,6 @@
 // SGF (Smart Game Format, FF[4]) records of the games that SGF gives a game number: the format every
-// board-game viewer reads. Gomoku (GM[4]) and Othello (GM[2]) write points as Go does, column then
+// board-game viewer reads. Go (GM[1]) writes KM, RU[Tromp-Taylor], RE with the area margin
+// (B+3.5) and a pass as an empty move. Gomoku (GM[4]) and Othello (GM[2]) write points as Go does, column then
 // row letters from the top-left ("ab"; an Othello pass is an empty move); Hex (GM[11]) writes cells
 // as its specification says, column letter and row number from the top ("c4"), and the pie rule's
 // swap as "swap-pieces". Tic-tac-toe and Connect Four have no SGF game number: no record.
@@ -10,6 +11,7 @@ public enum SGF {
   /// The SGF game number of `game`, or nil when SGF defines none.
   public static func gameNumber(_ game: any Game) -> Int? {
     switch game {
+    case is Go: 1
     case is Othello: 2
     case is Gomoku: 4
     case is Hex: 11
@@ -55,6 +57,7 @@ public enum SGF {
     }
     if let event { root += "EV[\(escape(event))]" }
     if let gomoku = game as? Gomoku { root += "RU[\(gomoku.rule.rawValue)]" }
+    if let go = game as? Go { root += "KM[\(Go.text(ofKomi: go.komi))]RU[Tromp-Taylor]" }
     if let hex = game as? Hex, hex.swapRule { root += "RU[swap]" }
     var state = game.initialState()
     var body = ""
@@ -75,6 +78,7 @@ public enum SGF {
     if let r = result.resigned { return r == .first ? "W+R" : "B+R" }
     if result.outcomeForFirst == 0 { return "0" }
     let winner = result.outcomeForFirst > 0 ? "B" : "W"
+    if let go = final as? Go.State, result.outcomeForFirst == go.outcome(for: .first) { return go.resultText }
     if let othello = final as? Othello.State {
       return winner + "+" + String(abs(othello.discCount(.first) - othello.discCount(.second)))
     }
@@ -85,6 +89,7 @@ public enum SGF {
   static func point<G: Game>(_ game: G, _ action: Action) -> String {
     if let hex = game as? Hex { return action == hex.size * hex.size ? "swap-pieces" : hex.notation(of: action) }
     if game is Othello, action == Othello.pass { return "" }
+    if let go = game as? Go, action == go.pass { return "" }
     let columns = game.observationShape.columns
     return goLetter(action % columns) + goLetter(action / columns)
   }

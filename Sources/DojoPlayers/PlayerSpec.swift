@@ -3,6 +3,9 @@
 //   human                      a person at the terminal
 //   mcts:N                     pure MCTS, N simulations per move (uniform priors, random rollouts)
 //   ckpt:PATH[:sims=N]         a checkpoint searching N simulations per move (default 200; 0 = its policy alone)
+//   gtp:[timeout=S:]COMMAND    an outside Go engine speaking GTP on its standard input and output, run
+//                              by /bin/sh (for example gtp:gnugo --mode gtp --level 10); S seconds per
+//                              reply before the engine is judged hung (default 60)
 
 import DojoGames
 import DojoNN
@@ -14,8 +17,25 @@ public enum PlayerSpec: Equatable, Sendable, CustomStringConvertible {
   case human
   case mcts(simulations: Int)
   case checkpoint(path: String, simulations: Int)
+  case gtp(command: String, timeout: Double)
+
+  public static let defaultGTPTimeout = 60.0
 
   public init(parsing text: String) throws(PlayerSpecError) {
+    if text.hasPrefix("gtp:") {
+      var rest = Substring(text.dropFirst(4)), timeout = PlayerSpec.defaultGTPTimeout
+      if rest.hasPrefix("timeout=") {
+        let option = rest.prefix { $0 != ":" }
+        guard let s = Double(option.dropFirst(8)), s > 0, rest.count > option.count else {
+          throw .malformed(text, "gtp:timeout=S:COMMAND with S > 0 seconds")
+        }
+        timeout = s
+        rest = rest.dropFirst(option.count + 1)
+      }
+      guard !rest.trimmingCharacters(in: .whitespaces).isEmpty else { throw .malformed(text, "gtp:COMMAND names the engine to run") }
+      self = .gtp(command: String(rest), timeout: timeout)
+      return
+    }
     let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
     switch parts[0] {
     case "random" where parts.count == 1: self = .random
@@ -35,7 +55,7 @@ public enum PlayerSpec: Equatable, Sendable, CustomStringConvertible {
       }
       self = .checkpoint(path: parts[1], simulations: sims)
     default:
-      throw .malformed(text, "players are random, human, mcts:N, ckpt:PATH[:sims=N]")
+      throw .malformed(text, "players are random, human, mcts:N, ckpt:PATH[:sims=N], gtp:COMMAND")
     }
   }
 
@@ -45,6 +65,7 @@ public enum PlayerSpec: Equatable, Sendable, CustomStringConvertible {
     case .human: "human"
     case let .mcts(n): "mcts:\(n)"
     case let .checkpoint(path, n): "ckpt:\(path):sims=\(n)"
+    case let .gtp(command, timeout): "gtp:" + (timeout == PlayerSpec.defaultGTPTimeout ? "" : "timeout=\(timeout == timeout.rounded() ? String(Int(timeout)) : String(timeout)):") + command
     }
   }
 }
@@ -71,6 +92,9 @@ public struct BotMove: Sendable {
   public var value: Float?
   /// Its preferred moves with their share of the search (or the policy).
   public var top: [(action: Action, share: Float)]
+  /// Set when the bot gives up the game instead of moving (`action` is then meaningless): a resigning
+  /// outside engine, or one that hung, died or answered an illegal move; the reason says which.
+  public var forfeit: String? = nil
 }
 
 public struct RandomBot<G: Game>: Bot {
@@ -126,6 +150,9 @@ public func makeBot<G: Game>(_ spec: PlayerSpec, game: G, seed: UInt64, search: 
   switch spec {
   case .random, .human:
     return RandomBot(game: game, seed: seed)
+  case let .gtp(command, timeout):
+    guard let go = game as? Go else { throw PlayerSpecError.malformed(spec.description, "GTP engines play Go, not \(game.name)") }
+    return try GTPBot(game: go, command: command, timeout: timeout) as! any Bot<G>
   case let .mcts(n):
     var config = search
     config.rootPolicy = .puct

@@ -239,6 +239,21 @@ public final class BatchedSearch<G: Game, E: Evaluator> where E.State == G.State
     }
   }
 
+  /// The line the search of game `i` expects after `action` at its root: `action`, then at each node
+  /// the most visited edge, while one has visits (at most `length` moves). Empty if `action` is not a root edge.
+  public func principalVariation(_ i: Int, startingWith action: Action, length: Int) -> [Action] {
+    let t = trees[i]
+    guard t.nodeCount > 0, t.isExpanded(0), let first = t.edges(of: 0).first(where: { Int(t.action[$0]) == action }) else { return [] }
+    var line = [action]
+    var node = t.child[first]
+    while line.count < length, node >= 0, t.isExpanded(node) {
+      guard let e = t.edges(of: node).max(by: { t.edgeVisits[$0] < t.edgeVisits[$1] }), t.edgeVisits[e] > 0 else { break }
+      line.append(Int(t.action[e]))
+      node = t.child[e]
+    }
+    return line
+  }
+
   func result(_ i: Int) -> SearchResult {
     let t = trees[i]
     let r = t.edges(of: 0)

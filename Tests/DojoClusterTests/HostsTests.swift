@@ -47,11 +47,15 @@ func pids(_ path: String) -> [String: Int32] {
   }
   try #require(Set(first.keys) == ["replay", "learner", "evaluator", "actor-0", "actor-1"], "roles started: \(first)")
   usleep(1_500_000)
-  kill(first["replay"]!, SIGKILL)
+  // The replay store running now (should it have exited on its own, cluster up restarted it: the logs say why).
+  let victim = pids(run + "/logs/cluster.pids")["replay"]!
+  let roleLogs = { ["replay", "learner"].map { "--- \($0).log:\n" + ((try? String(contentsOfFile: run + "/logs/\($0).log", encoding: .utf8)) ?? "") }.joined(separator: "\n") }
+  #expect(victim == first["replay"], "the replay store restarted before it was killed:\n\(roleLogs())")
+  kill(victim, SIGKILL)
   var restarted: Int32?
   for _ in 0..<200 {
     usleep(50_000)
-    if let p = pids(run + "/logs/cluster.pids")["replay"], p != first["replay"] { restarted = p; break }
+    if let p = pids(run + "/logs/cluster.pids")["replay"], p != victim { restarted = p; break }
   }
   #expect(restarted != nil, "the killed replay store was not restarted")
   usleep(2_000_000)
@@ -59,7 +63,7 @@ func pids(_ path: String) -> [String: Int32] {
   up.waitUntilExit()
   let log = (try? String(contentsOfFile: dir + "/up.log", encoding: .utf8)) ?? ""
   #expect(up.terminationStatus == 0, "cluster up failed:\n\(log)")
-  #expect(log.contains("replay killed by signal 9; restarting in 1 s"))
+  #expect(log.contains("replay killed by signal 9; restarting in 1 s"), "cluster up's log:\n\(log)\n\(roleLogs())")
   for (role, pid) in pids(run + "/logs/cluster.pids") {
     #expect(kill(pid, 0) != 0, "\(role) (pid \(pid)) still running after the cluster stopped")
   }

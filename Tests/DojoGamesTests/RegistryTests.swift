@@ -8,7 +8,7 @@ import Testing
   #expect(try GameRegistry.make("hex(size=9,swap=true)").actionCount == 82)
   #expect(try GameRegistry.make("gomoku").observationShape == ObservationShape(planes: 3, rows: 15, columns: 15))
   #expect(try GameRegistry.make("connect_four(rows=12,columns=9)") is ConnectFour<UInt128>)
-  #expect(GameRegistry.names == ["tic_tac_toe", "connect_four", "othello", "hex", "gomoku"])
+  #expect(GameRegistry.names == ["tic_tac_toe", "connect_four", "othello", "hex", "gomoku", "go"])
 }
 
 @Test func badNamesSayWhatExists() {

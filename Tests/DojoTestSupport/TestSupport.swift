@@ -68,7 +68,9 @@ public func dojo(_ arguments: [String], output: String? = nil, executable: Strin
 }
 
 /// The first of `count` consecutive TCP ports on 127.0.0.1 that are free now (checked by binding
-/// each), from a random start, so that concurrent test runs do not collide.
+/// each), from a random start, so that concurrent test runs do not collide. The ports lie below the
+/// kernel's ephemeral range (ip_local_port_range), so an outgoing connection of another test cannot
+/// take one between this check and the role's bind, and no two calls in this process share a port.
 public func freePorts(_ count: Int) -> Int {
   func free(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -81,11 +83,22 @@ public func freePorts(_ count: Int) -> Int {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
   }
-  while true {
-    let base = Int.random(in: 20_000...60_000)
-    if (base..<(base + count)).allSatisfy(free) { return base }
+  let ephemeralStart = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))
+    .flatMap { $0.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } } ?? 32_768
+  let top = max(ephemeralStart, 12_000) - count - 1
+  return reservedPorts.withLock { reserved in
+    while true {
+      let base = Int.random(in: 10_000...top)
+      let range = base..<(base + count)
+      if range.allSatisfy({ !reserved.contains($0) && free($0) }) {
+        reserved.formUnion(range)
+        return base
+      }
+    }
   }
 }
+
+private let reservedPorts = Locked<Set<Int>>([])
 
 /// Lines logged from any thread (a role's log callback in tests).
 public final class Log: Sendable {

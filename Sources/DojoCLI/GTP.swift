@@ -1,0 +1,61 @@
+import ArgumentParser
+import DojoGTP
+import DojoGames
+import DojoLeague
+import DojoPlayers
+import DojoTraining
+import Foundation
+
+struct GTPCommandLine: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gtp",
+    abstract: "A Go engine speaking GTP version 2 on standard input and output (for GoGui, Sabaki, Lizzie, gogui-twogtp, CGOS).",
+    discussion: """
+      Plays with a checkpoint (--checkpoint, searching --sims simulations per move) or any player
+      (--player mcts:N, random, gtp:COMMAND). Besides GTP's required commands: undo, final_score and
+      final_status_list (Tromp–Taylor: every stone on the board is alive), showboard, time_settings and
+      time_left (a time budget becomes simulations at the measured speed), loadsgf, printsgf,
+      reg_genmove, and lz-analyze (Leela Zero's info lines, as Lizzie and Sabaki read them).
+      A GoGui or Sabaki engine entry: dojo gtp go --checkpoint runs/go
+      """
+  )
+
+  static let version = "0.7"
+
+  @Argument(help: "The game: go, or go(size=N,komi=K) (boardsize and komi commands change it).")
+  var game = "go"
+
+  @Option(help: "Play with this checkpoint, a run directory's best model, or a league member (LEAGUE_DIR:MEMBER).")
+  var checkpoint: String?
+
+  @Option(help: "Simulations per move with --checkpoint (0: the network's policy alone).")
+  var sims = 200
+
+  @Option(help: "Any player instead of a checkpoint: mcts:N, random, gtp:COMMAND.")
+  var player = "mcts:400"
+
+  @Option(help: "Seed of the search's random choices.")
+  var seed: UInt64 = 1
+
+  func validate() throws {
+    guard try parseGame(game) is Go else { throw ValidationError("GTP is Go's protocol: '\(game)' is not go(size=N,komi=K)") }
+    do { _ = try PlayerSpec(parsing: player) } catch { throw ValidationError(error.description) }
+    if sims < 0 { throw ValidationError("--sims must be 0 or more") }
+  }
+
+  func run() throws {
+    let go = try parseGame(game) as! Go
+    var spec = try PlayerSpec(parsing: player)
+    if let checkpoint {
+      do {
+        let path = try LeagueDirectory.checkpoint(fromReference: checkpoint) ?? RunDirectory.checkpoint(checkpoint)
+        spec = .checkpoint(path: path, simulations: sims)
+      } catch { throw CommandError("\(error)") }
+    }
+    // A bad checkpoint fails here, before the controller's first command.
+    do { _ = try makeGTPBrain(spec, game: go, seed: seed) } catch { throw CommandError("\(error)") }
+    FileHandle.standardError.write(Data("dojo gtp: \(go.name), \(spec)\n".utf8))
+    let engine = GTPEngine(version: GTPCommandLine.version, game: go) { g in try makeGTPBrain(spec, game: g, seed: seed) }
+    engine.serve()
+  }
+}
