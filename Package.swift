@@ -161,7 +161,7 @@ let package = Package(
     // executable, `dojo-fuzz TARGET FILES` replays the seed corpora in Tests/Fuzz/).
     .executableTarget(
       name: "DojoFuzz",
-      dependencies: ["DojoArena", "DojoCluster", "DojoConfig", "DojoGames", "DojoNN", "DojoSearch", "DojoTelemetry", "DojoTraining", "DojoWire"]
+      dependencies: ["DojoArena", "DojoCluster", "DojoConfig", "DojoGTP", "DojoGames", "DojoNN", "DojoSearch", "DojoTelemetry", "DojoTraining", "DojoWire"]
     ),
 
     // Helpers shared by the test targets (repository paths, scratch directories, a fake network).

@@ -9,6 +9,7 @@
 import DojoArena
 import DojoCluster
 import DojoConfig
+import DojoGTP
 import DojoGames
 import DojoNN
 import DojoSearch
@@ -29,6 +30,17 @@ enum FuzzTarget: String, CaseIterable {
   case notation
   /// A solver-scored positions file.
   case positions
+  /// An SGF record: its main line, and its moves read for every game SGF numbers.
+  case sgf
+  /// GTP commands, one per line, to Dojo's engine (loadsgf left out: it opens files).
+  case gtp
+}
+
+/// A GTP brain that plays the first legal move (the engine's parsing is what is fuzzed).
+final class FirstMoveBrain: GTPBrain {
+  var simulations: Int { 0 }
+  func move(_ state: GoState, simulations: Int) -> Action { state.legalActions[0] }
+  func analyse(_ state: GoState, simulations: Int) -> [GTPMoveInfo]? { nil }
 }
 
 /// The replay store as a server sees requests (no database: validation and decoding only).
@@ -64,8 +76,18 @@ func fuzz(_ target: FuzzTarget, _ data: Data) {
     }
   case .positions:
     _ = try? ScoredPosition.parse(text, path: "fuzz")
+  case .sgf:
+    _ = try? SGF.mainLine(text)
+    for game in registered where SGF.gameNumber(game) != nil { readSGF(text, game) }
+  case .gtp:
+    let engine = GTPEngine(version: "fuzz", game: Go(size: 9, komi: 7)) { _ in FirstMoveBrain() }
+    for line in text.split(separator: "\n").prefix(200) where !line.contains("loadsgf") {
+      _ = engine.handle(String(line))
+    }
   }
 }
+
+func readSGF<G: Game>(_ text: String, _ game: G) { _ = try? SGF.moves(text, game: game) }
 
 /// Validation under the rules of a game known only at run time (the existential opened).
 func check<G: Game>(_ record: GameRecord, _ game: G) { _ = try? validate(record, in: game) }

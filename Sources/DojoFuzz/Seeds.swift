@@ -67,9 +67,28 @@ func writeSeeds(_ dir: String) throws {
     try put(.league, name, try Data(contentsOf: URL(fileURLWithPath: "league/" + name)))
   }
   for (name, moves) in [("tic_tac_toe", "a1 b2 c3 b1"), ("connect_four", "4 4 4 3 5 2"), ("othello", "d3 c5 f6"), ("hex", "a1 b2 swap"),
-                        ("gomoku", "h8 h9 j10")] {
+                        ("gomoku", "h8 h9 j10"), ("go", "e5 c3 d4 pass e4 pass pass")] {
     try put(.notation, name, Data(moves.utf8))
   }
   let positions = try String(contentsOfFile: ScoredPosition.defaultFile, encoding: .utf8).split(separator: "\n").prefix(30).joined(separator: "\n")
   try put(.positions, "head", Data(positions.utf8))
+  try put(.sgf, "go", Data("(;FF[4]GM[1]SZ[9]KM[7]RU[Tromp-Taylor]PB[a]PW[b]\n;B[ee]C[value +0.10 \\] top];W[cc](;B[dd];W[])(;B[tt]))\n".utf8))
+  try put(.sgf, "gomoku", Data("(;FF[4]GM[4]SZ[15];B[hh];W[hi];B[ii])".utf8))
+  try put(.gtp, "session", Data("""
+    1 protocol_version
+    boardsize 9
+    komi 6.5
+    play b e5
+    genmove w
+    time_settings 60 5 1
+    time_left b 30 0
+    undo
+    showboard
+    final_score
+    final_status_list alive
+    printsgf
+    lz-analyze b 10
+    known_command play
+    quit
+    """.utf8))
 }

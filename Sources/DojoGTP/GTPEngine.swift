@@ -159,7 +159,7 @@ public final class GTPEngine {
       return ("\n" + board(), false)
     case "time_settings":
       try arguments(3, "MAIN_TIME BYO_YOMI_TIME BYO_YOMI_STONES")
-      guard let m = Double(args[0]), let b = Double(args[1]), let s = Int(args[2]), m >= 0, b >= 0, s >= 0 else {
+      guard let m = Double(args[0]), let b = Double(args[1]), let s = Int(args[2]), m >= 0, b >= 0, s >= 0, m.isFinite, b.isFinite else {
         throw Failure("syntax error (time_settings MAIN_TIME BYO_YOMI_TIME BYO_YOMI_STONES)")
       }
       // Byo-yomi time with no stones means no time limit.
@@ -169,7 +169,7 @@ public final class GTPEngine {
     case "time_left":
       try arguments(3, "COLOR TIME STONES")
       guard let colour = GTP.colour(args[0]) else { throw Failure("invalid color '\(args[0])'") }
-      guard let t = Double(args[1]), let s = Int(args[2]), t >= 0, s >= 0 else { throw Failure("syntax error (time_left COLOR TIME STONES)") }
+      guard let t = Double(args[1]), let s = Int(args[2]), t >= 0, s >= 0, t.isFinite else { throw Failure("syntax error (time_left COLOR TIME STONES)") }
       timeLeft[colour] = (t, s)
       return ("", false)
     case "loadsgf":
@@ -297,7 +297,7 @@ public final class GTPEngine {
     seconds *= 0.8  // a margin for the network's first call and the reply
     // Before the speed is known, a short first search measures it.
     let rate = speed ?? 50
-    lastBudget = max(1, min(cap, Int(rate * seconds)))
+    lastBudget = max(1, Int(min(Double(cap), max(0, rate * seconds))))
     return lastBudget!
   }
 
@@ -314,7 +314,7 @@ public final class GTPEngine {
         interval = Double(n) / 100
       } else if ["interval", "maxmoves", "minmoves"].contains(a), i + 1 < args.count, let n = Int(args[i + 1]) {
         if a == "interval" { interval = Double(n) / 100 }
-        if a == "maxmoves" { maxMoves = n }
+        if a == "maxmoves" { maxMoves = max(0, n) }
         i += 1
       } else {
         throw Failure("syntax error (lz-analyze [COLOR] [INTERVAL] [maxmoves N]): '\(a)'")

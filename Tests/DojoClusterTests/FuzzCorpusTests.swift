@@ -5,7 +5,7 @@ import DojoTestSupport
 import Foundation
 import Testing
 
-@Test(arguments: ["envelope", "checkpoint", "config", "league", "notation", "positions"])
+@Test(arguments: ["envelope", "checkpoint", "config", "league", "notation", "positions", "sgf", "gtp"])
 func fuzzCorpusReplaysWithoutACrash(target: String) throws {
   let binary = repositoryRoot + "/.build/debug/dojo-fuzz"
   try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) is missing: swift build (tools/test builds it)")
