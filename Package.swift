@@ -173,7 +173,7 @@ let package = Package(
     .testTarget(name: "DojoSolversTests", dependencies: ["DojoSolvers", "DojoGames", "DojoTestSupport"]),
     .testTarget(name: "DojoSearchTests", dependencies: ["DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoPlayersTests", dependencies: ["DojoPlayers"]),
-    .testTarget(name: "DojoGTPTests", dependencies: ["DojoArena", "DojoGTP", "DojoGames", "DojoPlayers", "DojoSearch", "DojoTestSupport"]),
+    .testTarget(name: "DojoGTPTests", dependencies: ["DojoArena", "DojoGTP", "DojoGames", "DojoNN", "DojoPlayers", "DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoArenaTests", dependencies: ["DojoArena", "DojoTestSupport"]),
     .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoTelemetry", "DojoWire", "DojoNN", "DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig", "DojoTraining", "DojoLeague"]),

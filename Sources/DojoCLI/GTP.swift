@@ -47,10 +47,7 @@ struct GTPCommandLine: ParsableCommand {
     let go = try parseGame(game) as! Go
     var spec = try PlayerSpec(parsing: player)
     if let checkpoint {
-      do {
-        let path = try LeagueDirectory.checkpoint(fromReference: checkpoint) ?? RunDirectory.checkpoint(checkpoint)
-        spec = .checkpoint(path: path, simulations: sims)
-      } catch { throw CommandError("\(error)") }
+      spec = .checkpoint(path: try checkpointPath(checkpoint), simulations: sims)
     }
     // A bad checkpoint fails here, before the controller's first command.
     do { _ = try makeGTPBrain(spec, game: go, seed: seed) } catch { throw CommandError("\(error)") }

@@ -52,14 +52,19 @@ struct Play: ParsableCommand {
   func run() throws {
     var spec = try PlayerSpec(parsing: opponent)
     if let checkpoint {
-      do {
-        let path = try LeagueDirectory.checkpoint(fromReference: checkpoint) ?? RunDirectory.checkpoint(checkpoint)
-        spec = .checkpoint(path: path, simulations: sims)
-      } catch { throw CommandError("\(error)") }
+      spec = .checkpoint(path: try checkpointPath(checkpoint), simulations: sims)
       print("playing against \(spec)")
     }
     let botSide: Player? = spec == .human ? nil : (side == .first ? .second : .first)
     try PlayInTerminal(spec: spec, botSide: botSide, seed: seed, colour: !noColor)(parseGame(game)).get()
+  }
+}
+
+/// The checkpoint a reference names: a checkpoint folder, a run directory's best model, or a league
+/// member (LEAGUE_DIR:MEMBER).
+func checkpointPath(_ reference: String) throws -> String {
+  do { return try LeagueDirectory.checkpoint(fromReference: reference) ?? RunDirectory.checkpoint(reference) } catch {
+    throw CommandError("\(error)")
   }
 }
 

@@ -5,6 +5,11 @@ import Testing
 @Test func theExampleTournamentFileLoads() throws {
   let t = try TournamentFile.load(path: "\(root)/league/example_tournament.toml")
   #expect(t.game == "connect_four" && t.players.map(\.name) == ["random", "mcts25", "mcts400"] && t.games == 20 && t.anchor == "random")
+  // Go against GNU Go at three levels, as outside engines.
+  let go = try TournamentFile.load(path: "\(root)/league/go_gnugo.toml")
+  #expect(go.game == "go(size=9,komi=7)" && go.anchor == "gnugo_1")
+  #expect(go.players.map(\.name) == ["mcts200", "mcts1000", "gnugo_1", "gnugo_5", "gnugo_10"])
+  #expect(go.players.filter { $0.spec.hasPrefix("gtp:/usr/games/gnugo --mode gtp --level ") }.count == 3, "\(go.players)")
 }
 
 @Test func badTournamentFilesNameTheProblem() throws {

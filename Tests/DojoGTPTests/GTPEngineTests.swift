@@ -3,6 +3,7 @@
 
 @testable import DojoGTP
 import DojoGames
+import DojoNN
 import DojoPlayers
 import DojoSearch
 import DojoTestSupport
@@ -173,4 +174,25 @@ func say(_ e: GTPEngine, _ line: String) -> String { e.handle(line).reply ?? "" 
   let many = e.budget(for: .first, in: e.state)
   #expect(few < many, "1 s left gave \(few) simulations, 1000 s \(many)")
   #expect(few >= 1 && many <= 400)
+}
+
+@Test func aCheckpointPlaysItsOwnBoardSizeAtAnyKomi() throws {
+  // A small untrained 9×9 network, written as a checkpoint.
+  let game = Go(size: 9, komi: 7)
+  let shape = game.observationShape
+  let config = NetworkConfig(inputPlanes: shape.planes, height: shape.rows, width: shape.columns, actionCount: game.actionCount, blocks: 1,
+                             channels: 8, policyChannels: 2, valueChannels: 2, valueHidden: 8)
+  let folder = temporaryDirectory("gtp-checkpoint") + "/ckpt"
+  _ = try Checkpoint.write(PolicyValueNet(config: config, seed: 5), optimizer: nil, metadata: CheckpointMetadata(game: game.name, architecture: config), to: folder)
+  let e = GTPEngine(version: "test", game: game) { g in try makeGTPBrain(.checkpoint(path: folder, simulations: 16), game: g, seed: 1) }
+  #expect(say(e, "komi 6.5") == "=\n\n", "the network does not see komi: any komi plays")
+  let reply = say(e, "genmove b")
+  #expect(reply.hasPrefix("= ") && GTP.action(String(reply.dropFirst(2).dropLast(2)), in: e.game) != nil, "\(reply)")
+  let refused = say(e, "boardsize 13")
+  #expect(refused.hasPrefix("? unacceptable size") && refused.contains("not 13×13 Go"), "\(refused)")
+  #expect(e.game.size == 9, "a refused size leaves the board as it was")
+  // The policy alone (sims 0) is a player too, but it does not analyse.
+  let policy = GTPEngine(version: "test", game: game) { g in try makeGTPBrain(.checkpoint(path: folder, simulations: 0), game: g, seed: 1) }
+  #expect(say(policy, "genmove b").hasPrefix("= "))
+  #expect(say(policy, "lz-analyze 1") == "? this player does not search\n\n")
 }
