@@ -105,6 +105,7 @@ enum ConfigSchema {
     .float("resign_threshold", \.selfPlay.resignThreshold, -2...1, "Resign when the root value and the best move's value are below this; -1 or less never resigns.\nAlphaGo Zero tuned it to keep false resignations under 5 %."),
     .float("no_resign_fraction", \.selfPlay.noResignFraction, 0...1, "Games that may not resign, to measure false resignations. AlphaGo Zero: 0.1."),
     .int("random_opening_plies", \.selfPlay.randomOpeningPlies, 0...1000, "Each game opens with 0 to this many uniformly random moves (not samples), so the data holds\npositions after bad play. 0: off (AlphaZero); KataGo varies its starting positions likewise."),
+    .int("earliest_pass_ply", \.selfPlay.earliestPassPly, 0...100_000, "Games with a pass (Go): before this ply no player passes while it has another legal move; the\nsearch still weighs the pass, the move and its policy target leave it out. An untrained 9×9 net\nwith komi otherwise passes as Black and White passes back: games of 8 plies. 0: off."),
   ]
 
   static let training: [ConfigKey] = [

@@ -63,6 +63,12 @@ public protocol Game: Sendable {
   func action(fromNotation text: String) -> Action?
   /// The position drawn as a board with coordinates; `DrawnBoard.plainText` or a terminal colours it.
   func drawing(of state: State) -> DrawnBoard
+  /// The pass, in games where a player may pass by choice (Go); nil otherwise (the default).
+  var passAction: Action? { get }
+}
+
+extension Game {
+  public var passAction: Action? { nil }
 }
 
 /// One position. A value type: `apply` changes only the state it is called on.

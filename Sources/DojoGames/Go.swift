@@ -26,6 +26,7 @@ public struct Go: Game {
 
   public var name: String { "go(size=\(size),komi=\(Go.text(ofKomi: komi)))" }
   public var pass: Action { size * size }
+  public var passAction: Action? { pass }
   public var actionCount: Int { size * size + 1 }
   /// Planes, from the side to move's point of view: 0 its stones, 1 the opponent's, 2 all ones when
   /// Black is to move, 3 the empty points where it may not play (superko, which covers ko, or

@@ -64,11 +64,13 @@ public final class MatchPlay<G: Game, A: Evaluator, B: Evaluator> where A.State 
         let state = learner.roots[i], mover = state.currentPlayer
         let record: MoveRecord
         if mover == learnerSide[i] {
-          let r = mine[i], action = chooseMove(r, ply: state.plyCount, config: learnerConfig, rng: &rng)
+          let r = withoutEarlyPass(mine[i], ply: state.plyCount, pass: learner.game.passAction, config: learnerConfig)
+          let action = chooseMove(r, ply: state.plyCount, config: learnerConfig, rng: &rng)
           record = MoveRecord(action: action, player: mover, fullSearch: full[i], actions: full[i] ? r.actions : [],
                               policyTarget: full[i] ? r.policyTarget : [], rootValue: r.rootValue, simulations: r.simulations)
         } else {
-          let r = theirs[i], action = chooseMove(r, ply: state.plyCount, config: opponentConfig, rng: &rng)
+          let r = withoutEarlyPass(theirs[i], ply: state.plyCount, pass: learner.game.passAction, config: opponentConfig)
+          let action = chooseMove(r, ply: state.plyCount, config: opponentConfig, rng: &rng)
           record = MoveRecord(action: action, player: mover, fullSearch: false, actions: [], policyTarget: [], rootValue: r.rootValue,
                               simulations: r.simulations)
         }

@@ -31,6 +31,11 @@ public struct SelfPlayConfig: Sendable, Equatable, Codable {
   /// samples), so the positions learned from include those after bad play. 0: off (AlphaZero);
   /// KataGo starts a share of its games from varied positions for the same reason.
   public var randomOpeningPlies = 0
+  /// Before this ply a player does not pass while it has another legal move (games with a pass
+  /// action: Go). On 9×9 with komi an untrained net learns that Black loses, Black passes at
+  /// random and White passes back and wins: games of a few plies that teach nothing. The search
+  /// still weighs the pass; the move played and the policy target leave it out. 0: off.
+  public var earliestPassPly = 0
 
   public init() {}
 }
@@ -134,8 +139,8 @@ public final class SelfPlay<G: Game, E: Evaluator> where E.State == G.State {
       }
       let results = search.search(simulations: sims, noise: noise)
       for i in 0..<slots where active[i] {
-        let r = results[i]
         let state = search.roots[i]
+        let r = withoutEarlyPass(results[i], ply: state.plyCount, pass: search.game.passAction, config: config)
         let mover = state.currentPlayer
         if let loser = resignation(r, player: mover, slot: i) {
           finish(i, resigned: loser, onGame: onGame)
@@ -189,6 +194,26 @@ public final class SelfPlay<G: Game, E: Evaluator> where E.State == G.State {
     active[i] = false
     onGame(record)
   }
+}
+
+/// The result with the pass taken out, before `config.earliestPassPly` and when the root has another
+/// move: its visits and policy-target share go (the target renormalised), and a root that selected
+/// it selects the other move with the largest target share instead.
+func withoutEarlyPass(_ r: SearchResult, ply: Int, pass: Action?, config: SelfPlayConfig) -> SearchResult {
+  guard let pass, ply < config.earliestPassPly, r.actions.count > 1, let k = r.actions.firstIndex(of: pass) else { return r }
+  var out = r
+  out.visits[k] = 0
+  if out.policyTarget.count == out.actions.count {
+    out.policyTarget[k] = 0
+    let total = out.policyTarget.reduce(0, +)
+    if total > 0 { out.policyTarget = out.policyTarget.map { $0 / total } }
+  }
+  if out.selectedAction == pass {
+    let others = out.actions.indices.filter { $0 != k }
+    let score = { (i: Int) -> Float in out.policyTarget.count == out.actions.count ? out.policyTarget[i] : Float(out.visits[i]) }
+    out.selectedAction = out.actions[others.max { score($0) < score($1) || score($0) == score($1) && out.visits[$0] < out.visits[$1] }!]
+  }
+  return out
 }
 
 /// The move a search result leads to under `config`: Gumbel roots play their own selection; PUCT

@@ -111,3 +111,34 @@ func selfPlayRecordsAreConsistent(policy: SearchConfig.RootPolicy) {
   #expect(pruned > 0)
   #expect(abs(r.policyTarget.reduce(0, +) - 1) < 1e-5)
 }
+
+@Test("before earliest_pass_ply no player passes, and the pass gets no policy target", arguments: [SearchConfig.RootPolicy.puct, .gumbel])
+func earlyPassesAreLeftOutOfSelfPlay(policy: SearchConfig.RootPolicy) {
+  // The degenerate start of Go self-play: a net sure that Black loses makes Black indifferent, so it
+  // passes, and White passes back and wins by komi.
+  let game = Go(size: 5, komi: 0.5)
+  func play(earliest: Int) -> [GameRecord] {
+    var config = SelfPlayConfig()
+    config.search.rootPolicy = policy
+    config.search.simulations = 8
+    config.resignThreshold = -2
+    config.earliestPassPly = earliest
+    let selfPlay = SelfPlay(game: game, evaluator: FirstPlayerLostEvaluator<GoState>(), config: config, parallelGames: 4, seed: 21)
+    var records: [GameRecord] = []
+    selfPlay.play(games: 8) { records.append($0) }
+    return records
+  }
+  let early = { (r: GameRecord) in r.moves.prefix(12).contains { $0.action == game.pass } }
+  #expect(play(earliest: 0).contains(where: early), "without the rule some game passes early (the failure this guards against)")
+  let guarded = play(earliest: 12)
+  #expect(guarded.count == 8)
+  for (n, r) in guarded.enumerated() {
+    #expect(!early(r), "game \(n) (seed 21) passed before ply 12")
+    #expect(r.moves.count >= 12)
+    for m in r.moves.prefix(12) where m.fullSearch {
+      let k = m.actions.firstIndex(of: game.pass)
+      #expect(k.map { m.policyTarget[$0] } == 0, "game \(n): the pass kept a target share before ply 12")
+      #expect(abs(m.policyTarget.reduce(0, +) - 1) < 1e-4)
+    }
+  }
+}
