@@ -25,11 +25,7 @@ struct GTPCommandLine: ParsableCommand {
   @Argument(help: "The game: go, or go(size=N,komi=K) (boardsize and komi commands change it).")
   var game = "go"
 
-  @Option(help: "Play with this checkpoint, a run directory's best model, or a league member (LEAGUE_DIR:MEMBER).")
-  var checkpoint: String?
-
-  @Option(help: "Simulations per move with --checkpoint (0: the network's policy alone).")
-  var sims = 200
+  @OptionGroup var engine: CheckpointOptions
 
   @Option(help: "Any player instead of a checkpoint: mcts:N, random, gtp:COMMAND.")
   var player = "mcts:400"
@@ -40,15 +36,12 @@ struct GTPCommandLine: ParsableCommand {
   func validate() throws {
     guard try parseGame(game) is Go else { throw ValidationError("GTP is Go's protocol: '\(game)' is not go(size=N,komi=K)") }
     do { _ = try PlayerSpec(parsing: player) } catch { throw ValidationError(error.description) }
-    if sims < 0 { throw ValidationError("--sims must be 0 or more") }
   }
 
   func run() throws {
     let go = try parseGame(game) as! Go
     var spec = try PlayerSpec(parsing: player)
-    if let checkpoint {
-      spec = .checkpoint(path: try checkpointPath(checkpoint), simulations: sims)
-    }
+    if let checkpoint = try engine.spec() { spec = checkpoint }
     // A bad checkpoint fails here, before the controller's first command.
     do { _ = try makeGTPBrain(spec, game: go, seed: seed) } catch { throw CommandError("\(error)") }
     FileHandle.standardError.write(Data("dojo gtp: \(go.name), \(spec)\n".utf8))

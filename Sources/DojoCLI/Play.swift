@@ -24,11 +24,7 @@ struct Play: ParsableCommand {
   @Option(help: "Who you play against: human (two people at one keyboard), random, mcts:N (pure MCTS, N simulations), ckpt:PATH[:sims=N], gtp:COMMAND (an outside Go engine, e.g. gtp:/usr/games/gnugo --mode gtp).")
   var opponent = "human"
 
-  @Option(help: "Play against this checkpoint, a run directory's best model, or a league member (LEAGUE_DIR:MEMBER) (overrides --opponent).")
-  var checkpoint: String?
-
-  @Option(help: "Simulations per move for --checkpoint (0: the network's policy alone).")
-  var sims = 200
+  @OptionGroup var engine: CheckpointOptions
 
   @Flag(help: "Against a bot: move first (default) or second.")
   var side: Side = .first
@@ -46,13 +42,12 @@ struct Play: ParsableCommand {
   func validate() throws {
     _ = try parseGame(game)
     do { _ = try PlayerSpec(parsing: opponent) } catch { throw ValidationError(error.description) }
-    if sims < 0 { throw ValidationError("--sims must be 0 or more") }
   }
 
   func run() throws {
     var spec = try PlayerSpec(parsing: opponent)
-    if let checkpoint {
-      spec = .checkpoint(path: try checkpointPath(checkpoint), simulations: sims)
+    if let checkpoint = try engine.spec() {
+      spec = checkpoint
       print("playing against \(spec)")
     }
     let botSide: Player? = spec == .human ? nil : (side == .first ? .second : .first)
@@ -60,11 +55,27 @@ struct Play: ParsableCommand {
   }
 }
 
-/// The checkpoint a reference names: a checkpoint folder, a run directory's best model, or a league
-/// member (LEAGUE_DIR:MEMBER).
-func checkpointPath(_ reference: String) throws -> String {
-  do { return try LeagueDirectory.checkpoint(fromReference: reference) ?? RunDirectory.checkpoint(reference) } catch {
-    throw CommandError("\(error)")
+/// --checkpoint and --sims, as `dojo play` and `dojo gtp` take them.
+struct CheckpointOptions: ParsableArguments {
+  @Option(help: "A checkpoint, a run directory's best model, or a league member (LEAGUE_DIR:MEMBER); it replaces the other player option.")
+  var checkpoint: String?
+
+  @Option(help: "Simulations per move for --checkpoint (0: the network's policy alone).")
+  var sims = 200
+
+  func validate() throws {
+    if sims < 0 { throw ValidationError("--sims must be 0 or more") }
+  }
+
+  /// The checkpoint as a player, or nil without --checkpoint. A reference that names nothing is an error.
+  func spec() throws -> PlayerSpec? {
+    guard let checkpoint else { return nil }
+    do {
+      let path = try LeagueDirectory.checkpoint(fromReference: checkpoint) ?? RunDirectory.checkpoint(checkpoint)
+      return .checkpoint(path: path, simulations: sims)
+    } catch {
+      throw CommandError("\(error)")
+    }
   }
 }
 

@@ -280,7 +280,7 @@ public final class GTPEngine {
   /// this move may take (a byo-yomi period's share per stone, or main time spread over the moves
   /// likely left) times the measured speed, at most the brain's number.
   func budget(for colour: Player, in position: GoState) -> Int {
-    let cap = try! currentBrain().simulations
+    let cap = max(1, (try? currentBrain())?.simulations ?? 1)
     guard let settings = timeSettings else {
       lastBudget = cap
       return cap
