@@ -192,7 +192,11 @@ public final class GTPEngine {
   // MARK: moves and positions
 
   func setGame(_ g: Go, keepMoves: Bool, refusal: String) throws(Failure) {
-    do { brain = try makeBrain(g) } catch { throw Failure("\(refusal): \(error)") }
+    // Controllers repeat boardsize and komi before every game: the brain (a checkpoint read from
+    // disk) is made again only when the game changes.
+    if brain == nil || g.name != game.name {
+      do { brain = try makeBrain(g) } catch { throw Failure("\(refusal): \(error)") }
+    }
     game = g
     var s = g.initialState()
     var kept: [GoState] = [s]
