@@ -111,8 +111,12 @@ public final class Log: Sendable {
 /// Runs `script` with tools/.venv's Python (the cross-checks' peers, installed by tools/setup) and
 /// returns its standard output; a failure throws with its standard error.
 public func runPython(_ script: String, _ arguments: [String]) throws -> Data {
+  let python = repositoryRoot + "/tools/.venv/bin/python"
+  guard FileManager.default.isExecutableFile(atPath: python) else {
+    throw PythonError(description: "\(python) is missing: tools/test makes it (DOJO_SETUP_TESTS=1 tools/setup installs the cross-checks' packages)")
+  }
   let p = Process()
-  p.executableURL = URL(fileURLWithPath: repositoryRoot + "/tools/.venv/bin/python")
+  p.executableURL = URL(fileURLWithPath: python)
   p.arguments = ["-c", script] + arguments
   let out = Pipe(), err = Pipe()
   p.standardOutput = out
