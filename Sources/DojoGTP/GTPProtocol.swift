@@ -25,15 +25,6 @@ public struct GTPCommand: Equatable, Sendable {
     name = words[0]
     arguments = Array(words.dropFirst())
   }
-
-  public init(id: Int? = nil, name: String, arguments: [String] = []) {
-    self.id = id
-    self.name = name
-    self.arguments = arguments
-  }
-
-  /// The command as one line, for sending.
-  public var line: String { ((id.map { ["\($0)"] } ?? []) + [name] + arguments).joined(separator: " ") }
 }
 
 public enum GTP {
