@@ -179,6 +179,11 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
       scalars.lastGate = gate.candidate
       try store.setCounter(RunScalars.gateCounter, gate.candidate)
     }
+    for b in try store.benchmarks() where b.generation > scalars.lastBenchmark {
+      try scalars.writer.scalars(["benchmark/score": b.score], step: b.steps)
+      scalars.lastBenchmark = b.generation
+      try store.setCounter(RunScalars.benchmarkCounter, b.generation)
+    }
   }
 
   /// A TensorBoard writer for this run (a new event file per start), continuing after what earlier
@@ -188,10 +193,10 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   public func scalarsWriter() throws -> RunScalars {
     RunScalars(writer: try TensorBoardWriter(directory: directory + "/tensorboard"),
                lastTrainingStep: min(try store.counter(RunScalars.trainingCounter), learner.progress.steps),
-               lastGate: try store.counter(RunScalars.gateCounter))
+               lastGate: try store.counter(RunScalars.gateCounter), lastBenchmark: try store.counter(RunScalars.benchmarkCounter))
   }
 
-  /// Redraws loss.svg and rating.svg in the run directory from the database.
+  /// Redraws loss.svg and rating.svg (and benchmark.svg, with a benchmark) in the run directory from the database.
   public func drawCharts() throws {
     let curve = try store.trainingCurve()
     // A moving average over 20 records (200 steps) keeps the curves readable.
@@ -217,6 +222,20 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
       ChartSeries(name: "accepted", color: "#2ca02c", points: accepted.map { (Double($0.steps), $0.rating) }),
     ])
     try rating.svg.write(toFile: directory + "/rating.svg", atomically: true, encoding: .utf8)
+    let benchmarks = try store.benchmarks()
+    if let opponent = benchmarks.last?.opponent {
+      // The score's 95 % interval (Wilson, as a half-width) as the error bar.
+      let mine = benchmarks.filter { $0.opponent == opponent }
+      let chart = LineChart(title: "\(game.name): score of each accepted checkpoint against \(opponent)", xLabel: "optimizer steps",
+                            yLabel: "score (wins + draws / 2)", series: [
+        ChartSeries(name: opponent, color: "#9467bd", points: mine.map { (Double($0.steps), $0.score) },
+                    errors: mine.map { b in
+                      let n = Double(b.games), p = b.score, z = 1.96
+                      return z * (p * (1 - p) / n + z * z / (4 * n * n)).squareRoot() / (1 + z * z / n)
+                    }),
+      ])
+      try chart.svg.write(toFile: directory + "/benchmark.svg", atomically: true, encoding: .utf8)
+    }
   }
 }
 
@@ -225,14 +244,17 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
 public final class RunScalars {
   static let trainingCounter = "tensorboard_training_step"
   static let gateCounter = "tensorboard_gate"
+  static let benchmarkCounter = "tensorboard_benchmark"
   public let writer: TensorBoardWriter
   var lastTrainingStep: Int
   var lastGate: Int
+  var lastBenchmark: Int
 
-  init(writer: TensorBoardWriter, lastTrainingStep: Int, lastGate: Int) {
+  init(writer: TensorBoardWriter, lastTrainingStep: Int, lastGate: Int, lastBenchmark: Int) {
     self.writer = writer
     self.lastTrainingStep = lastTrainingStep
     self.lastGate = lastGate
+    self.lastBenchmark = lastBenchmark
   }
 }
 

@@ -4,6 +4,7 @@
 // are range-checked) and `dojo config` / a run's config.toml (every default written out, commented).
 
 import DojoNN
+import DojoPlayers
 import DojoSearch
 import DojoTraining
 import TOMLKit
@@ -38,6 +39,19 @@ struct ConfigKey: @unchecked Sendable {
       guard range.contains(Float(d)) else { throw .badValue(path, key, "\(d) is outside \(range.lowerBound)...\(range.upperBound)") }
       c[keyPath: kp] = Float(d)
     }, write: { "\($0[keyPath: kp])" })
+  }
+
+  /// A player spec (`mcts:N`, `gtp:COMMAND`, …), or empty for none.
+  static func player(_ name: String, _ kp: WritableKeyPath<GameConfig, String>, _ doc: String) -> ConfigKey {
+    ConfigKey(name: name, doc: doc, read: { c, v, path, key throws(ConfigError) in
+      guard let s = v.string else { throw .wrongType(path, key, "a string (a player spec, or \"\" for none)") }
+      if !s.isEmpty {
+        let spec: PlayerSpec
+        do { spec = try PlayerSpec(parsing: s) } catch { throw .badValue(path, key, "\(error)") }
+        guard spec != .human else { throw .badValue(path, key, "'human' cannot be a fixed opponent") }
+      }
+      c[keyPath: kp] = s
+    }, write: { tomlString($0[keyPath: kp]) })
   }
 
   static func choice<E: RawRepresentable<String> & CaseIterable>(_ name: String, _ kp: WritableKeyPath<GameConfig, E>, _ doc: String) -> ConfigKey {
@@ -105,7 +119,8 @@ enum ConfigSchema {
     .float("resign_threshold", \.selfPlay.resignThreshold, -2...1, "Resign when the root value and the best move's value are below this; -1 or less never resigns.\nAlphaGo Zero tuned it to keep false resignations under 5 %."),
     .float("no_resign_fraction", \.selfPlay.noResignFraction, 0...1, "Games that may not resign, to measure false resignations. AlphaGo Zero: 0.1."),
     .int("random_opening_plies", \.selfPlay.randomOpeningPlies, 0...1000, "Each game opens with 0 to this many uniformly random moves (not samples), so the data holds\npositions after bad play. 0: off (AlphaZero); KataGo varies its starting positions likewise."),
-    .int("earliest_pass_ply", \.selfPlay.earliestPassPly, 0...100_000, "Games with a pass (Go): before this ply no player passes while it has another legal move; the\nsearch still weighs the pass, the move and its policy target leave it out. An untrained 9×9 net\nwith komi otherwise passes as Black and White passes back: games of 8 plies. 0: off."),
+    .int("earliest_pass_ply", \.selfPlay.earliestPassPly, 0...100_000, "Games with a pass (Go), passing = \"free\": before this ply no player passes while it has another\nlegal move; the search still weighs the pass, the move and its policy target leave it out. An\nuntrained 9×9 net with komi otherwise passes as Black and White passes back: games of 8 plies. 0: off."),
+    .choice("passing", \.selfPlay.passing, "Games with a pass (Go): \"free\", as the search decides (after earliest_pass_ply); \"when_done\", only\nwhen every other legal move fills one of the player's own eyes, which it never fills while it has\nanother move, so games are played out until the dead stones are captured and the area count is\nthe true result (how Monte-Carlo Go programs play their playouts)."),
   ]
 
   static let training: [ConfigKey] = [
@@ -138,5 +153,25 @@ enum ConfigSchema {
     .double("alpha", \.gating.alpha, 0.0001...0.5, "SPRT: false acceptance rate. Leela Zero: 0.05."),
     .double("beta", \.gating.beta, 0.0001...0.5, "SPRT: false rejection rate. Leela Zero: 0.05."),
     .int("simulations", \.gating.simulations, 1...100_000, "Simulations per move of both sides in gating games."),
+    .player("benchmark", \.gating.benchmark, "A fixed opponent every accepted checkpoint also plays (a player spec: \"mcts:200\",\n\"gtp:/usr/games/gnugo --mode gtp --level 1\"), so strength shows on a scale that does not move.\nThe score is in RUN/run.sqlite, TensorBoard (benchmark/score) and RUN/benchmark.svg. \"\": none."),
+    .int("benchmark_games", \.gating.benchmarkGames, 0...100_000, "Games against the benchmark per accepted checkpoint, colours alternating."),
   ]
+}
+
+/// `s` as a TOML basic string.
+func tomlString(_ s: String) -> String {
+  var out = "\""
+  for ch in s.unicodeScalars {
+    switch ch {
+    case "\"": out += "\\\""
+    case "\\": out += "\\\\"
+    case "\n": out += "\\n"
+    case "\t": out += "\\t"
+    case _ where ch.value < 0x20 || ch.value == 0x7F:
+      let hex = String(ch.value, radix: 16, uppercase: true)
+      out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+    default: out.unicodeScalars.append(ch)
+    }
+  }
+  return out + "\""
 }

@@ -4,6 +4,7 @@
 
 import DojoGames
 import DojoNN
+import DojoPlayers
 import DojoSearch
 import DojoTraining
 import Foundation
@@ -100,6 +101,9 @@ public struct GameConfig: Sendable {
       }
     }
     training.applySchedule()
+    if case .gtp? = try? PlayerSpec(parsing: gating.benchmark), !(game is Go) {
+      throw .badValue(path, prefix + "gating.benchmark", "GTP engines play Go, not \(game.name)")
+    }
     guard training.schedule == .constant || training.warmupSteps < training.totalSteps else {
       throw .badValue(path, prefix + "training.warmup_steps", "\(training.warmupSteps) is not below total_steps \(training.totalSteps)")
     }

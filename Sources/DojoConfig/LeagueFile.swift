@@ -161,13 +161,13 @@ public enum LeagueFile {
       try r.known(s, ["anchors", "interval_seconds", "games", "simulations"], prefix: p)
       var c = league.rating
       if let v = s["anchors"] {
-        guard let list = v.array else { throw .wrongType(path, p + "anchors", "an array of player specs (random, mcts:N)") }
+        guard let list = v.array else { throw .wrongType(path, p + "anchors", "an array of player specs (random, mcts:N, gtp:COMMAND)") }
         c.anchors = []
         for item in list {
           guard let text = item.string else { throw .wrongType(path, p + "anchors", "an array of strings") }
           switch try? PlayerSpec(parsing: text) {
-          case .random?, .mcts?: c.anchors.append(text)
-          default: throw .badValue(path, p + "anchors", "'\(text)' is not a fixed anchor (random or mcts:N)")
+          case .random?, .mcts?, .gtp?: c.anchors.append(text)
+          default: throw .badValue(path, p + "anchors", "'\(text)' is not a fixed anchor (random, mcts:N or gtp:COMMAND)")
           }
         }
       }

@@ -65,10 +65,14 @@ public protocol Game: Sendable {
   func drawing(of state: State) -> DrawnBoard
   /// The pass, in games where a player may pass by choice (Go); nil otherwise (the default).
   var passAction: Action? { get }
+  /// Whether `action` fills one of the mover's own eyes (Go); such a move never helps in self-play
+  /// and a player that passes only when done plays everything else first. False by default.
+  func fillsOwnEye(_ action: Action, in state: State) -> Bool
 }
 
 extension Game {
   public var passAction: Action? { nil }
+  public func fillsOwnEye(_ action: Action, in state: State) -> Bool { false }
 }
 
 /// One position. A value type: `apply` changes only the state it is called on.

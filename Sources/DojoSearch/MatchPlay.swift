@@ -64,12 +64,12 @@ public final class MatchPlay<G: Game, A: Evaluator, B: Evaluator> where A.State 
         let state = learner.roots[i], mover = state.currentPlayer
         let record: MoveRecord
         if mover == learnerSide[i] {
-          let r = withoutEarlyPass(mine[i], ply: state.plyCount, pass: learner.game.passAction, config: learnerConfig)
+          let r = withoutPointlessMoves(mine[i], state: state, game: learner.game, config: learnerConfig)
           let action = chooseMove(r, ply: state.plyCount, config: learnerConfig, rng: &rng)
           record = MoveRecord(action: action, player: mover, fullSearch: full[i], actions: full[i] ? r.actions : [],
                               policyTarget: full[i] ? r.policyTarget : [], rootValue: r.rootValue, simulations: r.simulations)
         } else {
-          let r = withoutEarlyPass(theirs[i], ply: state.plyCount, pass: learner.game.passAction, config: opponentConfig)
+          let r = withoutPointlessMoves(theirs[i], state: state, game: learner.game, config: opponentConfig)
           let action = chooseMove(r, ply: state.plyCount, config: opponentConfig, rng: &rng)
           record = MoveRecord(action: action, player: mover, fullSearch: false, actions: [], policyTarget: [], rootValue: r.rootValue,
                               simulations: r.simulations)

@@ -36,6 +36,17 @@ public struct SelfPlayConfig: Sendable, Equatable, Codable {
   /// random and White passes back and wins: games of a few plies that teach nothing. The search
   /// still weighs the pass; the move played and the policy target leave it out. 0: off.
   public var earliestPassPly = 0
+  /// When a self-play player passes (games with a pass: Go).
+  public var passing = Passing.free
+
+  public enum Passing: String, Sendable, Codable, CaseIterable {
+    /// As the search decides (after `earliestPassPly`).
+    case free
+    /// Only when every other legal move fills one of its own eyes, and it never fills one while it
+    /// has another move: games are played out until every dead stone is captured, as Monte-Carlo Go
+    /// programs play their playouts, so the Tromp–Taylor result is the true one.
+    case whenDone = "when_done"
+  }
 
   public init() {}
 }
@@ -140,7 +151,7 @@ public final class SelfPlay<G: Game, E: Evaluator> where E.State == G.State {
       let results = search.search(simulations: sims, noise: noise)
       for i in 0..<slots where active[i] {
         let state = search.roots[i]
-        let r = withoutEarlyPass(results[i], ply: state.plyCount, pass: search.game.passAction, config: config)
+        let r = withoutPointlessMoves(results[i], state: state, game: search.game, config: config)
         let mover = state.currentPlayer
         if let loser = resignation(r, player: mover, slot: i) {
           finish(i, resigned: loser, onGame: onGame)
@@ -196,22 +207,43 @@ public final class SelfPlay<G: Game, E: Evaluator> where E.State == G.State {
   }
 }
 
-/// The result with the pass taken out, before `config.earliestPassPly` and when the root has another
-/// move: its visits and policy-target share go (the target renormalised), and a root that selected
-/// it selects the other move with the largest target share instead.
-func withoutEarlyPass(_ r: SearchResult, ply: Int, pass: Action?, config: SelfPlayConfig) -> SearchResult {
-  guard let pass, ply < config.earliestPassPly, r.actions.count > 1, let k = r.actions.firstIndex(of: pass) else { return r }
+/// The result without the moves a self-play player does not make (games with a pass): the pass
+/// before `config.earliestPassPly`, and under `passing = when_done` the pass and every move that
+/// fills the mover's own eye while another move remains (with only those left, the pass is kept and
+/// the eye fills go). Their visits and policy-target shares go (the target renormalised), and a root
+/// that selected one selects the remaining move with the largest target share instead. Nothing is
+/// taken out when nothing would remain.
+func withoutPointlessMoves<G: Game>(_ r: SearchResult, state: G.State, game: G, config: SelfPlayConfig) -> SearchResult {
+  guard let pass = game.passAction, r.actions.count > 1 else { return r }
+  var dropped = Array(repeating: false, count: r.actions.count)
+  if config.passing == .whenDone {
+    for (k, a) in r.actions.enumerated() where a == pass || game.fillsOwnEye(a, in: state) { dropped[k] = true }
+    if !dropped.contains(false), let k = r.actions.firstIndex(of: pass) { dropped[k] = false }
+  } else if state.plyCount < config.earliestPassPly, let k = r.actions.firstIndex(of: pass) {
+    dropped[k] = true
+  }
+  guard dropped.contains(true), dropped.contains(false) else { return r }
   var out = r
-  out.visits[k] = 0
+  for k in out.actions.indices where dropped[k] { out.visits[k] = 0 }
+  let kept = out.actions.indices.filter { !dropped[$0] }
   if out.policyTarget.count == out.actions.count {
-    out.policyTarget[k] = 0
+    for k in out.actions.indices where dropped[k] { out.policyTarget[k] = 0 }
+    // A search that spent every visit on dropped moves (PUCT with few simulations) leaves the
+    // kept moves no share: the network's priors stand in.
+    if out.policyTarget.reduce(0, +) <= 0, out.priors.count == out.actions.count {
+      for k in kept { out.policyTarget[k] = max(out.priors[k], 1e-6) }
+    }
     let total = out.policyTarget.reduce(0, +)
     if total > 0 { out.policyTarget = out.policyTarget.map { $0 / total } }
   }
-  if out.selectedAction == pass {
-    let others = out.actions.indices.filter { $0 != k }
-    let score = { (i: Int) -> Float in out.policyTarget.count == out.actions.count ? out.policyTarget[i] : Float(out.visits[i]) }
-    out.selectedAction = out.actions[others.max { score($0) < score($1) || score($0) == score($1) && out.visits[$0] < out.visits[$1] }!]
+  let score = { (i: Int) -> Float in
+    out.policyTarget.count == out.actions.count ? out.policyTarget[i] : out.priors.count == out.actions.count ? out.priors[i] : 0
+  }
+  let best = kept.max { out.visits[$0] < out.visits[$1] || out.visits[$0] == out.visits[$1] && score($0) < score($1) }!
+  // Visit-count move choice (PUCT) needs a kept move with a visit.
+  if out.visits[best] == 0 { out.visits[best] = 1 }
+  if let s = out.actions.firstIndex(of: out.selectedAction), dropped[s] {
+    out.selectedAction = out.actions[kept.max { score($0) < score($1) || score($0) == score($1) && out.visits[$0] < out.visits[$1] }!]
   }
   return out
 }

@@ -24,6 +24,8 @@ public enum DojoMetrics {
   public static let generation = Gauge(label: "dojo_learner_generation")
   // The network: one call per batch of leaves.
   public static let networkBatch = Timer(label: "dojo_network_batch_seconds")
+  // The evaluator: the newest accepted checkpoint's score against the fixed benchmark opponent.
+  public static let benchmarkScore = Gauge(label: "dojo_evaluator_benchmark_score")
 
   /// Games the replay store refused, by reason: `invalid` (the rules), `malformed` (the wire),
   /// `disk_full`.
@@ -45,7 +47,7 @@ public enum DojoMetrics {
   /// start (at 0) rather than from its first event. Call after bootstrapping a backend.
   public static func register() {
     _ = [selfPlayGames, selfPlayPositions, samplesInserted, samplesDrawn, gamesStored, optimizerSteps]
-    _ = [windowSamples, policyLoss, valueLoss, generation]
+    _ = [windowSamples, policyLoss, valueLoss, generation, benchmarkScore]
     _ = [replayRequest, networkBatch]
     for reason in ["invalid", "malformed", "disk_full"] { _ = gamesRefused(reason) }
     for verdict in ["accepted", "rejected"] { _ = gates(verdict) }
@@ -59,7 +61,7 @@ public enum DojoMetrics {
     ("dojo_replay_window_samples", "gauge"), ("dojo_replay_request_seconds", "histogram"),
     ("dojo_learner_steps_total", "counter"), ("dojo_learner_policy_loss", "gauge"), ("dojo_learner_value_loss", "gauge"),
     ("dojo_learner_generation", "gauge"), ("dojo_network_batch_seconds", "histogram"),
-    ("dojo_evaluator_gates_total", "counter"), ("dojo_league_games_total", "counter"),
+    ("dojo_evaluator_gates_total", "counter"), ("dojo_evaluator_benchmark_score", "gauge"), ("dojo_league_games_total", "counter"),
   ]
 }
 

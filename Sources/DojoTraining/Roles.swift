@@ -320,7 +320,54 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
       bestRating = rating
       board.publish(candidate)
       onAccepted?(candidate)
+      if let b = try benchmark(candidate) {
+        condition.withLock {
+          lastVerdict = text + "; against \(b.opponent): \(b.wins) won, \(b.draws) drawn, \(b.losses) lost"
+            + (b.forfeits > 0 ? " (\(b.forfeits) forfeited by it)" : "")
+        }
+      }
     }
     return verdict
   }
+
+  /// Plays `candidate` against the fixed benchmark opponent (`benchmark_games` games, colours
+  /// alternating, at the gating simulations) and records the result; nil without a benchmark.
+  /// An engine that cannot be started or set up is an error naming it (nothing is recorded); an
+  /// opponent that forfeits every game is an error naming its last reason, after the record is kept.
+  @discardableResult
+  public func benchmark(_ candidate: CheckpointReference) throws -> RunStore.BenchmarkRecord? {
+    guard !config.benchmark.isEmpty, config.benchmarkGames > 0 else { return nil }
+    let opponent: PlayerSpec
+    do { opponent = try PlayerSpec(parsing: config.benchmark) } catch { throw BenchmarkFailed("[gating] benchmark: \(error)") }
+    let runner = try MatchRunner(game: game, players: [.checkpoint(path: candidate.path, simulations: config.simulations), opponent],
+                                 seed: (seed ^ 0xBE7C_4A11) &+ UInt64(candidate.generation), openings: .random(plies: 2))
+    var record = RunStore.BenchmarkRecord(generation: candidate.generation, opponent: config.benchmark, wins: 0, draws: 0, losses: 0, forfeits: 0)
+    var lastForfeit = ""
+    for g in 0..<config.benchmarkGames {
+      if condition.withLock({ stopped }) { throw GateInterrupted() }
+      let first = g % 2
+      let played: PlayedGame
+      do { played = try runner.play(ScheduledGame(index: g, round: 0, first: first, second: 1 - first, opening: g / 2)) } catch {
+        throw BenchmarkFailed("the benchmark opponent \(config.benchmark): \(error)")
+      }
+      let score = first == 0 ? played.scoreForFirst : 1 - played.scoreForFirst
+      if score == 1 { record.wins += 1 } else if score == 0 { record.losses += 1 } else { record.draws += 1 }
+      if score == 1, played.reason.contains("forfeits") {
+        record.forfeits += 1
+        lastForfeit = played.reason
+      }
+    }
+    try store?.recordBenchmark(record)
+    DojoMetrics.benchmarkScore.record(record.score)
+    if record.forfeits == record.games {
+      throw BenchmarkFailed("the benchmark opponent \(config.benchmark) forfeited all \(record.games) games; the last: \(lastForfeit)")
+    }
+    return record
+  }
+}
+
+/// The benchmark opponent could not be played.
+public struct BenchmarkFailed: Error, CustomStringConvertible {
+  public var description: String
+  public init(_ description: String) { self.description = description }
 }

@@ -59,6 +59,9 @@ public final class RunStore: @unchecked Sendable {
             candidate INTEGER PRIMARY KEY, best INTEGER NOT NULL, accepted INTEGER NOT NULL, wins INTEGER NOT NULL,
             draws INTEGER NOT NULL, losses INTEGER NOT NULL, elo REAL NOT NULL, elo_error REAL NOT NULL,
             rating REAL NOT NULL, reason TEXT NOT NULL, at REAL NOT NULL);
+          CREATE TABLE IF NOT EXISTS benchmarks (
+            generation INTEGER NOT NULL, opponent TEXT NOT NULL, wins INTEGER NOT NULL, draws INTEGER NOT NULL,
+            losses INTEGER NOT NULL, forfeits INTEGER NOT NULL, at REAL NOT NULL, PRIMARY KEY (generation, opponent));
           """)
       }
     } catch {
@@ -228,6 +231,51 @@ public final class RunStore: @unchecked Sendable {
       try db.execute(sql: "INSERT OR REPLACE INTO gates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      arguments: [g.candidate, g.best, g.accepted ? 1 : 0, g.wins, g.draws, g.losses, g.elo, g.eloError, g.rating,
                                  g.reason, Date().timeIntervalSince1970])
+    }
+  }
+
+  /// An accepted checkpoint's games against the run's fixed benchmark opponent (`[gating] benchmark`).
+  public struct BenchmarkRecord: Sendable, Equatable {
+    public var generation: Int
+    public var opponent: String
+    public var wins: Int, draws: Int, losses: Int
+    /// Games the opponent forfeited (an outside engine that hung, exited or played an illegal move);
+    /// counted among the wins.
+    public var forfeits: Int
+    /// Training steps behind the checkpoint (from the checkpoints table).
+    public var steps: Int = 0
+    public var games: Int { wins + draws + losses }
+    /// The checkpoint's score: (wins + draws / 2) / games.
+    public var score: Double { games == 0 ? 0 : (Double(wins) + Double(draws) / 2) / Double(games) }
+
+    public init(generation: Int, opponent: String, wins: Int, draws: Int, losses: Int, forfeits: Int) {
+      self.generation = generation
+      self.opponent = opponent
+      self.wins = wins
+      self.draws = draws
+      self.losses = losses
+      self.forfeits = forfeits
+    }
+  }
+
+  public func recordBenchmark(_ b: BenchmarkRecord) throws {
+    try db.write { db in
+      try db.execute(sql: "INSERT OR REPLACE INTO benchmarks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     arguments: [b.generation, b.opponent, b.wins, b.draws, b.losses, b.forfeits, Date().timeIntervalSince1970])
+    }
+  }
+
+  public func benchmarks() throws -> [BenchmarkRecord] {
+    try db.read { db in
+      try Row.fetchAll(db, sql: """
+        SELECT b.*, COALESCE(c.steps, 0) AS steps FROM benchmarks b LEFT JOIN checkpoints c ON c.generation = b.generation
+        ORDER BY b.generation, b.opponent
+        """).map { row in
+        var b = BenchmarkRecord(generation: row["generation"], opponent: row["opponent"], wins: row["wins"], draws: row["draws"],
+                                losses: row["losses"], forfeits: row["forfeits"])
+        b.steps = row["steps"]
+        return b
+      }
     }
   }
 

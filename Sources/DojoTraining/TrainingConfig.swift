@@ -79,6 +79,11 @@ public struct GatingConfig: Sendable, Equatable, Codable {
   public var beta = 0.05
   /// Simulations per move of both players in gating games.
   public var simulations = 32
+  /// A fixed opponent (a player spec: `mcts:N`, `gtp:COMMAND`, …) that every accepted checkpoint
+  /// also plays, `benchmarkGames` games at `simulations`, so strength shows on an absolute scale
+  /// (Go: GNU Go). Empty: none.
+  public var benchmark = ""
+  public var benchmarkGames = 10
 
   public init() {}
 

@@ -103,4 +103,17 @@ func shippedConfigLoads(name: String) throws {
   #expect(message("[search]\nsimulations = 0").contains("'search.simulations': 0 is outside 1...100000"))
   #expect(message("training = 3") == "x.toml: 'training' must be a table")
   #expect(message("[training]\nschedule = \"cosine\"\nwarmup_steps = 500\ntotal_steps = 100").contains("'training.warmup_steps': 500 is not below total_steps 100"))
+  #expect(message("[gating]\nbenchmark = \"human\"") == "x.toml: 'gating.benchmark': 'human' cannot be a fixed opponent")
+  #expect(message("[gating]\nbenchmark = \"gtp:\"").hasPrefix("x.toml: 'gating.benchmark': cannot read player 'gtp:'"))
+  #expect(message("[gating]\nbenchmark = 3") == "x.toml: 'gating.benchmark' must be a string (a player spec, or \"\" for none)")
+  #expect(message("[gating]\nbenchmark = \"gtp:gnugo --mode gtp\"") == "x.toml: 'gating.benchmark': GTP engines play Go, not tic_tac_toe")
+  #expect(message("[selfplay]\npassing = \"never\"") == "x.toml: 'selfplay.passing': 'never' is not one of free, when_done")
+}
+
+@Test func aBenchmarkCommandWithQuotesIsWrittenBackAsItWasRead() throws {
+  let text = "game = \"go(size=9,komi=7)\"\n[gating]\nbenchmark = 'gtp:timeout=30:sh -c \"gnugo --mode gtp\" \\ x'\nbenchmark_games = 4"
+  let config = try GameConfig.parse(text)
+  #expect(config.gating.benchmark == "gtp:timeout=30:sh -c \"gnugo --mode gtp\" \\ x" && config.gating.benchmarkGames == 4)
+  let again = try GameConfig.parse(config.toml)
+  #expect(again.gating.benchmark == config.gating.benchmark && again.gating.benchmarkGames == 4)
 }

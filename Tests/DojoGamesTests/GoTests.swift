@@ -94,6 +94,28 @@ func go(_ rows: [String], toMove: Player = .first, size: Int? = nil, komi: Doubl
   #expect(state.isTerminal && state.legalActions.isEmpty)
 }
 
+@Test func goKnowsTheMoversOwnEyes() {
+  // Black's eyes: a5 and a1 (corners), b3 (centre, one white diagonal). Not eyes: c1 (edge, a white
+  // diagonal), e1 (corner, a white diagonal), d5 and e4 (next to white stones).
+  let (game, s) = go([
+    ". X O . O",
+    "X X O O .",
+    "X . X X X",
+    "X X X O X",
+    ". X . X .",
+  ])
+  func at(_ m: String) -> Int { game.action(fromNotation: m)! }
+  let eyes = (0..<25).filter { s.isOwnEye($0) }.map { game.notation(of: $0) }.sorted()
+  #expect(eyes == ["a1", "a5", "b3"], "\(eyes)")
+  #expect(game.fillsOwnEye(at("b3"), in: s) && !game.fillsOwnEye(at("c1"), in: s) && !game.fillsOwnEye(at("d5"), in: s))
+  #expect(!game.fillsOwnEye(game.pass, in: s))
+  // White to move: d5 (edge, its stones around, no black diagonal) is its eye; Black's are not.
+  var white = s
+  white.apply(game.pass)
+  #expect((0..<25).filter { white.isOwnEye($0) }.map { game.notation(of: $0) } == ["d5"])
+  #expect(!TicTacToe().fillsOwnEye(0, in: TicTacToe().initialState()))
+}
+
 @Test func goNotationSkipsIAndNamesRoundTrip() throws {
   let game = Go(size: 19)
   #expect(game.notation(of: 0) == "a19" && game.notation(of: 8) == "j19" && game.notation(of: 18 * 19 + 18) == "t1")

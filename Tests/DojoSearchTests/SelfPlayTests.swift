@@ -142,3 +142,56 @@ func earlyPassesAreLeftOutOfSelfPlay(policy: SearchConfig.RootPolicy) {
     }
   }
 }
+
+@Test(arguments: [SearchConfig.RootPolicy.gumbel, .puct])
+func passingWhenDonePlaysGamesOutWithoutFillingOwnEyes(policy: SearchConfig.RootPolicy) {
+  // Under `passing = when_done` a player passes only when every other legal move fills one of its
+  // own eyes, and fills none while it has another move: the games are played out.
+  let game = Go(size: 5, komi: 0.5)
+  func play(_ passing: SelfPlayConfig.Passing) -> [GameRecord] {
+    var config = SelfPlayConfig()
+    config.search.rootPolicy = policy
+    config.search.simulations = 8
+    config.resignThreshold = -2
+    config.passing = passing
+    let selfPlay = SelfPlay(game: game, evaluator: FirstPlayerLostEvaluator<GoState>(), config: config, parallelGames: 4, seed: 23)
+    var records: [GameRecord] = []
+    selfPlay.play(games: 8) { records.append($0) }
+    return records
+  }
+  let free = play(.free), done = play(.whenDone)
+  #expect(done.count == 8)
+  var eyeFillsRefused = 0
+  for (n, r) in done.enumerated() {
+    var s = game.initialState()
+    for (ply, m) in r.moves.enumerated() {
+      let useful = s.legalActions.filter { $0 != game.pass && !game.fillsOwnEye($0, in: s) }
+      if m.action == game.pass {
+        #expect(useful.isEmpty, "game \(n) (seed 23) ply \(ply): passed with \(useful.map(game.notation)) left")
+      } else {
+        #expect(!game.fillsOwnEye(m.action, in: s), "game \(n) (seed 23) ply \(ply): filled its own eye at \(game.notation(of: m.action))")
+      }
+      if m.fullSearch {
+        for (k, a) in m.actions.enumerated() where a == game.pass && !useful.isEmpty || game.fillsOwnEye(a, in: s) {
+          #expect(m.policyTarget[k] == 0, "game \(n) ply \(ply): \(game.notation(of: a)) kept a target share")
+        }
+        #expect(abs(m.policyTarget.reduce(0, +) - 1) < 1e-4)
+      }
+      eyeFillsRefused += s.legalActions.filter { game.fillsOwnEye($0, in: s) }.count > 0 ? 1 : 0
+      s.apply(m.action)
+    }
+    #expect(s.isTerminal)
+  }
+  #expect(eyeFillsRefused > 0, "no position offered an eye fill: the rule was never exercised")
+  // Without the rule the same players pass early or fill their own eyes (the failure it guards against).
+  let pointless = free.reduce(0) { total, r in
+    var s = game.initialState(), n = 0
+    for m in r.moves {
+      let useful = s.legalActions.contains { $0 != game.pass && !game.fillsOwnEye($0, in: s) }
+      if useful && (m.action == game.pass || game.fillsOwnEye(m.action, in: s)) { n += 1 }
+      s.apply(m.action)
+    }
+    return total + n
+  }
+  #expect(pointless > 0, "under free passing no game passed early or filled an eye: the test shows nothing")
+}
