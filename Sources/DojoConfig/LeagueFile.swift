@@ -166,7 +166,10 @@ public enum LeagueFile {
         for item in list {
           guard let text = item.string else { throw .wrongType(path, p + "anchors", "an array of strings") }
           switch try? PlayerSpec(parsing: text) {
-          case .random?, .mcts?, .gtp?: c.anchors.append(text)
+          case .gtp?:
+            guard game is Go else { throw .badValue(path, p + "anchors", "GTP engines play Go, not \(game.name)") }
+            c.anchors.append(text)
+          case .random?, .mcts?: c.anchors.append(text)
           default: throw .badValue(path, p + "anchors", "'\(text)' is not a fixed anchor (random, mcts:N or gtp:COMMAND)")
           }
         }

@@ -11,6 +11,10 @@ import Testing
     #expect(!league.agents(.mainAgent).isEmpty && !league.agents(.mainExploiter).isEmpty && !league.agents(.leagueExploiter).isEmpty)
     #expect(league.pbt.population == [.mainAgent] && !league.pbt.bounds.isEmpty)
   }
+  // 9×9 Go, rated against GNU Go through GTP.
+  let go = try LeagueFile.load(path: "\(root)/league/go.toml", gamesDirectory: "\(root)/games")
+  #expect(go.game == Go().name && go.rating.anchors.first?.hasPrefix("gtp:/usr/games/gnugo --mode gtp --level 1") == true)
+  #expect(go.agents.allSatisfy { $0.settings.selfPlay.passing == .whenDone })
   // The PBT experiment: four main agents, one learning 10× too fast and one 100× too slowly.
   let pbt = try LeagueFile.load(path: "\(root)/league/connect_four_pbt.toml", gamesDirectory: "\(root)/games")
   #expect(pbt.agents.map(\.name) == (0..<4).map { "main_agent_\($0)" })
@@ -48,6 +52,7 @@ import Testing
   #expect(message("[members.main_agent_1.training]\nlearning_ratez = 0.1").contains("unknown key 'members.main_agent_1.training.learning_ratez'"))
   #expect(message("[agents.main_exploiter]\ncount = 1\n[agents.main_exploiter.network]\nchannels = 9").contains("same network shape"))
   #expect(message("[rating]\nanchors = [\"human\"]").contains("'rating.anchors': 'human' is not a fixed anchor"))
+  #expect(message("[rating]\nanchors = [\"gtp:gnugo --mode gtp\"]").contains("'rating.anchors': GTP engines play Go, not tic_tac_toe"))
   #expect(message("[snapshot]\nwin_ratez = 0.7").contains("unknown key 'snapshot.win_ratez'"))
   #expect(message("[payoff]\nmode = \"forever\"").contains("'payoff.mode': 'forever' is not one of decay, window"))
   #expect(message("shape = 1").contains("unknown key 'agents.main_agent.shape'"))

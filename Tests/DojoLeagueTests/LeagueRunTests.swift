@@ -213,3 +213,31 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   let bad = try LeagueFile.parse(tinyLeague + "\n[members.main_agent_0]\ninitial_checkpoint = \"/nowhere/x\"\n", name: "t", gamesDirectory: repositoryRoot + "/games")
   #expect(throws: InvalidRun.self) { try LeagueSetup.open(game: TicTacToe(), config: bad, directory: dir + "/run2", seed: 1) }
 }
+
+@Test(.timeLimit(.minutes(5))) func aGTPEngineIsARatingAnchor() throws {
+  // A 5×5 Go league rated against an outside engine spoken to over GTP (`dojo gtp` as a process; in
+  // league/go.toml it is GNU Go), anchored at 0 as the first anchor. (The payoff decays: 2 games
+  // weigh a little under 2.)
+  let dir = temporaryDirectory("league-gtp-anchor")
+  let game = Go(size: 5, komi: 0.5)
+  let anchor = "gtp:\(repositoryRoot)/.build/debug/dojo gtp 'go(size=5,komi=0.5)' --player random"
+  let config = try LeagueFile.parse("""
+    game = "go(size=5,komi=0.5)"
+    [agents.main_agent]
+    count = 1
+    [agents.main_agent.network]
+    blocks = 1
+    channels = 8
+    [rating]
+    anchors = ["\(anchor)", "random"]
+    games = 2
+    simulations = 4
+    """, name: "go5", gamesDirectory: repositoryRoot + "/games")
+  let (manager, _) = try LeagueSetup.open(game: game, config: config, directory: dir + "/run", seed: 1)
+  let rater = try LeagueRater(game: game, manager: manager, seed: 2) { _ in }
+  try rater.playRound(stop: StopToken())
+  let report = try LeagueReport.make(manager)
+  #expect(report.ratings[anchor] == 0, "\(report.ratings)")
+  #expect(report.payoff.contains { $0.home == "main_agent_0" && $0.away == anchor && $0.games > 1.9 }, "\(report.payoff.map { ($0.home, $0.away, $0.games) })")
+  #expect(report.payoff.contains { $0.home == "main_agent_0" && $0.away == "random" && $0.games > 1.9 })
+}
