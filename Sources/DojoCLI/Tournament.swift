@@ -11,8 +11,8 @@ struct Tournament: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Play a round robin or gauntlet between players and rate them.",
     discussion: """
-      Players: random, mcts:N, ckpt:PATH[:sims=N]. Games are played in colour-swapped pairs from shared
-      openings. Results go to DIR/tournament.sqlite as each game ends; after Ctrl-C or kill -9,
+      Players: random, mcts:N, ckpt:PATH[:sims=N], gtp:COMMAND (an outside Go engine). Games are
+      played in colour-swapped pairs from shared openings. Results go to DIR/tournament.sqlite as each game ends; after Ctrl-C or kill -9,
       `dojo tournament --resume --dir DIR` plays only the missing games and gives the same table.
       Example: dojo tournament --game tic_tac_toe --players random,mcts:25,mcts:400 --games 20
       A league's members: dojo tournament --league RUN [--members main_agent_0,main_agent_0@400,random]
@@ -25,7 +25,7 @@ struct Tournament: ParsableCommand {
   @Option(help: "The game, e.g. connect_four.")
   var game: String?
 
-  @Option(help: "Comma-separated players: random, mcts:N, ckpt:PATH[:sims=N].")
+  @Option(help: "Comma-separated players: random, mcts:N, ckpt:PATH[:sims=N], gtp:COMMAND (Go; no commas in COMMAND).")
   var players: String?
 
   @Option(help: "A league's run directory: its members play (current agents and anchors, or --members).")
