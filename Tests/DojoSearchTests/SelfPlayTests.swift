@@ -112,22 +112,26 @@ func selfPlayRecordsAreConsistent(policy: SearchConfig.RootPolicy) {
   #expect(abs(r.policyTarget.reduce(0, +) - 1) < 1e-5)
 }
 
+/// Eight self-play games of `game` (Go) with 8 simulations, no resignation and a net sure that Black
+/// loses (the degenerate start of Go self-play), under `configure`'s passing settings.
+func goSelfPlay(_ game: Go, policy: SearchConfig.RootPolicy, seed: UInt64, _ configure: (inout SelfPlayConfig) -> Void) -> [GameRecord] {
+  var config = SelfPlayConfig()
+  config.search.rootPolicy = policy
+  config.search.simulations = 8
+  config.resignThreshold = -2
+  configure(&config)
+  let selfPlay = SelfPlay(game: game, evaluator: FirstPlayerLostEvaluator<GoState>(), config: config, parallelGames: 4, seed: seed)
+  var records: [GameRecord] = []
+  selfPlay.play(games: 8) { records.append($0) }
+  return records
+}
+
 @Test("before earliest_pass_ply no player passes, and the pass gets no policy target", arguments: [SearchConfig.RootPolicy.puct, .gumbel])
 func earlyPassesAreLeftOutOfSelfPlay(policy: SearchConfig.RootPolicy) {
   // The degenerate start of Go self-play: a net sure that Black loses makes Black indifferent, so it
   // passes, and White passes back and wins by komi.
   let game = Go(size: 5, komi: 0.5)
-  func play(earliest: Int) -> [GameRecord] {
-    var config = SelfPlayConfig()
-    config.search.rootPolicy = policy
-    config.search.simulations = 8
-    config.resignThreshold = -2
-    config.earliestPassPly = earliest
-    let selfPlay = SelfPlay(game: game, evaluator: FirstPlayerLostEvaluator<GoState>(), config: config, parallelGames: 4, seed: 21)
-    var records: [GameRecord] = []
-    selfPlay.play(games: 8) { records.append($0) }
-    return records
-  }
+  func play(earliest: Int) -> [GameRecord] { goSelfPlay(game, policy: policy, seed: 21) { $0.earliestPassPly = earliest } }
   let early = { (r: GameRecord) in r.moves.prefix(12).contains { $0.action == game.pass } }
   #expect(play(earliest: 0).contains(where: early), "without the rule some game passes early (the failure this guards against)")
   let guarded = play(earliest: 12)
@@ -148,17 +152,7 @@ func passingWhenDonePlaysGamesOutWithoutFillingOwnEyes(policy: SearchConfig.Root
   // Under `passing = when_done` a player passes only when every other legal move fills one of its
   // own eyes, and fills none while it has another move: the games are played out.
   let game = Go(size: 5, komi: 0.5)
-  func play(_ passing: SelfPlayConfig.Passing) -> [GameRecord] {
-    var config = SelfPlayConfig()
-    config.search.rootPolicy = policy
-    config.search.simulations = 8
-    config.resignThreshold = -2
-    config.passing = passing
-    let selfPlay = SelfPlay(game: game, evaluator: FirstPlayerLostEvaluator<GoState>(), config: config, parallelGames: 4, seed: 23)
-    var records: [GameRecord] = []
-    selfPlay.play(games: 8) { records.append($0) }
-    return records
-  }
+  func play(_ passing: SelfPlayConfig.Passing) -> [GameRecord] { goSelfPlay(game, policy: policy, seed: 23) { $0.passing = passing } }
   let free = play(.free), done = play(.whenDone)
   #expect(done.count == 8)
   var eyeFillsRefused = 0
