@@ -226,9 +226,10 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     if let opponent = benchmarks.last?.opponent {
       // The score's 95 % interval (Wilson, as a half-width) as the error bar.
       let mine = benchmarks.filter { $0.opponent == opponent }
-      let chart = LineChart(title: "\(game.name): score of each accepted checkpoint against \(opponent)", xLabel: "optimizer steps",
+      // A gtp: command is too long for a legend: the run's config.toml and status line name it.
+      let chart = LineChart(title: "\(game.name): score of each accepted checkpoint against the benchmark", xLabel: "optimizer steps",
                             yLabel: "score (wins + draws / 2)", series: [
-        ChartSeries(name: opponent, color: "#9467bd", points: mine.map { (Double($0.steps), $0.score) },
+        ChartSeries(name: "benchmark", color: "#9467bd", points: mine.map { (Double($0.steps), $0.score) },
                     errors: mine.map { b in
                       let n = Double(b.games), p = b.score, z = 1.96
                       return z * (p * (1 - p) / n + z * z / (4 * n * n)).squareRoot() / (1 + z * z / n)

@@ -124,8 +124,10 @@ final class Locked<T>: @unchecked Sendable {
   // A small rate-limiter buffer bounds how far the learner may run ahead of the stored games after
   // the resume (8 draws per insert: at most 8 × (50 + 50) draws, plus the steps since the newest
   // checkpoint), so the 80 steps asked of the resumed run need new games.
+  // Every accepted checkpoint also plays a fixed benchmark opponent (2 games against random).
   let config = tinyRunConfig.replacingOccurrences(of: "[training]\n", with: "[training]\nrate_error_buffer = 50.0\n")
-  try #require(config.contains("rate_error_buffer = 50.0"))
+    .replacingOccurrences(of: "[gating]\n", with: "[gating]\nbenchmark = \"random\"\nbenchmark_games = 2\n")
+  try #require(config.contains("rate_error_buffer = 50.0") && config.contains("benchmark_games = 2"))
   try config.write(toFile: dir + "/tiny.toml", atomically: true, encoding: .utf8)
   let run = dir + "/run"
   let first = try dojo(["train", "tic_tac_toe", "--config", dir + "/tiny.toml", "--run", run, "--status-every", "1"], output: dir + "/first.log")
@@ -171,9 +173,11 @@ final class Locked<T>: @unchecked Sendable {
   #expect(final.metadata.trainingSteps >= before.metadata.trainingSteps + 80 && final.metadata.samplesSeen > before.metadata.samplesSeen)
   #expect(final.optimizer?.step == final.metadata.trainingSteps)
   // The run directory holds its effective config, curves and log.
-  for file in ["config.toml", "loss.svg", "rating.svg", "train.log"] {
+  for file in ["config.toml", "loss.svg", "rating.svg", "benchmark.svg", "train.log"] {
     #expect(FileManager.default.fileExists(atPath: "\(run)/\(file)"), "\(file) missing")
   }
+  let benchmarks = try store.benchmarks()
+  #expect(!benchmarks.isEmpty && benchmarks.allSatisfy { $0.opponent == "random" && $0.games == 2 }, "\(benchmarks)")
   #expect(try store.gates().contains { $0.candidate == 1 && $0.accepted })
   // TensorBoard, reading RUN/tensorboard (one event file per start), finds every loss the database
   // holds once, with the database's value (after the kill, the resumed run's), and the other scalars.
