@@ -61,7 +61,7 @@ public enum Gate {
       let b = try runner.play(ScheduledGame(index: 2 * pair + 1, round: 0, first: 1, second: 0, opening: pair))
       let scores = [a.scoreForFirst, 1 - b.scoreForFirst]  // the candidate's
       for s in scores {
-        if s == 1 { result.wins += 1 } else if s == 0 { result.losses += 1 } else { result.draws += 1 }
+        result.add(score: s)
       }
       pairs.add(scores[0], scores[1])
       pair += 1

@@ -26,6 +26,11 @@ public struct MatchResult: Sendable, Equatable, Codable {
     self.losses = losses
   }
 
+  /// Counts one game by its score: 1 a win, 0 a loss, anything between a draw.
+  public mutating func add(score s: Double) {
+    if s == 1 { wins += 1 } else if s == 0 { losses += 1 } else { draws += 1 }
+  }
+
   public var games: Int { wins + draws + losses }
   public var score: Double { games > 0 ? (Double(wins) + 0.5 * Double(draws)) / Double(games) : 0.5 }
 

@@ -341,8 +341,7 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
     do { opponent = try PlayerSpec(parsing: config.benchmark) } catch { throw BenchmarkFailed("[gating] benchmark: \(error)") }
     let runner = try MatchRunner(game: game, players: [.checkpoint(path: candidate.path, simulations: config.simulations), opponent],
                                  seed: (seed ^ 0xBE7C_4A11) &+ UInt64(candidate.generation), openings: .random(plies: 2))
-    var record = RunStore.BenchmarkRecord(generation: candidate.generation, opponent: config.benchmark, wins: 0, draws: 0, losses: 0, forfeits: 0)
-    var lastForfeit = ""
+    var result = MatchResult(), forfeits = 0, lastForfeit = ""
     for g in 0..<config.benchmarkGames {
       if condition.withLock({ stopped }) { throw GateInterrupted() }
       let first = g % 2
@@ -351,12 +350,14 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
         throw BenchmarkFailed("the benchmark opponent \(config.benchmark): \(error)")
       }
       let score = first == 0 ? played.scoreForFirst : 1 - played.scoreForFirst
-      if score == 1 { record.wins += 1 } else if score == 0 { record.losses += 1 } else { record.draws += 1 }
+      result.add(score: score)
       if score == 1, played.reason.contains("forfeits") {
-        record.forfeits += 1
+        forfeits += 1
         lastForfeit = played.reason
       }
     }
+    let record = RunStore.BenchmarkRecord(generation: candidate.generation, opponent: config.benchmark, wins: result.wins,
+                                          draws: result.draws, losses: result.losses, forfeits: forfeits)
     try store?.recordBenchmark(record)
     DojoMetrics.benchmarkScore.record(record.score)
     if record.forfeits == record.games {
