@@ -125,7 +125,8 @@ public struct LearnerRole: ClusterRole {
     let store = try RunStore(path: run + "/run.sqlite")
     try store.forgetTraining(after: optimizer.step)
     let learner = Learner(game: game, network: network, optimizer: optimizer, config: settings.training, directory: run, store: store,
-                          generation: loaded?.metadata.generation ?? 0, samplesSeen: loaded?.metadata.samplesSeen ?? 0)
+                          generation: loaded?.metadata.generation ?? 0, samplesSeen: loaded?.metadata.samplesSeen ?? 0,
+                          trainingParameters: loaded?.trainingParameters)
     let hub = try ModelHub(transport: transport, fetch: models, announce: announce, log: log)
     if let m = loaded?.metadata {
       hub.publish(CheckpointReference(generation: m.generation, path: Learner<G>.checkpointPath(run, generation: m.generation), sha256: m.modelSHA256,

@@ -72,7 +72,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     let samplesSeen = loaded?.metadata.samplesSeen ?? 0
     try store.forgetTraining(after: optimizer.step)
     learner = Learner(game: game, network: network, optimizer: optimizer, config: settings.training, directory: directory,
-                      store: store, generation: generation, samplesSeen: samplesSeen)
+                      store: store, generation: generation, samplesSeen: samplesSeen, trainingParameters: loaded?.trainingParameters)
     replay = ReplayStore(game: game, config: settings.training, store: store, seed: seed ^ 0xB0F &+ UInt64(generation))
     try replay.restore(sampled: samplesSeen)
 

@@ -41,6 +41,13 @@ struct ConfigKey: @unchecked Sendable {
     }, write: { "\($0[keyPath: kp])" })
   }
 
+  static func bool(_ name: String, _ kp: WritableKeyPath<GameConfig, Bool>, _ doc: String) -> ConfigKey {
+    ConfigKey(name: name, doc: doc, read: { c, v, path, key throws(ConfigError) in
+      guard let b = v.bool else { throw .wrongType(path, key, "true or false") }
+      c[keyPath: kp] = b
+    }, write: { "\($0[keyPath: kp])" })
+  }
+
   /// A player spec (`mcts:N`, `gtp:COMMAND`, …), or empty for none.
   static func player(_ name: String, _ kp: WritableKeyPath<GameConfig, String>, _ doc: String) -> ConfigKey {
     ConfigKey(name: name, doc: doc, read: { c, v, path, key throws(ConfigError) in
@@ -141,6 +148,9 @@ enum ConfigSchema {
     .float("momentum", \.training.optimizer.momentum, 0...1, "SGD momentum. AlphaZero: 0.9."),
     .float("weight_decay", \.training.optimizer.weightDecay, 0...1, "L2 (SGD) or decoupled (AdamW) weight decay on weights. AlphaZero: 1e-4."),
     .float("value_weight", \.training.valueWeight, 0...100, "Weight of the value loss against the policy loss. AlphaZero: 1; KataGo: 1.5."),
+    .float("value_target_mix", \.training.valueTargetMix, 0...1, "Value target (1 − m)·z + m·(search's root value), z the game's result. 0: z alone (AlphaZero)."),
+    .bool("merge_duplicates", \.training.mergeDuplicates, "A position already in the window is merged into it with its targets averaged (AlphaZero.jl),\nnot stored again, so the opening is drawn no more often than any other position."),
+    .float("weight_average_decay", \.training.weightAverageDecay, 0...0.999999, "Checkpoints (the actors' model) hold an exponential moving average of the weights with this\ndecay per step; horizon about 1 / (1 − decay) steps. 0: the weights as trained. (`dojo train` and\nthe cluster's learner; league learners train and snapshot the weights as trained.)"),
     .int("checkpoint_steps", \.training.checkpointSteps, 1...10_000_000, "Optimizer steps between checkpoints; each checkpoint is a gating candidate."),
   ]
 

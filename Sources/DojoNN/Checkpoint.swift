@@ -1,6 +1,7 @@
 // Checkpoints: a directory holding
 //   model.safetensors      every parameter and batch-norm running statistic, by name
-//   optimizer.safetensors  the optimizer's moment buffers and step (absent for inference-only copies)
+//   optimizer.safetensors  the optimizer's moment buffers and step (absent for inference-only copies),
+//                          and with a weight average, the raw weights the optimizer steps
 //   meta.json              game, architecture, generation, training steps, samples seen, parent,
 //                          and the SHA-256 of model.safetensors
 // written to a temporary directory, fsynced, and renamed into place, so a reader sees all or nothing.
@@ -65,16 +66,20 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 
 public enum Checkpoint {
   /// Writes `network` (and `optimizer`, if given) as a checkpoint directory at `path`, atomically.
-  /// Returns the metadata written (with the content hash filled in).
+  /// Returns the metadata written (with the content hash filled in). With `averaged` (a moving
+  /// average of the weights), model.safetensors holds the average and optimizer.safetensors the
+  /// network's own weights as `training_parameters`, so training resumes from them.
   @discardableResult
-  public static func write(_ network: PolicyValueNet, optimizer: Optimizer?, metadata: CheckpointMetadata, to path: String) throws(CheckpointError) -> CheckpointMetadata {
+  public static func write(_ network: PolicyValueNet, optimizer: Optimizer?, metadata: CheckpointMetadata, to path: String,
+                           averaged: [Float]? = nil) throws(CheckpointError) -> CheckpointMetadata {
     let fm = FileManager.default
     if fm.fileExists(atPath: path) { throw .exists(path) }
     var meta = metadata
     meta.architecture = network.config
     meta.optimizer = optimizer?.config
     meta.created = ISO8601DateFormatter().string(from: Date())
-    let model = try SafeTensors.encode(modelTensors(network), metadata: ["format": meta.format, "game": meta.game], path: path)
+    if let averaged { precondition(averaged.count == network.layout.totalCount, "a weight average of another network") }
+    let model = try SafeTensors.encode(modelTensors(network, averaged: averaged), metadata: ["format": meta.format, "game": meta.game], path: path)
     meta.modelSHA256 = sha256(model)
     let temporary = path + ".tmp-\(getpid())"
     do {
@@ -82,10 +87,14 @@ public enum Checkpoint {
       try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
       try writeSynced(model, to: temporary + "/model.safetensors")
       if let optimizer {
-        let state = try SafeTensors.encode(
-          [.init(name: "first_moment", shape: [optimizer.count], values: Array(UnsafeBufferPointer(start: optimizer.first, count: optimizer.count))),
-           .init(name: "second_moment", shape: [optimizer.count], values: Array(UnsafeBufferPointer(start: optimizer.second, count: optimizer.count)))],
-          metadata: ["step": String(optimizer.step)], path: path)
+        var tensors: [SafeTensors.Tensor] = [
+          .init(name: "first_moment", shape: [optimizer.count], values: Array(UnsafeBufferPointer(start: optimizer.first, count: optimizer.count))),
+          .init(name: "second_moment", shape: [optimizer.count], values: Array(UnsafeBufferPointer(start: optimizer.second, count: optimizer.count)))]
+        if averaged != nil {
+          let n = network.layout.totalCount
+          tensors.append(.init(name: "training_parameters", shape: [n], values: Array(UnsafeBufferPointer(start: network.parameters, count: n))))
+        }
+        let state = try SafeTensors.encode(tensors, metadata: ["step": String(optimizer.step)], path: path)
         try writeSynced(state, to: temporary + "/optimizer.safetensors")
       }
       let encoder = JSONEncoder()
@@ -108,6 +117,8 @@ public enum Checkpoint {
     public let metadata: CheckpointMetadata
     /// The optimizer with its state, when the checkpoint has one.
     public let optimizer: Optimizer?
+    /// The weights the optimizer steps, when `network` holds their moving average (nil: the same).
+    public var trainingParameters: [Float]? = nil
   }
 
   /// The metadata of the checkpoint at `path` (meta.json alone: the weights are neither read nor
@@ -171,6 +182,7 @@ public enum Checkpoint {
       throw .wrongArchitecture(modelPath, "unexpected tensor '\(extra)'")
     }
     var optimizer: Optimizer? = nil
+    var trainingParameters: [Float]? = nil
     if let config = meta.optimizer, let data = optimizerData {
       let state = try SafeTensors.decode(data, path: optimizerPath)
       let opt = Optimizer(config: config, layout: network.layout)
@@ -183,12 +195,21 @@ public enum Checkpoint {
       guard let step = state.metadata["step"].flatMap(Int.init) else { throw .corrupt(optimizerPath, "no step count") }
       opt.step = step
       optimizer = opt
+      if let t = state.tensors["training_parameters"] {
+        guard t.values.count == network.layout.totalCount else {
+          throw .corrupt(optimizerPath, "'training_parameters' has \(t.values.count) values, the network \(network.layout.totalCount)")
+        }
+        trainingParameters = t.values
+      }
     }
-    return Loaded(network: network, metadata: meta, optimizer: optimizer)
+    return Loaded(network: network, metadata: meta, optimizer: optimizer, trainingParameters: trainingParameters)
   }
 
-  static func modelTensors(_ network: PolicyValueNet) -> [SafeTensors.Tensor] {
-    network.layout.tensors.map { .init(name: $0.name, shape: $0.shape, values: Array(UnsafeBufferPointer(start: network.parameters + $0.offset, count: $0.count))) }
+  static func modelTensors(_ network: PolicyValueNet, averaged: [Float]? = nil) -> [SafeTensors.Tensor] {
+    network.layout.tensors.map { t in
+      .init(name: t.name, shape: t.shape,
+            values: averaged.map { Array($0[t.offset..<(t.offset + t.count)]) } ?? Array(UnsafeBufferPointer(start: network.parameters + t.offset, count: t.count)))
+    }
       + network.statisticsLayout.tensors.map { .init(name: $0.name, shape: $0.shape, values: Array(UnsafeBufferPointer(start: network.statistics + $0.offset, count: $0.count))) }
   }
 

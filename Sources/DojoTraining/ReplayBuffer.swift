@@ -28,8 +28,9 @@ public struct TrainingSample: Sendable, Equatable {
 }
 
 /// The samples in a finished game: one per full-search move (playout cap randomization keeps only
-/// those), with the search's policy target over all actions and the game's result for the mover.
-public func trainingSamples<G: Game>(from record: GameRecord, game: G) -> [TrainingSample] {
+/// those), with the search's policy target over all actions and as value target the game's result
+/// for the mover, or with `valueMix` m > 0, (1 − m)·result + m·(the search's root value).
+public func trainingSamples<G: Game>(from record: GameRecord, game: G, valueMix: Float = 0) -> [TrainingSample] {
   var state = game.initialState()
   var out: [TrainingSample] = []
   for move in record.moves {
@@ -37,7 +38,7 @@ public func trainingSamples<G: Game>(from record: GameRecord, game: G) -> [Train
       var policy = [Float](repeating: 0, count: game.actionCount)
       for (a, p) in zip(move.actions, move.policyTarget) { policy[a] = p }
       out.append(TrainingSample(observation: game.observation(of: state), mask: game.legalMask(of: state).map { $0 ? 1 : 0 }, policy: policy,
-                              value: record.outcome(for: move.player)))
+                              value: (1 - valueMix) * record.outcome(for: move.player) + valueMix * move.rootValue))
     }
     state.apply(move.action)
   }
@@ -68,8 +69,11 @@ public final class ReplayBuffer {
   /// The newest samples `sample` draws from now.
   public var windowCount: Int { min(count, window.map { max(1, $0(inserted + insertedBefore)) } ?? count) }
 
-  public init<G: Game>(game: G, capacity: Int, seed: UInt64) {
+  public init<G: Game>(game: G, capacity: Int, seed: UInt64, mergeDuplicates: Bool = false) {
     self.capacity = capacity
+    self.mergeDuplicates = mergeDuplicates
+    hashes = mergeDuplicates ? Array(repeating: 0, count: capacity) : []
+    merges = mergeDuplicates ? Array(repeating: 0, count: capacity) : []
     observationCount = game.observationShape.count
     actionCount = game.actionCount
     planes = game.observationShape.planes
@@ -81,10 +85,37 @@ public final class ReplayBuffer {
     rng = SplitMix64(seed: seed)
   }
 
-  /// Adds samples, overwriting the oldest once full.
+  /// With `mergeDuplicates`: each slot's observation hash, how many samples it averages, and the
+  /// slot holding each distinct observation in the buffer.
+  public let mergeDuplicates: Bool
+  var hashes: [UInt64]
+  var merges: [Int32]
+  var slotOf: [UInt64: Int] = [:]
+  /// Samples merged into one already held (counted in `inserted`, not in `count`).
+  public private(set) var merged = 0
+
+  /// Adds samples, overwriting the oldest once full; with `mergeDuplicates`, a sample whose
+  /// observation and legal moves a held sample has is averaged into that one instead.
   public func append(_ samples: [TrainingSample]) {
     for s in samples {
       precondition(s.observation.count == observationCount && s.policy.count == actionCount)
+      var hash: UInt64 = 0
+      if mergeDuplicates {
+        hash = Self.hash(s.observation)
+        if let slot = slotOf[hash], holds(s, at: slot) {
+          let n = Float(merges[slot])
+          for a in 0..<actionCount { policies[slot * actionCount + a] = (policies[slot * actionCount + a] * n + s.policy[a]) / (n + 1) }
+          values[slot] = (values[slot] * n + s.value) / (n + 1)
+          merges[slot] += 1
+          merged += 1
+          inserted += 1
+          continue
+        }
+        if count == capacity, slotOf[hashes[next]] == next { slotOf[hashes[next]] = nil }
+        if slotOf[hash] == nil { slotOf[hash] = next }
+        hashes[next] = hash
+        merges[next] = 1
+      }
       observations.replaceSubrange((next * observationCount)..<((next + 1) * observationCount), with: s.observation)
       masks.replaceSubrange((next * actionCount)..<((next + 1) * actionCount), with: s.mask)
       policies.replaceSubrange((next * actionCount)..<((next + 1) * actionCount), with: s.policy)
@@ -94,6 +125,24 @@ public final class ReplayBuffer {
       inserted += 1
     }
   }
+
+  /// Whether `slot` holds `s`'s position (same observation and legal moves; the hash may collide).
+  func holds(_ s: TrainingSample, at slot: Int) -> Bool {
+    observations[(slot * observationCount)..<((slot + 1) * observationCount)].elementsEqual(s.observation)
+      && masks[(slot * actionCount)..<((slot + 1) * actionCount)].elementsEqual(s.mask)
+  }
+
+  /// FNV-1a over the observation's bit patterns.
+  static func hash(_ observation: [Float]) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for x in observation {
+      h = (h ^ UInt64(x.bitPattern)) &* 0x100_0000_01b3
+    }
+    return h
+  }
+
+  /// How many samples the one in `slot` averages (1 unless merging).
+  public func mergeCount(slot: Int) -> Int { mergeDuplicates ? Int(merges[slot]) : 1 }
 
   /// `size` samples drawn uniformly (with replacement), each under a random symmetry.
   public func sample(_ size: Int) -> TrainingBatch {

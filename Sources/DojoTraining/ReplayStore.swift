@@ -40,6 +40,7 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
   let buffer: ReplayBuffer
   let store: RunStore?
   let limiter: RateLimiter
+  let valueMix: Float
   let condition = NSCondition()
   /// Samples ever inserted (including those from before a resume) and drawn by the learner.
   var inserted = 0
@@ -54,13 +55,14 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     self.game = game
     self.table = table
     registryName = game.name
-    buffer = ReplayBuffer(game: game, capacity: config.windowSize, seed: seed)
+    buffer = ReplayBuffer(game: game, capacity: config.windowSize, seed: seed, mergeDuplicates: config.mergeDuplicates)
     if config.windowGrowthMinimum > 0 {
       let growth = WindowGrowth(minimum: config.windowGrowthMinimum)
       buffer.window = { growth.size(inserted: $0) }
     }
     self.store = store
     limiter = config.rateLimiter
+    valueMix = config.valueTargetMix
   }
 
   /// After a restart: the window refilled from the newest stored games, the insert counter from all
@@ -69,7 +71,7 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     guard let store else { return }
     let counts = try store.gameCounts(table: table)
     for message in try store.recentGames(samples: buffer.capacity, table: table) {
-      buffer.append(trainingSamples(from: try message.record(), game: game))
+      buffer.append(trainingSamples(from: try message.record(), game: game, valueMix: valueMix))
     }
     condition.lock()
     buffer.insertedBefore = counts.samples - buffer.inserted
@@ -113,7 +115,7 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
         let (record, message) = try decoded.get()
         guard message.game == registryName else { throw InvalidGame("a game of \(message.game), but this store holds \(registryName)") }
         try validate(record, in: game)
-        let samples = trainingSamples(from: record, game: game)
+        let samples = trainingSamples(from: record, game: game, valueMix: valueMix)
         valid.append((message, samples.count))
         validSamples.append(samples)
         plies += record.moves.count
@@ -189,13 +191,15 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     public var samplesInserted: Int
     public var samplesDrawn: Int
     public var windowSize: Int
+    /// Samples averaged into a position already in the window (`merge_duplicates`).
+    public var samplesMerged = 0
   }
 
   public var statistics: Statistics {
     condition.lock()
     defer { condition.unlock() }
     return Statistics(gamesAccepted: accepted, gamesRejected: rejected, duplicates: duplicates, positions: positions, samplesInserted: inserted,
-                      samplesDrawn: sampled, windowSize: buffer.windowCount)
+                      samplesDrawn: sampled, windowSize: buffer.windowCount, samplesMerged: buffer.merged)
   }
 }
 

@@ -164,10 +164,17 @@ public final class Learner<G: Game>: @unchecked Sendable {
   let directory: String
   let store: RunStore?
   private let state: Locked<LearnerProgress>
+  /// The moving average of the weights checkpoints hold (`weight_average_decay` > 0), else empty.
+  public private(set) var averaged: [Float] = []
 
-  /// Continues from `generation` (0 for a new run) with the counters of its checkpoint.
+  /// Continues from `generation` (0 for a new run) with the counters of its checkpoint. With a
+  /// weight average, `network` holds the average it resumes (a checkpoint's model) and
+  /// `trainingParameters` the weights to go on training (the checkpoint's, if it kept them).
   public init(game: G, network: PolicyValueNet, optimizer: Optimizer, config: TrainingConfig, directory: String, store: RunStore?,
-              generation: Int, samplesSeen: Int) {
+              generation: Int, samplesSeen: Int, trainingParameters: [Float]? = nil) {
+    let n = network.layout.totalCount
+    if config.weightAverageDecay > 0 { averaged = Array(UnsafeBufferPointer(start: network.parameters, count: n)) }
+    if let t = trainingParameters, t.count == n { t.withUnsafeBufferPointer { network.parameters.update(from: $0.baseAddress!, count: n) } }
     self.game = game
     self.network = network
     self.optimizer = optimizer
@@ -193,6 +200,7 @@ public final class Learner<G: Game>: @unchecked Sendable {
       let rate = optimizer.currentRate
       let l = network.trainStep(batch, optimizer: optimizer, valueWeight: config.valueWeight)
       let step = optimizer.step
+      if !averaged.isEmpty { average(step: step) }
       DojoMetrics.optimizerSteps.increment()
       DojoMetrics.policyLoss.record(Double(l.policy))
       DojoMetrics.valueLoss.record(Double(l.value))
@@ -213,6 +221,16 @@ public final class Learner<G: Game>: @unchecked Sendable {
     }
   }
 
+  /// averaged ← averaged + (1 − d)(weights − averaged), with d = min(decay, (1 + step) / (10 + step)) so
+  /// that the first steps are not drowned by the initial weights (TensorFlow's moving average).
+  func average(step: Int) {
+    let d = min(config.weightAverageDecay, Float(1 + step) / Float(10 + step)), w = 1 - d
+    let p = network.parameters
+    averaged.withUnsafeMutableBufferPointer { a in
+      for i in a.indices { a[i] += w * (p[i] - a[i]) }
+    }
+  }
+
   /// Writes the next generation's checkpoint (weights, optimizer state, counters).
   public func checkpoint() throws -> CheckpointReference {
     let (previous, samplesSeen) = state.withLock { ($0.generation, $0.samplesSeen) }
@@ -221,7 +239,7 @@ public final class Learner<G: Game>: @unchecked Sendable {
     let path = Self.checkpointPath(directory, generation: generation)
     let meta = try Checkpoint.write(network, optimizer: optimizer, metadata: CheckpointMetadata(
       game: game.name, architecture: network.config, generation: generation, trainingSteps: optimizer.step,
-      samplesSeen: samplesSeen, parent: parent), to: path)
+      samplesSeen: samplesSeen, parent: parent), to: path, averaged: averaged.isEmpty ? nil : averaged)
     state.withLock {
       $0.generation = generation
       $0.lastCheckpointStep = optimizer.step

@@ -47,6 +47,18 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
   }
   /// Weight of the value loss against the policy loss. AlphaZero: 1; KataGo: 1.5.
   public var valueWeight: Float = 1
+  /// Weight of the search's root value in the value target: (1 − m)·z + m·(root value), z the game's
+  /// result for the side to move. 0: z alone (AlphaZero). The root value is less noisy than one
+  /// game's result but carries the search's bias; Oracle's Connect Four study and KataGo mix them.
+  public var valueTargetMix: Float = 0
+  /// A position already in the window is merged into it, its policy and value targets averaged
+  /// over every time it was played (AlphaZero.jl's memory), instead of being stored again; each
+  /// distinct position is then drawn equally often, the opening no more than the rest.
+  public var mergeDuplicates = false
+  /// Decay per optimizer step of an exponential moving average of the weights; checkpoints (what the
+  /// actors, gating and play use) hold the average, the optimizer keeps stepping the raw weights
+  /// (kept beside the optimizer state for a resume). 0: off. Horizon about 1 / (1 − decay) steps.
+  public var weightAverageDecay: Float = 0
   /// Optimizer steps between checkpoints (each checkpoint is a gating candidate).
   public var checkpointSteps = 500
 

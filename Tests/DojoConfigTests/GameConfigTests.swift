@@ -91,7 +91,7 @@ func shippedConfigLoads(name: String) throws {
   #expect(c.toml.contains("# Simulations of a full search. AlphaZero: 800"))
 }
 
-@Test func badTrainingKeysNameTheKey() {
+@Test func badTrainingKeysNameTheKey() throws {
   func message(_ text: String) -> String {
     do { _ = try GameConfig.parse("game = \"tic_tac_toe\"\n" + text, path: "x.toml"); return "" } catch { return error.description }
   }
@@ -107,6 +107,11 @@ func shippedConfigLoads(name: String) throws {
   #expect(message("[gating]\nbenchmark = \"gtp:\"").hasPrefix("x.toml: 'gating.benchmark': cannot read player 'gtp:'"))
   #expect(message("[gating]\nbenchmark = 3") == "x.toml: 'gating.benchmark' must be a string (a player spec, or \"\" for none)")
   #expect(message("[gating]\nbenchmark = \"gtp:gnugo --mode gtp\"") == "x.toml: 'gating.benchmark': GTP engines play Go, not tic_tac_toe")
+  #expect(message("[training]\nmerge_duplicates = 1") == "x.toml: 'training.merge_duplicates' must be true or false")
+  #expect(message("[training]\nweight_average_decay = 1").contains("'training.weight_average_decay': 1.0 is outside 0.0...0.999999"))
+  #expect(message("[training]\nvalue_target_mix = -0.5").contains("'training.value_target_mix': -0.5 is outside 0.0...1.0"))
+  let knobs = try GameConfig.parse("game = \"tic_tac_toe\"\n[training]\nmerge_duplicates = true\nvalue_target_mix = 0.5\nweight_average_decay = 0.99", path: "x.toml")
+  #expect(knobs.training.mergeDuplicates && knobs.training.valueTargetMix == 0.5 && knobs.training.weightAverageDecay == 0.99)
   #expect(message("[selfplay]\npassing = \"never\"") == "x.toml: 'selfplay.passing': 'never' is not one of free, when_done")
 }
 
