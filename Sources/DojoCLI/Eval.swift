@@ -14,6 +14,11 @@ struct Eval: ParsableCommand {
       --positions names another file in the same format; or, with --solve N, N positions taken from
       the agent's own games against itself (seeded) and scored on the spot by dojo's solver.
       Ends with one line of JSON: {"eval":"positions","n":N,"mistake_rate":m,"optimal_rate":o,"by_set":{...}}
+      With --run RUN: a curve against wall time instead. At every --every minutes after the run's
+      first game, the newest checkpoint written by then (and the run's last one), each with the
+      policy alone and at --sims simulations; a table, RUN/mistakes.svg, and one line of JSON:
+      {"eval":"curve","n":N,"points":[{"minutes":..,"generation":..,"steps":..,"games":..,
+      "policy_mistake_rate":..,"search_mistake_rate":..,...}]}
       """
   )
 
@@ -25,6 +30,12 @@ struct Eval: ParsableCommand {
 
   @Option(help: "Or any player: mcts:N, random, ckpt:PATH:sims=N.")
   var player: String?
+
+  @Option(name: .customLong("run"), help: "Or a run directory: its checkpoints every --every minutes, drawn in RUN/mistakes.svg.")
+  var runDirectory: String?
+
+  @Option(help: "With --run: minutes between the checkpoints evaluated.")
+  var every: Double = 15
 
   @Option(help: "The positions file (default: games/connect_four/positions.tsv).")
   var positions: String?
@@ -45,7 +56,9 @@ struct Eval: ParsableCommand {
   var precision = "fp32"
 
   func validate() throws {
-    if (checkpoint == nil) == (player == nil) { throw ValidationError("give --checkpoint or --player") }
+    if [checkpoint, player, runDirectory].compactMap({ $0 }).count != 1 { throw ValidationError("give one of --checkpoint, --player, --run") }
+    if runDirectory != nil && solve != nil { throw ValidationError("--run takes --positions, not --solve") }
+    if !(every > 0) { throw ValidationError("--every takes minutes, more than 0") }
     if solve != nil && positions != nil { throw ValidationError("give --positions or --solve, not both") }
     if let solve, solve < 1 { throw ValidationError("--solve takes a number of positions, 1 or more") }
     if InferencePrecision(rawValue: precision) == nil {
@@ -56,6 +69,7 @@ struct Eval: ParsableCommand {
   func run() throws {
     do {
       let g = try GameRegistry.make(game)
+      if let runDirectory { return try curve(runDirectory, game: g, positions: try ScoredPosition.load(positions ?? ScoredPosition.defaultFile)) }
       let spec = try checkpoint.map { PlayerSpec.checkpoint(path: try RunDirectory.checkpoint($0), simulations: sims) } ?? PlayerSpec(parsing: player!)
       let list = try solve.map { try solvedFromOwnGames($0, spec: spec, game: g) } ?? ScoredPosition.load(positions ?? ScoredPosition.defaultFile)
       let choices = try ChooseInPositions(player: spec, positions: list, precision: InferencePrecision(rawValue: precision)!)(g).get()
@@ -82,5 +96,48 @@ struct Eval: ParsableCommand {
     FileHandle.standardError.write(Data("eval: \(count) positions from \(spec)'s own games, solving them\n".utf8))
     let moves = try PositionSampler(spec: spec, plies: range, count: count, seed: seed, solver: solver)(g).get()
     return try moves.map { try solver.scored($0, set: "own_games_\(range.lowerBound)-\(range.upperBound)") }
+  }
+
+  /// Mistakes of the run's checkpoints against wall time: a table, RUN/mistakes.svg and a JSON line.
+  func curve(_ run: String, game g: any Game, positions list: [ScoredPosition]) throws {
+    let database = run + "/run.sqlite"
+    guard FileManager.default.fileExists(atPath: database) else { throw InvalidRun("\(run): no run.sqlite (not a run directory)") }
+    let store = try RunStore(path: database)
+    guard let start = try store.firstGameTime() else { throw InvalidRun("\(run) has no games yet") }
+    let marks = RunDirectory.checkpointsAtMarks(try store.checkpoints(), start: start, every: every * 60)
+    guard !marks.isEmpty else { throw InvalidRun("\(run) has no checkpoint yet") }
+    let precision = InferencePrecision(rawValue: self.precision)!
+    print("\(list.count) positions; policy alone and \(sims) simulations; the newest checkpoint every \(every) minutes")
+    print("minutes  generation   steps   games  policy: mistakes  optimal  \(sims) sims: mistakes  optimal")
+    var points: [(minutes: Double, checkpoint: RunStore.CheckpointRecord, policy: EvalRates, search: EvalRates)] = []
+    for (minutes, c) in marks {
+      // The folder in this run directory (the database's path may be another machine's).
+      let path = run + "/checkpoints/" + String(format: "%06d", c.generation)
+      var rates: [EvalRates] = []
+      for n in [0, sims] {
+        let choices = try ChooseInPositions(player: .checkpoint(path: path, simulations: n), positions: list, precision: precision)(g).get()
+        rates.append(EvalReport(positions: list, choices: choices).overall)
+      }
+      points.append((minutes, c, rates[0], rates[1]))
+      print(String(format: "%7.1f  %10d  %6d  %6d  %16.1f%%  %6.1f%%  %15.1f%%  %6.1f%%", minutes, c.generation, c.steps, c.games,
+                   100 * rates[0].mistakeRate, 100 * rates[0].optimalRate, 100 * rates[1].mistakeRate, 100 * rates[1].optimalRate))
+    }
+    func band(_ r: EvalRates, _ p: Double) -> Double { 100 * 1.96 * (p * (1 - p) / Double(max(1, r.positions))).squareRoot() }
+    let chart = LineChart(title: "\(g.name): mistakes on \(list.count) solver-scored positions (95 % intervals)", xLabel: "minutes of training",
+                          yLabel: "mistakes (%)", series: [
+                            ChartSeries(name: "policy alone", color: "#d62728", points: points.map { ($0.minutes, 100 * $0.policy.mistakeRate) },
+                                        errors: points.map { band($0.policy, $0.policy.mistakeRate) }),
+                            ChartSeries(name: "\(sims) simulations", color: "#1f77b4", points: points.map { ($0.minutes, 100 * $0.search.mistakeRate) },
+                                        errors: points.map { band($0.search, $0.search.mistakeRate) }),
+                          ])
+    try chart.svg.write(toFile: run + "/mistakes.svg", atomically: true, encoding: .utf8)
+    print("drawn: \(run)/mistakes.svg")
+    func f(_ x: Double) -> String { String(format: "%.4f", x) }
+    let json = points.map {
+      "{\"minutes\":\(String(format: "%.1f", $0.minutes)),\"generation\":\($0.checkpoint.generation),\"steps\":\($0.checkpoint.steps),\"games\":\($0.checkpoint.games),"
+        + "\"policy_mistake_rate\":\(f($0.policy.mistakeRate)),\"policy_optimal_rate\":\(f($0.policy.optimalRate)),"
+        + "\"search_mistake_rate\":\(f($0.search.mistakeRate)),\"search_optimal_rate\":\(f($0.search.optimalRate))}"
+    }
+    print("{\"eval\":\"curve\",\"n\":\(list.count),\"simulations\":\(sims),\"points\":[\(json.joined(separator: ","))]}")
   }
 }

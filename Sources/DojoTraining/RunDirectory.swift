@@ -57,4 +57,23 @@ public enum RunDirectory {
     }
     return nil
   }
+
+  /// For a curve against wall time: at every `every` seconds after `start`, the newest checkpoint
+  /// written by then (a mark with none, or the same one as the mark before, is left out); the last
+  /// mark is the newest checkpoint's time, so the run's last checkpoint always ends the curve.
+  public static func checkpointsAtMarks(_ checkpoints: [RunStore.CheckpointRecord], start: Double, every: Double)
+    -> [(minutes: Double, checkpoint: RunStore.CheckpointRecord)] {
+    let sorted = checkpoints.sorted { $0.at < $1.at }
+    guard let last = sorted.last, every > 0 else { return [] }
+    var out: [(minutes: Double, checkpoint: RunStore.CheckpointRecord)] = []
+    var mark = start + every
+    while mark < last.at + every {
+      let clock = min(mark, last.at)
+      if let c = sorted.last(where: { $0.at <= clock }), c.generation != out.last?.checkpoint.generation {
+        out.append(((clock - start) / 60, c))
+      }
+      mark += every
+    }
+    return out
+  }
 }

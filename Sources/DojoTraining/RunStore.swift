@@ -192,6 +192,35 @@ public final class RunStore: @unchecked Sendable {
     }
   }
 
+  /// A checkpoint as the learner recorded it: when (seconds since 1970) and after how much training.
+  public struct CheckpointRecord: Sendable, Equatable {
+    public var generation: Int
+    public var path: String
+    public var steps: Int
+    public var games: Int
+    public var at: Double
+    public init(generation: Int, path: String, steps: Int, games: Int, at: Double) {
+      self.generation = generation
+      self.path = path
+      self.steps = steps
+      self.games = games
+      self.at = at
+    }
+  }
+
+  public func checkpoints() throws -> [CheckpointRecord] {
+    try db.read { db in
+      try Row.fetchAll(db, sql: "SELECT generation, path, steps, games, at FROM checkpoints ORDER BY generation").map {
+        CheckpointRecord(generation: $0["generation"], path: $0["path"], steps: $0["steps"], games: $0["games"], at: $0["at"])
+      }
+    }
+  }
+
+  /// When the first stored game finished (seconds since 1970), nil before any.
+  public func firstGameTime() throws -> Double? {
+    try db.read { db in try Double.fetchOne(db, sql: "SELECT MIN(finished_at) FROM games") }
+  }
+
   public func recordCheckpoint(generation: Int, path: String, steps: Int, samplesSeen: Int, games: Int) throws {
     try db.write { db in
       try db.execute(sql: "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?)",

@@ -115,3 +115,26 @@ import Testing
   let p = try Checkpoint.read(try plain.checkpoint().path)
   #expect(p.trainingParameters == nil && plain.averaged.isEmpty)
 }
+
+@Test func theCurvePicksTheNewestCheckpointAtEachMarkAndEndsWithTheLast() throws {
+  let start = 1_000.0
+  func c(_ g: Int, _ minutes: Double) -> RunStore.CheckpointRecord {
+    RunStore.CheckpointRecord(generation: g, path: "/elsewhere/\(g)", steps: 500 * g, games: 100 * g, at: start + 60 * minutes)
+  }
+  // Checkpoints at 4, 9, 14, 16, 44 and 52 minutes; marks every 15 minutes.
+  let marks = RunDirectory.checkpointsAtMarks([c(6, 52), c(1, 4), c(2, 9), c(3, 14), c(4, 16), c(5, 44)], start: start, every: 900)
+  #expect(marks.map(\.checkpoint.generation) == [3, 4, 5, 6], "\(marks.map { ($0.minutes, $0.checkpoint.generation) })")
+  #expect(marks.map(\.minutes) == [15, 30, 45, 52])
+  // A mark that falls on the same checkpoint as the one before is left out; none before the first.
+  #expect(RunDirectory.checkpointsAtMarks([c(1, 20), c(2, 50)], start: start, every: 600).map(\.minutes) == [20, 50])
+  #expect(RunDirectory.checkpointsAtMarks([], start: start, every: 900).isEmpty)
+
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dojo-curve-\(getpid())").path
+  try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(atPath: directory) }
+  let store = try RunStore(path: directory + "/run.sqlite")
+  #expect(try store.firstGameTime() == nil)
+  try store.recordCheckpoint(generation: 1, path: "/x/000001", steps: 500, samplesSeen: 64_000, games: 1_700)
+  let stored = try store.checkpoints()
+  #expect(stored.count == 1 && stored[0].generation == 1 && stored[0].steps == 500 && stored[0].games == 1_700 && stored[0].path == "/x/000001")
+}
