@@ -169,7 +169,7 @@ struct RunTraining: GameTask {
       let n = settings.network, t = settings.training
       log("training \(game.name) in \(directory): \(run.origin)")
       log("network \(n.blocks)×\(n.channels); \(run.actorCount) actors × \(t.parallelGames) games, \(settings.selfPlay.search.simulations) simulations "
-          + "(\(settings.selfPlay.search.rootPolicy.rawValue)), gating \(settings.gating.rule.rawValue); Ctrl-C stops")
+          + "(\(settings.selfPlay.search.rootPolicy.rawValue)), gating \(settings.gating.rule.rawValue)" + Self.recipe(t) + "; Ctrl-C stops")
       run.start()
       // --minutes and --steps end the run the way Ctrl-C does.
       let clock = Date()
@@ -206,6 +206,15 @@ struct RunTraining: GameTask {
     } catch {
       return .failure(error)
     }
+  }
+
+  /// The recipe knobs that are on, for the run's first lines: "; value target 0.5 z + 0.5 root value".
+  static func recipe(_ t: TrainingConfig) -> String {
+    var parts: [String] = []
+    if t.valueTargetMix > 0 { parts.append("value target \(1 - t.valueTargetMix) z + \(t.valueTargetMix) root value") }
+    if t.mergeDuplicates { parts.append("duplicate positions merged") }
+    if t.weightAverageDecay > 0 { parts.append("weights averaged (decay \(t.weightAverageDecay))") }
+    return parts.map { "; " + $0 }.joined()
   }
 
   static func line(_ s: RunStatus, previous p: RunStatus, seconds: Double) -> String {
