@@ -102,7 +102,8 @@ public final class ReplayBuffer {
       var hash: UInt64 = 0
       if mergeDuplicates {
         hash = Self.hash(s.observation)
-        if let slot = slotOf[hash], holds(s, at: slot) {
+        // Only into a slot the window still draws from (a growing window may hold older ones).
+        if let slot = slotOf[hash], (next - 1 - slot + capacity) % capacity < windowCount, holds(s, at: slot) {
           let n = Float(merges[slot])
           for a in 0..<actionCount { policies[slot * actionCount + a] = (policies[slot * actionCount + a] * n + s.policy[a]) / (n + 1) }
           values[slot] = (values[slot] * n + s.value) / (n + 1)
@@ -112,7 +113,8 @@ public final class ReplayBuffer {
           continue
         }
         if count == capacity, slotOf[hashes[next]] == next { slotOf[hashes[next]] = nil }
-        if slotOf[hash] == nil { slotOf[hash] = next }
+        // The newest copy of a position is the one merged into next (a colliding hash keeps its own).
+        if slotOf[hash].map({ !holds(s, at: $0) }) != true { slotOf[hash] = next }
         hashes[next] = hash
         merges[next] = 1
       }

@@ -55,6 +55,13 @@ import Testing
   buffer.append([try sample([], hot: 8, value: 0.5)])
   #expect(buffer.merged == 3 && buffer.inserted == 8)
 
+  // A position held only outside the window a growing window draws from is stored anew, and later
+  // copies merge into the new one.
+  let growing = ReplayBuffer(game: game, capacity: 10, seed: 5, mergeDuplicates: true)
+  growing.window = { _ in 2 }
+  growing.append([empty1, try sample(["a1"], hot: 1, value: 1), try sample(["b2"], hot: 1, value: 1), empty2, empty3])
+  #expect(growing.count == 4 && growing.merged == 1 && growing.mergeCount(slot: 0) == 1 && growing.mergeCount(slot: 3) == 2)
+
   // Without merging, every sample takes a slot.
   let plain = ReplayBuffer(game: game, capacity: 3, seed: 5)
   plain.append([empty1, empty2, empty3])
