@@ -199,13 +199,6 @@ public final class RunStore: @unchecked Sendable {
     public var steps: Int
     public var games: Int
     public var at: Double
-    public init(generation: Int, path: String, steps: Int, games: Int, at: Double) {
-      self.generation = generation
-      self.path = path
-      self.steps = steps
-      self.games = games
-      self.at = at
-    }
   }
 
   public func checkpoints() throws -> [CheckpointRecord] {
