@@ -206,7 +206,7 @@ struct LeagueUp: ParsableCommand {
       let keys = (cluster.keys.map { ["--keys", $0] } ?? []) + ["--max-message-mb", "\(cluster.maxMessageMb)"] + cluster.logging.arguments
       let status = ["--status-every", "\(cluster.statusEvery)"]
       var roles: [(String, [String])] = [("manager", ["league", "manager", "--run", run, "--bind", at(0), "--replay-bind", at(1), "--seed", "\(seed)"] + keys + status)]
-      for a in league.agents {
+      for a in league.learningAgents {
         roles.append(("learner-\(a.name)", ["league", "learner", "--run", run, "--agent", a.name, "--manager", at(0), "--replay", at(1)] + keys + status))
       }
       let parallel = league.agents.map(\.settings.training.parallelGames).max() ?? 16

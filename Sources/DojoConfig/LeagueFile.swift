@@ -42,8 +42,9 @@ public enum LeagueFile {
       guard let value = agentsTable[role.rawValue] else { continue }
       guard let t = value.table else { throw .wrongType(path, "agents.\(role.rawValue)", "a table") }
       let prefix = "agents.\(role.rawValue)."
-      try r.known(t, ["count", "initial_checkpoint"] + GameConfig.sectionNames, prefix: prefix)
+      try r.known(t, ["count", "initial_checkpoint", "frozen"] + GameConfig.sectionNames, prefix: prefix)
       let roleInitial = try r.string(t, "initial_checkpoint", prefix: prefix)
+      let roleFrozen = try r.bool(t, "frozen", prefix: prefix) ?? false
       guard let count = t["count"]?.int else { throw .missingKey(path, prefix + "count") }
       guard count >= 0, count <= 64 else { throw .badValue(path, prefix + "count", "\(count) is outside 0...64") }
       var roleConfig = base
@@ -51,13 +52,17 @@ public enum LeagueFile {
       for k in 0..<count {
         let agentName = "\(role.rawValue)_\(k)"
         var config = roleConfig
-        var initial = roleInitial
+        var initial = roleInitial, frozen = roleFrozen, where_ = prefix
         if let m = try r.table(members, agentName, prefix: "members.") {
-          try r.known(m, ["initial_checkpoint"] + GameConfig.sectionNames, prefix: "members.\(agentName).")
+          try r.known(m, ["initial_checkpoint", "frozen"] + GameConfig.sectionNames, prefix: "members.\(agentName).")
           try config.override(with: m, path: path, prefix: "members.\(agentName).")
           initial = try r.string(m, "initial_checkpoint", prefix: "members.\(agentName).") ?? initial
+          if let f = try r.bool(m, "frozen", prefix: "members.\(agentName).") { (frozen, where_) = (f, "members.\(agentName).") }
         }
-        agents.append(AgentDefinition(name: agentName, role: role, settings: config.runSettings, initialCheckpoint: initial))
+        if frozen && initial == nil {
+          throw .badValue(path, where_ + "frozen", "a frozen agent needs an initial_checkpoint (it keeps those weights)")
+        }
+        agents.append(AgentDefinition(name: agentName, role: role, settings: config.runSettings, initialCheckpoint: initial, frozen: frozen))
       }
     }
     for member in members.keys.sorted() where !agents.contains(where: { $0.name == member }) {
@@ -65,6 +70,9 @@ public enum LeagueFile {
     }
     guard agents.contains(where: { $0.role == .mainAgent }) else {
       throw .badValue(path, "agents.main_agent.count", "a league needs at least one main agent (the exploiters train against them)")
+    }
+    guard agents.contains(where: { !$0.frozen }) else {
+      throw .badValue(path, "agents", "every agent is frozen: a league needs at least one that learns")
     }
     let networks = Set(agents.map { "\($0.settings.network)" })
     guard networks.count == 1 else { throw .badValue(path, "network", "every agent of a league must have the same network shape (PBT copies weights)") }

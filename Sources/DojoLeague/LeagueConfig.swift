@@ -176,15 +176,18 @@ public struct AgentDefinition: Sendable {
   public var role: AgentRole
   /// The game's config with the role's and the agent's overrides applied.
   public var settings: RunSettings
-  /// A checkpoint whose weights are the agent's initial weights (nil: fresh random weights). A main
-  /// agent starting from a checkpoint with a learning rate near 0 is a frozen opponent, e.g. for
-  /// measuring how fast an exploiter finds its weaknesses.
+  /// A checkpoint whose weights are the agent's initial weights (nil: fresh random weights).
   public var initialCheckpoint: String?
-  public init(name: String, role: AgentRole, settings: RunSettings, initialCheckpoint: String? = nil) {
+  /// A frozen agent keeps its initial checkpoint: it has no learner and is handed no matches of its
+  /// own, but is an opponent as its role makes it (a frozen main agent is what main exploiters
+  /// train against), e.g. for measuring how fast an exploiter finds a fixed model's weaknesses.
+  public var frozen: Bool
+  public init(name: String, role: AgentRole, settings: RunSettings, initialCheckpoint: String? = nil, frozen: Bool = false) {
     self.name = name
     self.role = role
     self.settings = settings
     self.initialCheckpoint = initialCheckpoint
+    self.frozen = frozen
   }
 }
 
@@ -222,6 +225,9 @@ public struct LeagueConfig: Sendable {
   }
 
   public func agents(_ role: AgentRole) -> [AgentDefinition] { agents.filter { $0.role == role } }
+
+  /// The agents that learn (not frozen): each has a learner, a replay table and matches of its own.
+  public var learningAgents: [AgentDefinition] { agents.filter { !$0.frozen } }
 
   /// The settings `agent`'s definition gives, with `hyperparameters` applied.
   public func settings(of agent: String, hyperparameters: Hyperparameters) -> RunSettings {

@@ -154,7 +154,7 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
   /// role's matchmaking picks.
   public func nextMatch() -> LeagueMatch {
     state.withLock { s in
-      let names = config.agents.map(\.name).filter { s.agents[$0] != nil }
+      let names = config.learningAgents.map(\.name).filter { s.agents[$0] != nil }
       let agentName = names.min { (s.handedOut[$0] ?? 0, names.firstIndex(of: $0)!) < (s.handedOut[$1] ?? 0, names.firstIndex(of: $1)!) }!
       s.handedOut[agentName, default: 0] += 1
       s.matchCounter += 1
@@ -216,7 +216,7 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
       }
       if config.pbt.population.contains(a.role), a.steps - a.lastReadyStep >= config.pbt.readySteps {
         a.lastReadyStep = a.steps
-        let members = config.agents.filter { config.pbt.population.contains($0.role) }.map(\.name)
+        let members = config.learningAgents.filter { config.pbt.population.contains($0.role) }.map(\.name)
         let fitness = Dictionary(uniqueKeysWithValues: members.map { m in (m, ratings.first { $0.name == m }?.rating ?? 0) })
         if let donor = PBT.donor(for: name, fitness: fitness, config: config.pbt, rng: &s.rng), let d = s.agents[donor] {
           let explored = PBT.explore(d.hyperparameters, config: config.pbt, rng: &s.rng)

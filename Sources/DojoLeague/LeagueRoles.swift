@@ -165,6 +165,9 @@ public final class AgentLearner<G: Game>: @unchecked Sendable {
   /// to `directory`/checkpoints.
   public init(name: String, game: G, league: LeagueConfig, manager: any LeagueLearning, source: @escaping (Int) -> TrainingBatch?,
               directory: String) throws {
+    if league.agents.first(where: { $0.name == name })?.frozen == true {
+      throw InvalidRun("\(name) is frozen (league file): it keeps its initial checkpoint and has no learner")
+    }
     let agent = try manager.agentState(name)
     self.name = name
     self.game = game

@@ -179,9 +179,10 @@ public enum LeagueSetup {
     return (manager, try RunStore(path: directory + "/games.sqlite"))
   }
 
-  /// Each agent's replay table (its own window and rate limiter), refilled from the stored games.
+  /// Each learning agent's replay table (its own window and rate limiter), refilled from the stored
+  /// games. A frozen agent has none.
   public static func replayTables<G: Game>(game: G, config: LeagueConfig, manager: LeagueManager, games: RunStore, seed: UInt64) throws -> [ReplayStore<G>] {
-    try config.agents.enumerated().map { k, definition in
+    try config.agents.enumerated().filter { !$0.element.frozen }.map { k, definition in
       let replay = ReplayStore(game: game, config: definition.settings.training, store: games, seed: SplitMix64.mix(seed ^ 0xB0F ^ UInt64(k)),
                                table: definition.name)
       try replay.restore(sampled: manager.agent(definition.name)?.samplesSeen ?? 0)

@@ -22,7 +22,7 @@ import Testing
   // The exploiter experiment: a main agent frozen at a checkpoint, a main exploiter from scratch.
   let exploit = try LeagueFile.load(path: "\(root)/league/connect_four_exploit.toml", gamesDirectory: "\(root)/games")
   #expect(exploit.agents.map(\.name) == ["main_agent_0", "main_exploiter_0"] && exploit.pbt.population.isEmpty)
-  #expect(exploit.agents[0].initialCheckpoint != nil && exploit.agents[0].settings.training.learningRate < 1e-6)
+  #expect(exploit.agents[0].initialCheckpoint != nil && exploit.agents[0].frozen && exploit.learningAgents.map(\.name) == ["main_exploiter_0"])
   // Per-role and per-agent overrides on top of the game's config.
   let t = try LeagueFile.load(path: "\(root)/league/tic_tac_toe.toml", gamesDirectory: "\(root)/games")
   let game = try GameConfig.forGame(TicTacToe(), directory: "\(root)/games")
@@ -55,6 +55,9 @@ import Testing
   #expect(message("[rating]\nanchors = [\"gtp:gnugo --mode gtp\"]").contains("'rating.anchors': GTP engines play Go, not tic_tac_toe"))
   #expect(message("[snapshot]\nwin_ratez = 0.7").contains("unknown key 'snapshot.win_ratez'"))
   #expect(message("[payoff]\nmode = \"forever\"").contains("'payoff.mode': 'forever' is not one of decay, window"))
+  #expect(message("[members.main_agent_1]\nfrozen = true").contains("'members.main_agent_1.frozen': a frozen agent needs an initial_checkpoint"))
+  #expect(message("frozen = \"yes\"").contains("'agents.main_agent.frozen' must be"))
+  #expect(message("frozen = true\ninitial_checkpoint = \"x\"").contains("every agent is frozen: a league needs at least one that learns"))
   #expect(message("shape = 1").contains("unknown key 'agents.main_agent.shape'"))
   #expect(throws: ConfigError.unknownKey("F", "shape", known: ["game", "games_per_match", "actors", "agents", "members", "matchmaking", "snapshot", "payoff", "pbt", "rating"])) {
     try LeagueFile.parse("shape = 1\ngame = \"tic_tac_toe\"", name: "t", path: "F")

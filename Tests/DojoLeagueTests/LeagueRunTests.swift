@@ -214,6 +214,34 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   #expect(throws: InvalidRun.self) { try LeagueSetup.open(game: TicTacToe(), config: bad, directory: dir + "/run2", seed: 1) }
 }
 
+@Test func aFrozenAgentKeepsItsCheckpointHasNoLearnerAndIsOnlyAnOpponent() throws {
+  // The exploiter experiment's shape: main_agent_0 frozen at a checkpoint; the main exploiter
+  // trains against it. Every match goes to a learning agent; the frozen one is an opponent only.
+  let dir = temporaryDirectory("league-frozen")
+  let base = try makeTinyLeague()
+  let source = PolicyValueNet(config: base.agents[0].settings.network, seed: 78)
+  _ = try Checkpoint.write(source, optimizer: nil, metadata: CheckpointMetadata(game: TicTacToe().name, architecture: source.config), to: dir + "/early")
+  let text = tinyLeague + "\n[members.main_agent_0]\ninitial_checkpoint = \"\(dir)/early\"\nfrozen = true\n"
+  let config = try LeagueFile.parse(text, name: "t", gamesDirectory: repositoryRoot + "/games")
+  #expect(config.agents.map(\.frozen) == [true, false, false, false])
+  #expect(config.learningAgents.map(\.name) == ["main_agent_1", "main_exploiter_0", "league_exploiter_0"])
+  let (manager, games) = try LeagueSetup.open(game: TicTacToe(), config: config, directory: dir + "/run", seed: 1)
+  let tables = try LeagueSetup.replayTables(game: TicTacToe(), config: config, manager: manager, games: games, seed: 1)
+  #expect(tables.map(\.table) == ["main_agent_1", "main_exploiter_0", "league_exploiter_0"])
+  #expect(throws: InvalidRun.self) {
+    try AgentLearner(name: "main_agent_0", game: TicTacToe(), league: config, manager: manager, source: { _ in nil }, directory: dir + "/x")
+  }
+  var opponents: [String: Int] = [:]
+  for _ in 0..<60 {
+    let m = manager.nextMatch()
+    #expect(m.agent != "main_agent_0")
+    if m.agent == "main_exploiter_0" { opponents[m.opponent, default: 0] += 1 }
+    if m.opponent == "main_agent_0" { #expect(m.opponentModel == manager.agent("main_agent_0")!.initial) }
+  }
+  #expect(opponents["main_agent_0", default: 0] > 0, "\(opponents)")
+  #expect(try LeagueReport.make(manager).agents.first { $0.name == "main_agent_0" }?.role == "main_agent (frozen)")
+}
+
 @Test(.timeLimit(.minutes(5))) func aGTPEngineIsARatingAnchor() throws {
   // A 5×5 Go league rated against an outside engine spoken to over GTP (`dojo gtp` as a process; in
   // league/go.toml it is GNU Go), anchored at 0 as the first anchor. (The payoff decays: 2 games
