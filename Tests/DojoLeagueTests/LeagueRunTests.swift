@@ -195,13 +195,18 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   #expect(try store.meta("name") == "tiny")
 }
 
+/// The tiny league with main_agent_0 starting from a checkpoint of random weights (seeded) written
+/// to `dir`/early, and `extra` lines in its member section.
+func tinyLeagueFromCheckpoint(_ dir: String, seed: UInt64, extra: String = "") throws -> (LeagueConfig, PolicyValueNet) {
+  let source = PolicyValueNet(config: try makeTinyLeague().agents[0].settings.network, seed: seed)
+  _ = try Checkpoint.write(source, optimizer: nil, metadata: CheckpointMetadata(game: TicTacToe().name, architecture: source.config), to: dir + "/early")
+  let text = tinyLeague + "\n[members.main_agent_0]\ninitial_checkpoint = \"\(dir)/early\"\n" + extra
+  return (try LeagueFile.parse(text, name: "t", gamesDirectory: repositoryRoot + "/games"), source)
+}
+
 @Test func anAgentCanStartFromAGivenCheckpoint() throws {
   let dir = temporaryDirectory("league-initial")
-  let base = try makeTinyLeague()
-  let source = PolicyValueNet(config: base.agents[0].settings.network, seed: 77)
-  _ = try Checkpoint.write(source, optimizer: nil, metadata: CheckpointMetadata(game: TicTacToe().name, architecture: source.config), to: dir + "/early")
-  let text = tinyLeague + "\n[members.main_agent_0]\ninitial_checkpoint = \"\(dir)/early\"\n"
-  let config = try LeagueFile.parse(text, name: "t", gamesDirectory: repositoryRoot + "/games")
+  let (config, source) = try tinyLeagueFromCheckpoint(dir, seed: 77)
   #expect(config.agents[0].initialCheckpoint == dir + "/early" && config.agents[1].initialCheckpoint == nil)
   let (manager, _) = try LeagueSetup.open(game: TicTacToe(), config: config, directory: dir + "/run", seed: 1)
   let start = try Checkpoint.read(manager.agent("main_agent_0")!.initial.path).network
@@ -218,11 +223,7 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   // The exploiter experiment's shape: main_agent_0 frozen at a checkpoint; the main exploiter
   // trains against it. Every match goes to a learning agent; the frozen one is an opponent only.
   let dir = temporaryDirectory("league-frozen")
-  let base = try makeTinyLeague()
-  let source = PolicyValueNet(config: base.agents[0].settings.network, seed: 78)
-  _ = try Checkpoint.write(source, optimizer: nil, metadata: CheckpointMetadata(game: TicTacToe().name, architecture: source.config), to: dir + "/early")
-  let text = tinyLeague + "\n[members.main_agent_0]\ninitial_checkpoint = \"\(dir)/early\"\nfrozen = true\n"
-  let config = try LeagueFile.parse(text, name: "t", gamesDirectory: repositoryRoot + "/games")
+  let (config, _) = try tinyLeagueFromCheckpoint(dir, seed: 78, extra: "frozen = true\n")
   #expect(config.agents.map(\.frozen) == [true, false, false, false])
   #expect(config.learningAgents.map(\.name) == ["main_agent_1", "main_exploiter_0", "league_exploiter_0"])
   let (manager, games) = try LeagueSetup.open(game: TicTacToe(), config: config, directory: dir + "/run", seed: 1)
