@@ -229,6 +229,9 @@ public struct LeagueConfig: Sendable {
   /// The agents that learn (not frozen): each has a learner, a replay table and matches of its own.
   public var learningAgents: [AgentDefinition] { agents.filter { !$0.frozen } }
 
+  /// Whether the agent named `name` is frozen.
+  public func isFrozen(_ name: String) -> Bool { agents.first { $0.name == name }?.frozen == true }
+
   /// The settings `agent`'s definition gives, with `hyperparameters` applied.
   public func settings(of agent: String, hyperparameters: Hyperparameters) -> RunSettings {
     var settings = agents.first { $0.name == agent }!.settings

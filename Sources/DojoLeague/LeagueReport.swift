@@ -65,7 +65,7 @@ public struct LeagueReport: Sendable, Codable {
     return LeagueReport(
       league: manager.config.name, game: manager.config.game, results: try manager.store.resultCount(),
       agents: manager.agents.map { a in
-        Agent(name: a.name, role: a.role.rawValue + (manager.config.agents.first { $0.name == a.name }?.frozen == true ? " (frozen)" : ""), generation: a.generation, steps: a.steps, rating: byName[a.name]?.rating,
+        Agent(name: a.name, role: a.role.rawValue + (manager.config.isFrozen(a.name) ? " (frozen)" : ""), generation: a.generation, steps: a.steps, rating: byName[a.name]?.rating,
               ratingMargin: byName[a.name]?.margin, hyperparameters: encodeHyperparameters(a.hyperparameters), lineage: a.lineage)
       },
       historical: manager.historical.map {

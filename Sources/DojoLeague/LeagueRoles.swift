@@ -165,7 +165,7 @@ public final class AgentLearner<G: Game>: @unchecked Sendable {
   /// to `directory`/checkpoints.
   public init(name: String, game: G, league: LeagueConfig, manager: any LeagueLearning, source: @escaping (Int) -> TrainingBatch?,
               directory: String) throws {
-    if league.agents.first(where: { $0.name == name })?.frozen == true {
+    if league.isFrozen(name) {
       throw InvalidRun("\(name) is frozen (league file): it keeps its initial checkpoint and has no learner")
     }
     let agent = try manager.agentState(name)
