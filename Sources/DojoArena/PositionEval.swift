@@ -30,15 +30,9 @@ public struct ScoredPosition: Sendable, Equatable {
     "\(moves.joined(separator: moves.allSatisfy { $0.count == 1 } ? "" : ","))\t\(score)\t\(moveScores.map { $0.map(String.init) ?? "" }.joined(separator: ","))\t\(set)"
   }
 
-  /// Dojo's own Connect Four positions, `games/connect_four/positions.tsv`: found from the working
-  /// directory (the repository root, as tools/ scripts run) or beside the binary (`.build/CONFIG/dojo`).
-  public static var defaultFile: String {
-    let relative = "games/connect_four/positions.tsv"
-    if FileManager.default.fileExists(atPath: relative) { return relative }
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    let beside = binary.deletingLastPathComponent().appendingPathComponent("../../" + relative).standardizedFileURL.path
-    return FileManager.default.fileExists(atPath: beside) ? beside : relative
-  }
+  /// Dojo's own Connect Four positions, `games/connect_four/positions.tsv` (the games folder found
+  /// as `GameFiles` finds it).
+  public static var defaultFile: String { GameFiles.path("connect_four/positions.tsv") }
 
   /// Reads a positions file; errors name the line.
   public static func load(_ path: String) throws -> [ScoredPosition] {

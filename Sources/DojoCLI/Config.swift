@@ -20,7 +20,7 @@ struct Config: ParsableCommand {
   }
 
   func run() throws {
-    let path = file ?? "games/\(game!)/config.toml"
+    let path = file ?? GameFiles.path("\(game!)/config.toml")
     do {
       let config = try GameConfig.load(path: path)
       print("# \(path): OK. Effective configuration:")

@@ -115,6 +115,7 @@ struct RunLeague: GameTask {
       let roles = AgentRole.allCases.map { r in "\(config.agents(r).count) \(r.rawValue)" }.joined(separator: ", ")
       log("league \(config.name) (\(game.name)) in \(directory): \(roles); \(run.actorCount) actors; "
           + (config.pbt.population.isEmpty ? "no PBT" : "PBT over " + config.pbt.population.map(\.rawValue).joined(separator: ", ")) + "; Ctrl-C stops")
+      log("agents' config: \(GameConfig.source(for: game)) with the league file's overrides")
       try run.start()
       stopAfter(minutes: minutes)
       var seen = try run.manager.store.events().count

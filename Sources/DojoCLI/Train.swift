@@ -86,6 +86,7 @@ struct Train: ParsableCommand {
   func train() throws {
     let settings: GameConfig
     let directory: String
+    let source: String
     if let resume {
       let path = resume + "/config.toml"
       guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(resume) is not a run directory: no config.toml") }
@@ -94,6 +95,7 @@ struct Train: ParsableCommand {
         throw CommandError("\(resume) trains \(settings.game.name), not \(game)")
       }
       directory = resume
+      source = path
     } else {
       let g = try parseGame(game!)
       settings = try config.map { p in
@@ -101,6 +103,7 @@ struct Train: ParsableCommand {
         guard c.game.name == g.name else { throw CommandError("\(p) configures \(c.game.name), not \(g.name)") }
         return c
       } ?? GameConfig.forGame(g)
+      source = config ?? GameConfig.source(for: g)
       let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withFullDate, .withTime])
       directory = runDirectory ?? "runs/\(g.name.prefix { $0 != "(" })-\(stamp)"
       if FileManager.default.fileExists(atPath: directory + "/config.toml") {
@@ -113,8 +116,8 @@ struct Train: ParsableCommand {
     let server = try metrics.map { try MetricsServer.start($0) }
     if let server { print("metrics: http://\(server.address)/metrics") }
     stopOnSignals()
-    try RunTraining(settings: settings, directory: directory, minutes: minutes, steps: steps, statusEvery: statusEvery, seed: seed,
-                    logOptions: logging)(settings.game).get()
+    try RunTraining(settings: settings, source: source, directory: directory, minutes: minutes, steps: steps, statusEvery: statusEvery,
+                    seed: seed, logOptions: logging)(settings.game).get()
   }
 }
 
@@ -155,6 +158,8 @@ extension LogFormat: ExpressibleByArgument {}
 
 struct RunTraining: GameTask {
   let settings: GameConfig
+  /// Where the settings came from: a file, or the built-in defaults and why.
+  let source: String
   let directory: String
   let minutes: Double
   let steps: Int
@@ -168,6 +173,7 @@ struct RunTraining: GameTask {
       let run = try TrainingRun(game: game, directory: directory, settings: settings.runSettings, seed: seed, log: log.roleLog)
       let n = settings.network, t = settings.training
       log("training \(game.name) in \(directory): \(run.origin)")
+      log("config: \(source)")
       log("network \(n.blocks)×\(n.channels); \(run.actorCount) actors × \(t.parallelGames) games, \(settings.selfPlay.search.simulations) simulations "
           + "(\(settings.selfPlay.search.rootPolicy.rawValue)), gating \(settings.gating.rule.rawValue)" + Self.recipe(t) + "; Ctrl-C stops")
       run.start()

@@ -13,13 +13,13 @@ public enum LeagueFile {
   static let topKeys = ["game", "games_per_match", "actors", "agents", "members", "matchmaking", "snapshot", "payoff", "pbt", "rating"]
 
   /// The league in `path`; the game's config comes from `gamesDirectory`.
-  public static func load(path: String, gamesDirectory: String = "games") throws(ConfigError) -> LeagueConfig {
+  public static func load(path: String, gamesDirectory: String = GameFiles.directory ?? "games") throws(ConfigError) -> LeagueConfig {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadable(path) }
     let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     return try parse(text, name: name, path: path, gamesDirectory: gamesDirectory)
   }
 
-  public static func parse(_ text: String, name: String, path: String = "<league>", gamesDirectory: String = "games") throws(ConfigError) -> LeagueConfig {
+  public static func parse(_ text: String, name: String, path: String = "<league>", gamesDirectory: String = GameFiles.directory ?? "games") throws(ConfigError) -> LeagueConfig {
     try TOMLPrecheck.check(text, path: path)
     let table: TOMLTable
     do { table = try TOMLTable(string: text) } catch { throw .syntax(path, "\(error)") }

@@ -39,6 +39,14 @@ func shippedConfigLoads(name: String) throws {
   #expect(general.hasSuffix(config.toml), "\(path) differs from `dojo config \(name)` below its header (apart from '# Measured' lines)")
 }
 
+@Test func aRunSaysWhereItsConfigCameFrom() {
+  // From the repository root (where tests run) the game's file; with no games folder, the built-in
+  // defaults and how to point Dojo at the file.
+  #expect(GameConfig.source(for: TicTacToe()).hasSuffix("games/tic_tac_toe/config.toml"))
+  let none = GameConfig.source(for: TicTacToe(), directory: "/nonexistent/games")
+  #expect(none.hasPrefix("Dojo's built-in defaults (no /nonexistent/games/tic_tac_toe/config.toml") && none.contains("DOJO_GAMES"))
+}
+
 @Test func configValuesOverrideDefaults() throws {
   let c = try GameConfig.parse("""
     game = "connect_four(rows=5,columns=6)"

@@ -1,4 +1,6 @@
 import Testing
+import DojoTestSupport
+import Foundation
 @testable import DojoGames
 
 @Test func parameterisedNamesMakeTheRightGames() throws {
@@ -26,4 +28,25 @@ import Testing
   #expect(message("connect_four(rows=6,rows=7)").contains("given twice"))
   #expect(message("tic_tac_toe(size=4)").contains("it takes none"))
   #expect(message("connect_four(rows=16,columns=16)").contains("<= 128"))
+}
+
+@Test func theGamesFolderIsFoundFromAnyWorkingDirectory() throws {
+  // A repository with a binary in .build/release: found from the working directory, beside the
+  // binary (a symlink to it included) from anywhere else, and $DOJO_GAMES first of all.
+  let root = temporaryDirectory("game-files")
+  let fm = FileManager.default
+  try fm.createDirectory(atPath: root + "/repo/games/connect_four", withIntermediateDirectories: true)
+  try fm.createDirectory(atPath: root + "/repo/.build/release", withIntermediateDirectories: true)
+  try fm.createDirectory(atPath: root + "/elsewhere", withIntermediateDirectories: true)
+  fm.createFile(atPath: root + "/repo/.build/release/dojo", contents: Data())
+  fm.createFile(atPath: root + "/repo/Package.swift", contents: Data())
+  try fm.createSymbolicLink(atPath: root + "/elsewhere/dojo", withDestinationPath: root + "/repo/.build/release/dojo")
+  let binary = root + "/repo/.build/release/dojo"
+  #expect(GameFiles.directory(environment: nil, workingDirectory: root + "/repo", binary: binary) == root + "/repo/games")
+  #expect(GameFiles.directory(environment: nil, workingDirectory: root + "/elsewhere", binary: binary) == root + "/repo/games")
+  #expect(GameFiles.directory(environment: nil, workingDirectory: root + "/elsewhere", binary: root + "/elsewhere/dojo") == root + "/repo/games")
+  #expect(GameFiles.directory(environment: "/opt/games", workingDirectory: root + "/repo", binary: binary) == "/opt/games")
+  // A copied binary outside any repository, run outside one: nothing found (the caller says so).
+  fm.createFile(atPath: root + "/elsewhere/copy", contents: Data())
+  #expect(GameFiles.directory(environment: nil, workingDirectory: root + "/elsewhere", binary: root + "/elsewhere/copy") == nil)
 }

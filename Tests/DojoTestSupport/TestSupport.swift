@@ -46,8 +46,9 @@ public struct MissingBinary: Error, CustomStringConvertible {
 
 /// Starts the debug `dojo` binary with `arguments` in the repository root; output goes to
 /// `output` (a file path) or nowhere.
-/// With `executable`, runs that program instead (e.g. `ip netns exec NS dojo ...`).
-public func dojo(_ arguments: [String], output: String? = nil, executable: String? = nil) throws -> Process {
+/// With `executable`, runs that program instead (e.g. `ip netns exec NS dojo ...`); with
+/// `directory`, starts it there instead of the repository root.
+public func dojo(_ arguments: [String], output: String? = nil, executable: String? = nil, directory: String? = nil) throws -> Process {
   let binary = repositoryRoot + "/.build/debug/dojo"
   guard FileManager.default.isExecutableFile(atPath: binary) else {
     throw MissingBinary(description: "\(binary) is missing: build the dojo binary first (swift build, or tools/test)")
@@ -62,7 +63,7 @@ public func dojo(_ arguments: [String], output: String? = nil, executable: Strin
     p.standardOutput = FileHandle.nullDevice
   }
   p.standardError = p.standardOutput
-  p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+  p.currentDirectoryURL = URL(fileURLWithPath: directory ?? repositoryRoot)
   try p.run()
   return p
 }

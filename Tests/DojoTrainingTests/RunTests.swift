@@ -303,3 +303,19 @@ func scrapeMetrics(port: Int) throws -> [String: (type: String, samples: [(name:
   let busyLog = (try? String(contentsOfFile: dir + "/busy.log", encoding: .utf8)) ?? ""
   #expect(busy.terminationStatus != 0 && busyLog.contains("--metrics 127.0.0.1:\(port): cannot serve there"), "\(busyLog)")
 }
+
+@Test func dojoStartedOutsideTheRepositoryStillReadsTheGamesConfig() throws {
+  // `dojo config` from an unrelated working directory, through a symlink with no repository near
+  // it: the games folder is found beside the real binary, so the tuned file is read, not Dojo's
+  // built-in defaults (which `value_target_mix = 0.0` would betray).
+  let dir = temporaryDirectory("outside")
+  try FileManager.default.createSymbolicLink(atPath: dir + "/dojo", withDestinationPath: repositoryRoot + "/.build/debug/dojo")
+  let p = try dojo(["config", "connect_four"], output: dir + "/out.txt", executable: dir + "/dojo", directory: dir)
+  p.waitUntilExit()
+  let out = try String(contentsOfFile: dir + "/out.txt", encoding: .utf8)
+  #expect(p.terminationStatus == 0, "\(out)")
+  #expect(out.hasPrefix("# \(repositoryRoot)/games/connect_four/config.toml: OK"), "\(out.prefix(300))")
+  let shipped = try String(contentsOfFile: repositoryRoot + "/games/connect_four/config.toml", encoding: .utf8)
+  let mix = try #require(shipped.split(separator: "\n").first { $0.hasPrefix("value_target_mix") })
+  #expect(out.contains(mix), "the effective config should carry the file's \(mix)")
+}
