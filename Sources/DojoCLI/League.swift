@@ -34,11 +34,12 @@ func leagueDirectory(file: String?, run: String?, resume: Bool) throws -> (direc
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: file, toPath: directory + "/league.toml")
     try LeagueStore(path: directory + "/league.sqlite").setMeta("name", league.name)
-    var config = try LeagueFile.load(path: directory + "/league.toml")
+    _ = try LeagueFile.startRun(directory, game: league.game)
+    var config = try LeagueFile.loadRun(directory)
     config.name = league.name
     return (directory, config)
   }
-  var config = try LeagueFile.load(path: directory + "/league.toml")
+  var config = try LeagueFile.loadRun(directory)
   if FileManager.default.fileExists(atPath: directory + "/league.sqlite"), let name = try LeagueStore(path: directory + "/league.sqlite").meta("name") {
     config.name = name
   }
@@ -115,7 +116,9 @@ struct RunLeague: GameTask {
       let roles = AgentRole.allCases.map { r in "\(config.agents(r).count) \(r.rawValue)" }.joined(separator: ", ")
       log("league \(config.name) (\(game.name)) in \(directory): \(roles); \(run.actorCount) actors; "
           + (config.pbt.population.isEmpty ? "no PBT" : "PBT over " + config.pbt.population.map(\.rawValue).joined(separator: ", ")) + "; Ctrl-C stops")
-      log("agents' config: \(GameConfig.source(for: game)) with the league file's overrides")
+      let copy = GameConfig.file(for: game, directory: LeagueFile.runGamesDirectory(directory))
+      log("agents' config: " + (FileManager.default.fileExists(atPath: copy) ? copy + " (the run's copy, taken from games/ when it started)" : GameConfig.source(for: game))
+          + " with the league file's overrides")
       try run.start()
       stopAfter(minutes: minutes)
       var seen = try run.manager.store.events().count
@@ -166,7 +169,7 @@ struct LeagueStatusCommand: ParsableCommand {
     do {
       let path = directory + "/league.toml"
       guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(directory) is not a league run: no league.toml") }
-      var config = try LeagueFile.load(path: path)
+      var config = try LeagueFile.loadRun(directory)
       let store = try LeagueStore(path: directory + "/league.sqlite")
       config.name = try store.meta("name") ?? config.name
       let manager = try LeagueManager(config: config, store: store, seed: 0)

@@ -88,7 +88,7 @@ struct Tournament: ParsableCommand {
     if names.isEmpty {
       names = try store.agents().map(\.name)
       if FileManager.default.fileExists(atPath: directory + "/league.toml"),
-        let config = try? LeagueFile.load(path: directory + "/league.toml") { names += config.rating.anchors }
+        let config = try? LeagueFile.loadRun(directory) { names += config.rating.anchors }
     }
     file.players = try names.map { name in
       if let anchor = try? PlayerSpec(parsing: name), anchor != .human { return (name, name) }

@@ -19,6 +19,27 @@ public enum LeagueFile {
     return try parse(text, name: name, path: path, gamesDirectory: gamesDirectory)
   }
 
+  /// A league run's own copy of its game's config, `RUN/games/<game>/config.toml`, written with
+  /// every key when the run starts (`startRun`), so that the run resumed, its status, and its
+  /// processes keep the settings it started with, not whatever games/ holds by then.
+  public static func runGamesDirectory(_ run: String) -> String { run + "/games" }
+
+  /// Writes the run's copy of `game`'s effective config (from `gamesDirectory`) into `run`.
+  public static func startRun(_ run: String, game spec: String, gamesDirectory: String = GameFiles.directory ?? "games") throws -> String {
+    let game = try GameRegistry.make(spec)
+    let target = GameConfig.file(for: game, directory: runGamesDirectory(run))
+    try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try GameConfig.forGame(game, directory: gamesDirectory).toml.write(toFile: target, atomically: true, encoding: .utf8)
+    return target
+  }
+
+  /// The league of the run directory `run`: its league.toml over its own copy of the game's config
+  /// (runs started before the copy existed read games/).
+  public static func loadRun(_ run: String) throws(ConfigError) -> LeagueConfig {
+    let copy = runGamesDirectory(run)
+    return try load(path: run + "/league.toml", gamesDirectory: FileManager.default.fileExists(atPath: copy) ? copy : GameFiles.directory ?? "games")
+  }
+
   public static func parse(_ text: String, name: String, path: String = "<league>", gamesDirectory: String = GameFiles.directory ?? "games") throws(ConfigError) -> LeagueConfig {
     try TOMLPrecheck.check(text, path: path)
     let table: TOMLTable

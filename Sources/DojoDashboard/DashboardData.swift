@@ -207,7 +207,7 @@ struct LeagueData: Codable {
     do {
       let path = source.path + "/league.toml"
       guard FileManager.default.fileExists(atPath: path) else { throw DashboardError("no league.toml in \(source.path)") }
-      var config = try LeagueFile.load(path: path)
+      var config = try LeagueFile.loadRun(source.path)
       let store = try LeagueStore(readingOnly: source.file)
       config.name = try store.meta("name") ?? config.name
       let report = try LeagueReport.make(try LeagueManager(config: config, store: store, seed: 0), eventLimit: 0)

@@ -81,3 +81,31 @@ import Testing
   #expect(message("# 3×3 boards\ngame = \"tic_tac_toe\" # ×\n[network]\nblocks = 1\n") == "")
   #expect(message("game = \"tic_tac_toe\"\n[\"network\"]\nblocks = 1\n") == "")
 }
+
+@Test func aLeagueRunKeepsTheGameConfigItStartedWith() throws {
+  // The run keeps its own copy of games/<game>/config.toml: an edit of games/ after the start does
+  // not change the resumed league's agents; a run without the copy (older runs) reads games/.
+  let base = NSTemporaryDirectory() + "dojo-league-copy-\(ProcessInfo.processInfo.processIdentifier)"
+  let games = base + "/games", run = base + "/run"
+  try? FileManager.default.removeItem(atPath: base)
+  try FileManager.default.createDirectory(atPath: games + "/tic_tac_toe", withIntermediateDirectories: true)
+  try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(atPath: base) }
+  func writeGames(simulations: Int) throws {
+    var c = try GameConfig.forGame(TicTacToe(), directory: "\(root)/games")
+    c.selfPlay.search.simulations = simulations
+    try c.toml.write(toFile: games + "/tic_tac_toe/config.toml", atomically: true, encoding: .utf8)
+  }
+  try writeGames(simulations: 24)
+  try "game = \"tic_tac_toe\"\n[agents.main_agent]\ncount = 1\n[agents.main_exploiter]\ncount = 1\n[agents.main_exploiter.search]\nsimulations = 12\n"
+    .write(toFile: run + "/league.toml", atomically: true, encoding: .utf8)
+  let copy = try LeagueFile.startRun(run, game: "tic_tac_toe", gamesDirectory: games)
+  #expect(copy == run + "/games/tic_tac_toe/config.toml")
+  try writeGames(simulations: 40)
+  let league = try LeagueFile.loadRun(run)
+  #expect(league.agents.map(\.settings.selfPlay.search.simulations) == [24, 12])
+  #expect(try GameConfig.load(path: copy).selfPlay.search.simulations == 24)
+  try FileManager.default.removeItem(atPath: run + "/games")
+  let shipped = try GameConfig.forGame(TicTacToe(), directory: "\(root)/games").selfPlay.search.simulations
+  #expect(try LeagueFile.loadRun(run).agents.first?.settings.selfPlay.search.simulations == shipped)
+}
