@@ -37,7 +37,7 @@ public struct GameConfig: Sendable {
   /// games/<name>/config.toml (under `directory`) applied to `game`, which may have other
   /// parameters than the file's (a 9×9 Gomoku takes the 15×15 file's trunk, search and training);
   /// the built-in defaults where there is no file.
-  public static func forGame(_ game: any Game, directory: String = GameFiles.directory ?? "games") throws(ConfigError) -> GameConfig {
+  public static func forGame(_ game: any Game, directory: String = GameFiles.directoryOrDefault) throws(ConfigError) -> GameConfig {
     let path = file(for: game, directory: directory)
     var config = GameConfig(game: game)
     guard FileManager.default.fileExists(atPath: path) else { return config }
@@ -57,20 +57,20 @@ public struct GameConfig: Sendable {
   }
 
   /// games/<name>/config.toml for `game` (any parameters) under `directory`.
-  public static func file(for game: any Game, directory: String = GameFiles.directory ?? "games") -> String {
+  public static func file(for game: any Game, directory: String = GameFiles.directoryOrDefault) -> String {
     "\(directory)/\(game.name.prefix { $0 != "(" })/config.toml"
   }
 
   /// Where `forGame` takes `game`'s settings from, for a run's first lines: the file, or the
   /// built-in defaults and why.
-  public static func source(for game: any Game, directory: String = GameFiles.directory ?? "games") -> String {
+  public static func source(for game: any Game, directory: String = GameFiles.directoryOrDefault) -> String {
     let path = file(for: game, directory: directory)
     return FileManager.default.fileExists(atPath: path) ? path
       : "Dojo's built-in defaults (no \(path); run from the repository root, or set DOJO_GAMES to its games folder)"
   }
 
   /// The network games/<name>/config.toml names, shaped for `game` (see `forGame`).
-  public static func network(for game: any Game, directory: String = GameFiles.directory ?? "games") throws(ConfigError) -> NetworkConfig {
+  public static func network(for game: any Game, directory: String = GameFiles.directoryOrDefault) throws(ConfigError) -> NetworkConfig {
     try forGame(game, directory: directory).network
   }
 

@@ -13,7 +13,7 @@ public enum LeagueFile {
   static let topKeys = ["game", "games_per_match", "actors", "agents", "members", "matchmaking", "snapshot", "payoff", "pbt", "rating"]
 
   /// The league in `path`; the game's config comes from `gamesDirectory`.
-  public static func load(path: String, gamesDirectory: String = GameFiles.directory ?? "games") throws(ConfigError) -> LeagueConfig {
+  public static func load(path: String, gamesDirectory: String = GameFiles.directoryOrDefault) throws(ConfigError) -> LeagueConfig {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadable(path) }
     let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     return try parse(text, name: name, path: path, gamesDirectory: gamesDirectory)
@@ -25,7 +25,7 @@ public enum LeagueFile {
   public static func runGamesDirectory(_ run: String) -> String { run + "/games" }
 
   /// Writes the run's copy of `game`'s effective config (from `gamesDirectory`) into `run`.
-  public static func startRun(_ run: String, game spec: String, gamesDirectory: String = GameFiles.directory ?? "games") throws -> String {
+  public static func startRun(_ run: String, game spec: String, gamesDirectory: String = GameFiles.directoryOrDefault) throws -> String {
     let game = try GameRegistry.make(spec)
     let target = GameConfig.file(for: game, directory: runGamesDirectory(run))
     try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -37,10 +37,10 @@ public enum LeagueFile {
   /// (runs started before the copy existed read games/).
   public static func loadRun(_ run: String) throws(ConfigError) -> LeagueConfig {
     let copy = runGamesDirectory(run)
-    return try load(path: run + "/league.toml", gamesDirectory: FileManager.default.fileExists(atPath: copy) ? copy : GameFiles.directory ?? "games")
+    return try load(path: run + "/league.toml", gamesDirectory: FileManager.default.fileExists(atPath: copy) ? copy : GameFiles.directoryOrDefault)
   }
 
-  public static func parse(_ text: String, name: String, path: String = "<league>", gamesDirectory: String = GameFiles.directory ?? "games") throws(ConfigError) -> LeagueConfig {
+  public static func parse(_ text: String, name: String, path: String = "<league>", gamesDirectory: String = GameFiles.directoryOrDefault) throws(ConfigError) -> LeagueConfig {
     try TOMLPrecheck.check(text, path: path)
     let table: TOMLTable
     do { table = try TOMLTable(string: text) } catch { throw .syntax(path, "\(error)") }

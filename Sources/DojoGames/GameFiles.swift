@@ -38,7 +38,10 @@ public enum GameFiles {
 
   /// `games/<relative>` in the folder found, or the path under the working directory when there is
   /// none (so an error names where it looked).
-  public static func path(_ relative: String) -> String { (directory ?? "games") + "/" + relative }
+  /// `directory`, or `games` under the working directory where none was found.
+  public static var directoryOrDefault: String { directory ?? "games" }
+
+  public static func path(_ relative: String) -> String { directoryOrDefault + "/" + relative }
 
   static func isDirectory(_ path: String) -> Bool {
     var isDirectory: ObjCBool = false
