@@ -84,6 +84,18 @@ public struct SPRT: Sendable, Equatable, Codable {
     case continuing, acceptH0 = "H0", acceptH1 = "H1"
   }
 
+  /// The fewest games, as colour-swapped pairs the candidate wins twice, after which the test
+  /// accepts H1; nil if that takes more than `limit` games. A gate of fewer games can only reject.
+  public func fewestGamesToAccept(limit: Int) -> Int? {
+    guard elo1 > elo0 else { return nil }
+    var pairs = PairResult()
+    while 2 * (pairs.pairs + 1) <= limit {
+      pairs.counts[4] += 1
+      if verdict(llr: llr(pairs)) == .acceptH1 { return 2 * pairs.pairs }
+    }
+    return nil
+  }
+
   public func verdict(llr: Double) -> Verdict {
     llr >= upperBound ? .acceptH1 : llr <= lowerBound ? .acceptH0 : .continuing
   }

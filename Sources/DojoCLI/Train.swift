@@ -3,6 +3,7 @@ import ArgumentParser
 import DojoConfig
 import DojoGames
 import DojoNN
+import DojoSearch
 import DojoTraining
 import DojoCluster
 import DojoHTTP
@@ -205,6 +206,10 @@ struct RunTraining: GameTask {
       let s = run.status
       log(String(format: "stopped after %.1f minutes: %d games stored, %d optimizer steps, generation %d (best %d). Curves: %@/loss.svg, %@/rating.svg",
                  s.seconds / 60, s.games, s.steps, s.generation, s.bestGeneration, directory, directory))
+      if s.outcomes.games > 0 {
+        log("the \(s.outcomes.games) games stored since this start: \(s.outcomes.endings); \(s.outcomes.falseResignationSummary) "
+            + "(no-resign games in which a side would have resigned and did not lose)")
+      }
       if let final { log("last checkpoint: \(final)") }
       log("resume:  dojo train --resume \(directory)")
       log("play it: dojo play \(game.name.prefix { $0 != "(" }) --checkpoint \(directory)")
@@ -231,6 +236,7 @@ struct RunTraining: GameTask {
       + "games \(s.games) (\(rate(s.games, p.games))) positions \(rate(s.positions, p.positions)) samples in \(rate(s.samplesInserted, p.samplesInserted)), "
       + "trained \(rate(s.samplesDrawn, p.samplesDrawn)) | steps \(s.steps) | \(loss) | gen \(s.generation), best \(s.bestGeneration)"
       + (s.rejected > 0 ? " | \(s.rejected) games refused" : "")
+      + (s.outcomes.since(p.outcomes).games > 0 ? " | \(s.outcomes.since(p.outcomes).endings)" : "")
       + (s.verdict.map { " | \($0)" } ?? "")
   }
 }

@@ -8,6 +8,7 @@
 import DojoArena
 import DojoGames
 import DojoNN
+import DojoSearch
 import DojoTelemetry
 import DojoTraining
 import DojoTransport
@@ -77,12 +78,15 @@ public struct ReplayRole: ClusterRole {
       for t in stores { try? store.setCounter(Self.drawnCounter(t.table), t.statistics.samplesDrawn) }
       log(String(format: "games %d (%.1f/s), refused %d, samples in %.0f/s, drawn %.0f/s, window %d", s.gamesAccepted,
                  Double(s.gamesAccepted - previous.gamesAccepted) / dt, s.gamesRejected,
-                 Double(s.samplesInserted - previous.samplesInserted) / dt, Double(s.samplesDrawn - previous.samplesDrawn) / dt, s.windowSize))
+                 Double(s.samplesInserted - previous.samplesInserted) / dt, Double(s.samplesDrawn - previous.samplesDrawn) / dt, s.windowSize)
+          + (s.outcomes.since(previous.outcomes).games > 0 ? "; \(s.outcomes.since(previous.outcomes).endings)" : ""))
       previous = s
     }
     server.stop()
     for t in stores { try store.setCounter(Self.drawnCounter(t.table), t.statistics.samplesDrawn) }
-    log("replay store stopped: \(replay.statistics.gamesAccepted) games stored")
+    let ended = replay.statistics.outcomes
+    log("replay store stopped: \(replay.statistics.gamesAccepted) games stored"
+        + (ended.games > 0 ? "; since this start: \(ended.endings), \(ended.falseResignationSummary)" : ""))
   }
 }
 

@@ -28,6 +28,8 @@ public struct RunStatus: Sendable {
   public var generation: Int
   public var bestGeneration: Int
   public var verdict: String?
+  /// How the games stored since this process started ended.
+  public var outcomes = OutcomeStatistics()
 }
 
 public final class TrainingRun<G: Game>: @unchecked Sendable {
@@ -139,7 +141,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     return RunStatus(seconds: Date().timeIntervalSince(started), games: s.gamesAccepted, positions: s.positions, samplesInserted: s.samplesInserted,
                      samplesDrawn: s.samplesDrawn, window: s.windowSize, rejected: s.gamesRejected, steps: learner.progress.steps,
                      losses: learner.losses, generation: learner.generation, bestGeneration: board.latest?.generation ?? 0,
-                     verdict: evaluator.verdict)
+                     verdict: evaluator.verdict, outcomes: s.outcomes)
   }
 
   /// Stops every role (unfinished games are dropped; every acknowledged one is stored), and writes
@@ -174,6 +176,15 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
       "throughput/samples_trained_per_s": per(s.samplesDrawn, p.samplesDrawn), "replay/window": Double(s.window),
       "replay/games": Double(s.games), "generation": Double(s.generation),
     ], step: s.steps)
+    // How the games of this interval ended, and the false-resignation rate of the whole run so far.
+    let ended = s.outcomes.since(p.outcomes)
+    if ended.games > 0 {
+      try scalars.writer.scalars(["selfplay/draws": Double(ended.draws) / Double(ended.games),
+                                  "selfplay/resigned": Double(ended.resigned) / Double(ended.games)], step: s.steps)
+    }
+    if s.outcomes.wouldHaveResigned > 0 {
+      try scalars.writer.scalars(["selfplay/false_resignations": Double(s.outcomes.falseResignationRate)], step: s.steps)
+    }
     for gate in try store.gates() where gate.candidate > scalars.lastGate {
       try scalars.writer.scalars(["rating/elo": gate.rating, "rating/accepted": gate.accepted ? 1 : 0], step: gate.steps)
       scalars.lastGate = gate.candidate

@@ -120,6 +120,7 @@ public struct GameConfig: Sendable {
     guard training.schedule == .constant || training.warmupSteps < training.totalSteps else {
       throw .badValue(path, prefix + "training.warmup_steps", "\(training.warmupSteps) is not below total_steps \(training.totalSteps)")
     }
+    if let problem = gating.sprtProblem { throw .badValue(path, prefix + "gating." + problem.key, problem.reason) }
   }
 
   /// The section names an override table may hold.

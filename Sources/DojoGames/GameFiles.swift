@@ -36,11 +36,11 @@ public enum GameFiles {
     return nil
   }
 
-  /// `games/<relative>` in the folder found, or the path under the working directory when there is
-  /// none (so an error names where it looked).
   /// `directory`, or `games` under the working directory where none was found.
   public static var directoryOrDefault: String { directory ?? "games" }
 
+  /// `games/<relative>` in the folder found, or the path under the working directory when there is
+  /// none (so an error names where it looked).
   public static func path(_ relative: String) -> String { directoryOrDefault + "/" + relative }
 
   static func isDirectory(_ path: String) -> Bool {

@@ -100,15 +100,56 @@ public struct GameRecord: Sendable {
   public var isFalseResignation: Bool { wouldHaveResigned.map { outcome(for: $0) >= 0 } ?? false }
 }
 
-/// False-resignation bookkeeping over many games.
-public struct ResignationStatistics: Sendable, Equatable {
+/// What many games ended in: draws, resignations, and the false-resignation check (AlphaGo Zero):
+/// of the no-resign games in which a side would have resigned, how many it did not lose.
+public struct OutcomeStatistics: Sendable, Equatable {
   public var games = 0
+  public var draws = 0
   public var resigned = 0
   public var noResignGames = 0
   public var wouldHaveResigned = 0
   public var falseResignations = 0
+
+  public init() {}
+
+  public mutating func count(_ record: GameRecord) {
+    games += 1
+    if record.outcomeForFirst == 0 { draws += 1 }
+    if record.resigned != nil { resigned += 1 }
+    if !record.resignAllowed {
+      noResignGames += 1
+      if record.wouldHaveResigned != nil { wouldHaveResigned += 1 }
+      if record.isFalseResignation { falseResignations += 1 }
+    }
+  }
+
   /// Of the no-resign games in which someone would have resigned, the fraction they did not lose.
   public var falseResignationRate: Float { wouldHaveResigned > 0 ? Float(falseResignations) / Float(wouldHaveResigned) : 0 }
+
+  /// The games counted here and not in `earlier` (a count taken before, from the same games).
+  public func since(_ earlier: OutcomeStatistics) -> OutcomeStatistics {
+    var d = OutcomeStatistics()
+    d.games = games - earlier.games
+    d.draws = draws - earlier.draws
+    d.resigned = resigned - earlier.resigned
+    d.noResignGames = noResignGames - earlier.noResignGames
+    d.wouldHaveResigned = wouldHaveResigned - earlier.wouldHaveResigned
+    d.falseResignations = falseResignations - earlier.falseResignations
+    return d
+  }
+
+  /// "draws 71 %, resigned 20 %" (of these games), or "" with none.
+  public var endings: String {
+    guard games > 0 else { return "" }
+    let percent = { (n: Int) in String(format: "%.0f %%", 100 * Double(n) / Double(games)) }
+    return "draws \(percent(draws)), resigned \(percent(resigned))"
+  }
+
+  /// "false resignations 1 of 12 (8 %)": of the no-resign games in which a side would have resigned.
+  public var falseResignationSummary: String {
+    "false resignations \(falseResignations) of \(wouldHaveResigned)"
+      + (wouldHaveResigned > 0 ? String(format: " (%.0f %%)", 100 * falseResignationRate) : "")
+  }
 }
 
 public final class SelfPlay<G: Game, E: Evaluator> where E.State == G.State {
@@ -119,7 +160,7 @@ public final class SelfPlay<G: Game, E: Evaluator> where E.State == G.State {
   var resignAllowed: [Bool]
   var wouldResign: [Player?]
   var active: [Bool]
-  public private(set) var statistics = ResignationStatistics()
+  public private(set) var statistics = OutcomeStatistics()
 
   /// `parallelGames` games are played at once (one search batch).
   public init(game: G, evaluator: E, config: SelfPlayConfig, parallelGames: Int, seed: UInt64) {
@@ -195,13 +236,7 @@ public final class SelfPlay<G: Game, E: Evaluator> where E.State == G.State {
     let outcome: Float = resigned.map { $0 == .first ? -1 : 1 } ?? (search.roots[i].outcome(for: .first) ?? 0)
     let record = GameRecord(moves: moves[i], outcomeForFirst: outcome, resigned: resigned,
                             wouldHaveResigned: wouldResign[i], resignAllowed: resignAllowed[i])
-    statistics.games += 1
-    if resigned != nil { statistics.resigned += 1 }
-    if !resignAllowed[i] {
-      statistics.noResignGames += 1
-      if record.wouldHaveResigned != nil { statistics.wouldHaveResigned += 1 }
-      if record.isFalseResignation { statistics.falseResignations += 1 }
-    }
+    statistics.count(record)
     active[i] = false
     onGame(record)
   }

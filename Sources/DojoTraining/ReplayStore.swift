@@ -50,6 +50,8 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
   var rejected = 0
   var duplicates = 0
   var positions = 0
+  /// How the games stored since this process started ended (draws, resignations, false resignations).
+  var outcomes = OutcomeStatistics()
 
   public init(game: G, config: TrainingConfig, store: RunStore?, seed: UInt64, table: String = "main") {
     self.game = game
@@ -109,6 +111,7 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     var results: [Result<Int64, InvalidGame>] = []
     var valid: [(message: Dojo_GameRecord, samples: Int)] = []
     var validSamples: [[TrainingSample]] = []
+    var validRecords: [GameRecord] = []
     var plies = 0
     for decoded in games {
       do {
@@ -118,6 +121,7 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
         let samples = trainingSamples(from: record, game: game, valueMix: valueMix)
         valid.append((message, samples.count))
         validSamples.append(samples)
+        validRecords.append(record)
         plies += record.moves.count
         results.append(.success(-1))
       } catch let e as InvalidGame {
@@ -128,9 +132,10 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     var ids = stored.map(\.id)
     condition.lock()
     // A resent game (stored before, its acknowledgement lost) is acknowledged again, not learned twice.
-    for (samples, s) in zip(validSamples, stored) where s.isNew {
+    for ((samples, record), s) in zip(zip(validSamples, validRecords), stored) where s.isNew {
       buffer.append(samples)
       inserted += samples.count
+      outcomes.count(record)
     }
     accepted += stored.filter(\.isNew).count
     duplicates += stored.count - stored.filter(\.isNew).count
@@ -193,13 +198,15 @@ public final class ReplayStore<G: Game>: GameSink, @unchecked Sendable {
     public var windowSize: Int
     /// Samples averaged into a position already in the window (`merge_duplicates`).
     public var samplesMerged = 0
+    /// How the games stored since this process started ended.
+    public var outcomes = OutcomeStatistics()
   }
 
   public var statistics: Statistics {
     condition.lock()
     defer { condition.unlock() }
     return Statistics(gamesAccepted: accepted, gamesRejected: rejected, duplicates: duplicates, positions: positions, samplesInserted: inserted,
-                      samplesDrawn: sampled, windowSize: buffer.windowCount, samplesMerged: buffer.merged)
+                      samplesDrawn: sampled, windowSize: buffer.windowCount, samplesMerged: buffer.merged, outcomes: outcomes)
   }
 }
 

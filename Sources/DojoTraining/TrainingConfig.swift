@@ -106,6 +106,19 @@ public struct GatingConfig: Sendable, Equatable, Codable {
     case .sprt: .sprt(SPRT(elo0: elo0, elo1: elo1, alpha: alpha, beta: beta), maxGames: games)
     }
   }
+
+  /// What makes an `sprt` gate unable to ever accept, or nil: elo1 not above elo0, or `games` too
+  /// few for the test to reach its bound even when the candidate wins every game (elo1 35 at α = β
+  /// = 0.05 needs 62; a 40-game gate rejected a candidate that won 39 of 40).
+  public var sprtProblem: (key: String, reason: String)? {
+    guard rule == .sprt else { return nil }
+    guard elo1 > elo0 else { return ("elo1", "\(elo1) is not above elo0 \(elo0): the SPRT tests H1 elo = elo1 against H0 elo = elo0") }
+    let test = SPRT(elo0: elo0, elo1: elo1, alpha: alpha, beta: beta)
+    if test.fewestGamesToAccept(limit: games) != nil { return nil }
+    let needed = test.fewestGamesToAccept(limit: 100_000).map { "\($0)" } ?? "more than 100000"
+    return ("games", "\(games) games can never accept a checkpoint under \"sprt\" (elo0 \(elo0), elo1 \(elo1), alpha \(alpha), beta \(beta)): "
+      + "even winning every game, the test reaches its bound only after \(needed) games; raise games or elo1")
+  }
 }
 
 /// Everything a training run is configured by.

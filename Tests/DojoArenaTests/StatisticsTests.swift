@@ -16,7 +16,7 @@ import Testing
   #expect(MatchResult(wins: 5, draws: 0, losses: 5).likelihoodOfSuperiority == 0.5)
 }
 
-@Test func sprtLogLikelihoodRatios() {
+@Test func sprtLogLikelihoodRatios() throws {
   let sprt = SPRT(elo0: 0, elo1: 10, alpha: 0.05, beta: 0.05)
   #expect(abs(sprt.llr(MatchResult(wins: 60, draws: 20, losses: 40)) - 0.631484) < 2e-3)
   #expect(abs(SPRT(elo0: 0, elo1: 5).llr(MatchResult(wins: 330, draws: 400, losses: 300)) - 0.531569) < 2e-3)
@@ -27,6 +27,14 @@ import Testing
   let gate = SPRT(elo0: 0, elo1: 35)
   #expect(gate.verdict(llr: gate.llr(MatchResult(wins: 140, draws: 20, losses: 60))) == .acceptH1)
   #expect(gate.verdict(llr: gate.llr(MatchResult(wins: 60, draws: 20, losses: 140))) == .acceptH0)
+  // The fewest games in which it can accept: pairs won twice, one pair fewer stays undecided.
+  let fewest = try #require(gate.fewestGamesToAccept(limit: 10_000))
+  let pairs = fewest / 2
+  #expect(fewest % 2 == 0 && fewest > 40, "a 40-game SPRT gate at elo1 35 could accept after \(fewest) games")
+  #expect(gate.verdict(llr: gate.llr(PairResult(counts: [0, 0, 0, 0, pairs]))) == .acceptH1)
+  #expect(gate.verdict(llr: gate.llr(PairResult(counts: [0, 0, 0, 0, pairs - 1]))) == .continuing)
+  #expect(gate.fewestGamesToAccept(limit: fewest - 1) == nil && gate.fewestGamesToAccept(limit: fewest) == fewest)
+  #expect(SPRT(elo0: 0, elo1: 100).fewestGamesToAccept(limit: 10_000)! < fewest && SPRT(elo0: 10, elo1: 10).fewestGamesToAccept(limit: 10_000) == nil)
 }
 
 @Test func maximumLikelihoodRatingsRecoverKnownStrengths() {

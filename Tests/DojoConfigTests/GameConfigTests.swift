@@ -92,6 +92,7 @@ func shippedConfigLoads(name: String) throws {
     [gating]
     rule = "sprt"
     elo1 = 20
+    games = 400
     """)
   #expect(c.selfPlay.search.simulations == 12 && c.selfPlay.search.rootPolicy == .puct)
   #expect(c.selfPlay.fullSearchProbability == 0.5 && c.selfPlay.resignThreshold == -0.9)
@@ -101,7 +102,7 @@ func shippedConfigLoads(name: String) throws {
   #expect(cosine.training.optimizer.schedule == .cosine(rate: 0.01, warmupSteps: 10, totalSteps: 110, minimumRate: 0.001))
   #expect(cosine.training.optimizer.schedule.rate(at: 4) == 0.005 && cosine.training.optimizer.schedule.rate(at: 500) == 0.001)
   #expect(try GameConfig.parse(cosine.toml).training == cosine.training)
-  #expect(c.gating.rule == .sprt && c.gating.elo1 == 20 && c.gating.games == GatingConfig().games)
+  #expect(c.gating.rule == .sprt && c.gating.elo1 == 20 && c.gating.games == 400)
   let again = try GameConfig.parse(c.toml)
   #expect(again.selfPlay == c.selfPlay && again.training == c.training && again.gating == c.gating && again.network == c.network)
   #expect(c.toml.contains("# Simulations of a full search. AlphaZero: 800"))
@@ -118,6 +119,13 @@ func shippedConfigLoads(name: String) throws {
   #expect(message("[training]\nsamples_per_insert = \"4\"") == "x.toml: 'training.samples_per_insert' must be a number")
   #expect(message("[search]\nsimulations = 0").contains("'search.simulations': 0 is outside 1...100000"))
   #expect(message("training = 3") == "x.toml: 'training' must be a table")
+  // An SPRT gate too short to ever accept (even winning every game), or testing nothing.
+  let sprt = message("[gating]\nrule = \"sprt\"\ngames = 40")
+  #expect(sprt.hasPrefix("x.toml: 'gating.games': 40 games can never accept a checkpoint under \"sprt\" (elo0 0.0, elo1 35.0"), "\(sprt)")
+  // 31 pairs won twice: the generalised LLR, computed independently, first reaches ln 19 there.
+  #expect(sprt.contains("reaches its bound only after 62 games"), "\(sprt)")
+  #expect(message("[gating]\nrule = \"sprt\"\ngames = 100") == "" && message("[gating]\nrule = \"fixed\"\ngames = 40") == "")
+  #expect(message("[gating]\nrule = \"sprt\"\ngames = 400\nelo0 = 10\nelo1 = 10").contains("'gating.elo1': 10.0 is not above elo0 10.0"))
   #expect(message("[training]\nschedule = \"cosine\"\nwarmup_steps = 500\ntotal_steps = 100").contains("'training.warmup_steps': 500 is not below total_steps 100"))
   #expect(message("[gating]\nbenchmark = \"human\"") == "x.toml: 'gating.benchmark': 'human' cannot be a fixed opponent")
   #expect(message("[gating]\nbenchmark = \"gtp:\"").hasPrefix("x.toml: 'gating.benchmark': cannot read player 'gtp:'"))

@@ -23,6 +23,7 @@ import Testing
   let exploit = try LeagueFile.load(path: "\(root)/league/connect_four_exploit.toml", gamesDirectory: "\(root)/games")
   #expect(exploit.agents.map(\.name) == ["main_agent_0", "main_exploiter_0"] && exploit.pbt.population.isEmpty)
   #expect(exploit.agents[0].initialCheckpoint != nil && exploit.agents[0].frozen && exploit.learningAgents.map(\.name) == ["main_exploiter_0"])
+  #expect(exploit.agents[1].settings.training.samplesPerInsert == 8 && exploit.agents[0].settings.training.samplesPerInsert == 4)
   // Per-role and per-agent overrides on top of the game's config.
   let t = try LeagueFile.load(path: "\(root)/league/tic_tac_toe.toml", gamesDirectory: "\(root)/games")
   let game = try GameConfig.forGame(TicTacToe(), directory: "\(root)/games")

@@ -76,6 +76,38 @@ import Testing
   #expect(reopened.sample(8) == nil)
 }
 
+@Test func theReplayStoreCountsHowGamesEndedAndFalseResignations() throws {
+  let game = TicTacToe()
+  var config = TrainingConfig()
+  config.samplesPerInsert = 1_000
+  config.rateErrorBuffer = 1e9
+  let replay = ReplayStore(game: game, config: config, store: try RunStore(path: temporaryDirectory("outcomes") + "/run.sqlite"), seed: 1)
+  let seed: UInt64 = 13
+  var records = selfPlayRecords(12, seed: seed)
+  // No-resign games in which a side would have resigned: against the winner a true resignation,
+  // against the loser or in a draw a false one.
+  for i in 0..<6 {
+    records[i].resignAllowed = false
+    let loser: Player = records[i].outcomeForFirst > 0 ? .second : .first
+    records[i].wouldHaveResigned = i % 2 == 0 ? loser : loser.opponent
+  }
+  records.append(GameRecord(moves: [], outcomeForFirst: -1, resigned: .first, wouldHaveResigned: nil, resignAllowed: true))
+  let messages = records.map { Dojo_GameRecord($0, game: game.name, generation: 0, actor: "t") }
+  _ = try replay.submit(Array(messages.prefix(7)), waitForRoom: true)
+  let before = replay.statistics.outcomes
+  // The rest, and the first seven again (their acknowledgements lost): stored and counted once.
+  _ = try replay.submit(Array(messages.suffix(6)) + Array(messages.prefix(7)), waitForRoom: true)
+  let o = replay.statistics.outcomes
+  let draws = records.filter { $0.outcomeForFirst == 0 }.count
+  let falseOnes = records.prefix(6).filter(\.isFalseResignation).count
+  #expect(o.games == 13 && o.draws == draws && o.resigned == 1 && o.noResignGames == 6 && o.wouldHaveResigned == 6, "seed \(seed): \(o)")
+  #expect(falseOnes >= 3 && o.falseResignations == falseOnes && o.falseResignationRate == Float(falseOnes) / 6, "seed \(seed): \(o)")
+  let later = o.since(before)
+  #expect(later.games == 6 && later.resigned == 1 && later.noResignGames == 0 && later.draws == records.suffix(6).filter { $0.outcomeForFirst == 0 }.count)
+  #expect(o.endings == String(format: "draws %.0f %%, resigned %.0f %%", 100 * Double(draws) / 13, 100.0 / 13))
+  #expect(o.falseResignationSummary == String(format: "false resignations %d of 6 (%.0f %%)", falseOnes, 100 * Double(falseOnes) / 6))
+}
+
 @Test func theLearnerWaitsForTheMinimumWindow() throws {
   let game = TicTacToe()
   var config = TrainingConfig()
@@ -164,6 +196,8 @@ final class Locked<T>: @unchecked Sendable {
   }
   let after = try store.gameCounts()
   #expect(after.games > survivors.games, "no new games after the resume")
+  // On stopping, how this start's games ended, counted by the replay store (every one of them).
+  #expect(log.contains("the \(after.games - survivors.games) games stored since this start: draws "), "\(log)")
   // Every game acknowledged before the kill is still there, unchanged in number and order.
   let ids = try store.gameIDs()
   #expect(Array(ids.prefix(survivors.games)) == Array(1...Int64(survivors.games)))
@@ -182,7 +216,8 @@ final class Locked<T>: @unchecked Sendable {
   // TensorBoard, reading RUN/tensorboard (one event file per start), finds every loss the database
   // holds once, with the database's value (after the kill, the resumed run's), and the other scalars.
   let board = try readTensorBoard(run + "/tensorboard")
-  for tag in ["loss/policy", "loss/value", "learning_rate", "throughput/games_per_s", "throughput/samples_trained_per_s", "replay/window", "rating/elo"] {
+  for tag in ["loss/policy", "loss/value", "learning_rate", "throughput/games_per_s", "throughput/samples_trained_per_s", "replay/window", "rating/elo",
+              "selfplay/draws", "selfplay/resigned"] {
     #expect(!(board[tag] ?? []).isEmpty, "TensorBoard has no \(tag): \(board.keys.sorted())")
   }
   let curve = try store.trainingCurve()
