@@ -231,12 +231,13 @@ struct RunTraining: GameTask {
   static func line(_ s: RunStatus, previous p: RunStatus, seconds: Double) -> String {
     func rate(_ a: Int, _ b: Int) -> String { String(format: "%.1f/s", Double(a - b) / max(seconds, 1e-9)) }
     let t = Int(s.seconds)
+    let ended = s.outcomes.since(p.outcomes).endings  // "" when no game ended since the last line
     let loss = s.losses.map { String(format: "loss policy %.3f value %.3f", $0.policy, $0.value) } ?? "loss — (filling the window: \(s.window) samples)"
     return String(format: "[%02d:%02d:%02d] ", t / 3600, t / 60 % 60, t % 60)
       + "games \(s.games) (\(rate(s.games, p.games))) positions \(rate(s.positions, p.positions)) samples in \(rate(s.samplesInserted, p.samplesInserted)), "
       + "trained \(rate(s.samplesDrawn, p.samplesDrawn)) | steps \(s.steps) | \(loss) | gen \(s.generation), best \(s.bestGeneration)"
       + (s.rejected > 0 ? " | \(s.rejected) games refused" : "")
-      + (s.outcomes.since(p.outcomes).games > 0 ? " | \(s.outcomes.since(p.outcomes).endings)" : "")
+      + (ended.isEmpty ? "" : " | \(ended)")
       + (s.verdict.map { " | \($0)" } ?? "")
   }
 }

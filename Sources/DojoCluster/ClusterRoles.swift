@@ -76,10 +76,11 @@ public struct ReplayRole: ClusterRole {
     reportStatus(every: statusEvery, until: stop) { dt in
       let s = replay.statistics
       for t in stores { try? store.setCounter(Self.drawnCounter(t.table), t.statistics.samplesDrawn) }
+      let ended = s.outcomes.since(previous.outcomes).endings
       log(String(format: "games %d (%.1f/s), refused %d, samples in %.0f/s, drawn %.0f/s, window %d", s.gamesAccepted,
                  Double(s.gamesAccepted - previous.gamesAccepted) / dt, s.gamesRejected,
                  Double(s.samplesInserted - previous.samplesInserted) / dt, Double(s.samplesDrawn - previous.samplesDrawn) / dt, s.windowSize)
-          + (s.outcomes.since(previous.outcomes).games > 0 ? "; \(s.outcomes.since(previous.outcomes).endings)" : ""))
+          + (ended.isEmpty ? "" : "; \(ended)"))
       previous = s
     }
     server.stop()
