@@ -14,8 +14,9 @@ struct Eval: ParsableCommand {
       --positions names another file in the same format; or, with --solve N, N positions taken from
       the agent's own games against itself (seeded) and scored on the spot by dojo's solver.
       Ends with one line of JSON: {"eval":"positions","n":N,"mistake_rate":m,"optimal_rate":o,"by_set":{...}}
-      With --run RUN: a curve against wall time instead. At every --every minutes after the run's
-      first game, the newest checkpoint written by then (and the run's last one), each with the
+      With --run RUN: a curve against training time instead. At every --every minutes of training
+      (wall time from the run's first game, less the stops of a run resumed later: any 2 minutes in
+      which no game finished), the newest checkpoint written by then (and the run's last one), each with the
       policy alone and at --sims simulations; a table, RUN/mistakes.svg, and one line of JSON:
       {"eval":"curve","n":N,"points":[{"minutes":..,"generation":..,"steps":..,"games":..,
       "policy_mistake_rate":..,"search_mistake_rate":..,...}]}
@@ -103,8 +104,8 @@ struct Eval: ParsableCommand {
     let database = run + "/run.sqlite"
     guard FileManager.default.fileExists(atPath: database) else { throw InvalidRun("\(run): no run.sqlite (not a run directory)") }
     let store = try RunStore(path: database)
-    guard let start = try store.firstGameTime() else { throw InvalidRun("\(run) has no games yet") }
-    let marks = RunDirectory.checkpointsAtMarks(try store.checkpoints(), start: start, every: every * 60)
+    guard let clock = try store.trainingClock() else { throw InvalidRun("\(run) has no games yet") }
+    let marks = RunDirectory.checkpointsAtMarks(try store.checkpoints(), clock: clock, every: every * 60)
     guard !marks.isEmpty else { throw InvalidRun("\(run) has no checkpoint yet") }
     let precision = InferencePrecision(rawValue: self.precision)!
     print("\(list.count) positions; policy alone and \(sims) simulations; the newest checkpoint every \(every) minutes")

@@ -58,22 +58,44 @@ public enum RunDirectory {
     return nil
   }
 
-  /// For a curve against wall time: at every `every` seconds after `start`, the newest checkpoint
+  /// For a curve against training time: at every `every` seconds of `clock`, the newest checkpoint
   /// written by then (a mark with none, or the same one as the mark before, is left out); the last
   /// mark is the newest checkpoint's time, so the run's last checkpoint always ends the curve.
-  public static func checkpointsAtMarks(_ checkpoints: [RunStore.CheckpointRecord], start: Double, every: Double)
+  public static func checkpointsAtMarks(_ checkpoints: [RunStore.CheckpointRecord], clock: TrainingClock, every: Double)
     -> [(minutes: Double, checkpoint: RunStore.CheckpointRecord)] {
-    let sorted = checkpoints.sorted { $0.at < $1.at }
-    guard let last = sorted.last, every > 0 else { return [] }
+    let timed = checkpoints.map { (seconds: clock.seconds(at: $0.at), checkpoint: $0) }
+      .sorted { ($0.seconds, $0.checkpoint.at) < ($1.seconds, $1.checkpoint.at) }
+    guard let last = timed.last, every > 0 else { return [] }
     var out: [(minutes: Double, checkpoint: RunStore.CheckpointRecord)] = []
-    var mark = start + every
-    while mark < last.at + every {
-      let clock = min(mark, last.at)
-      if let c = sorted.last(where: { $0.at <= clock }), c.generation != out.last?.checkpoint.generation {
-        out.append(((clock - start) / 60, c))
+    var mark = every
+    while mark < last.seconds + every {
+      let clock = min(mark, last.seconds)
+      if let c = timed.last(where: { $0.seconds <= clock })?.checkpoint, c.generation != out.last?.checkpoint.generation {
+        out.append((clock / 60, c))
       }
       mark += every
     }
     return out
+  }
+}
+
+/// A run's training time: wall time since its first game, less the stops between a run's sessions
+/// (`dojo train --resume`, found in `RunStore.trainingClock` as stretches in which no game finished).
+public struct TrainingClock: Sendable, Equatable {
+  /// The wall time (seconds since 1970) of the run's first game.
+  public var start: Double
+  /// Stretches of wall time in which the run was stopped, in order, not overlapping.
+  public var stops: [ClosedRange<Double>]
+
+  public init(start: Double, stops: [ClosedRange<Double>] = []) {
+    self.start = start
+    self.stops = stops
+  }
+
+  /// Seconds of training from the first game to wall time `t` (time inside a stop does not count).
+  public func seconds(at t: Double) -> Double {
+    var s = t - start
+    for stop in stops where stop.lowerBound < t { s -= min(t, stop.upperBound) - stop.lowerBound }
+    return max(0, s)
   }
 }

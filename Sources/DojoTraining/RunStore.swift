@@ -78,10 +78,12 @@ public final class RunStore: @unchecked Sendable {
 
   /// Stores validated games in one transaction; returns their ids once committed. A game whose uid
   /// is already stored is not stored again (exactly once): its existing id comes back.
-  public func insertGames(_ games: [(message: Dojo_GameRecord, samples: Int)], table: String = "main") throws -> [StoredGame] {
+  /// `finishedAt` (seconds since 1970) is the time to record, now unless given (tests).
+  public func insertGames(_ games: [(message: Dojo_GameRecord, samples: Int)], table: String = "main",
+                          finishedAt: Double? = nil) throws -> [StoredGame] {
     if games.isEmpty { return [] }
     return try StorageFull.translating(path) { try db.write { db in
-      let now = Date().timeIntervalSince1970
+      let now = finishedAt ?? Date().timeIntervalSince1970
       let statement = try db.makeStatement(sql: """
         INSERT INTO games (table_name, uid, generation, actor, plies, samples, outcome, resigned, record, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
@@ -210,8 +212,18 @@ public final class RunStore: @unchecked Sendable {
   }
 
   /// When the first stored game finished (seconds since 1970), nil before any.
-  public func firstGameTime() throws -> Double? {
-    try db.read { db in try Double.fetchOne(db, sql: "SELECT MIN(finished_at) FROM games") }
+  /// The run's training clock: from its first game, with every stretch longer than `idle` seconds
+  /// in which no game finished counted as a stop (a run stopped and resumed later); nil before the
+  /// first game. While a run trains its games finish many times a minute.
+  public func trainingClock(idle: Double = 120) throws -> TrainingClock? {
+    try db.read { db in
+      guard let start = try Double.fetchOne(db, sql: "SELECT MIN(finished_at) FROM games") else { return nil }
+      let rows = try Row.fetchAll(db, sql: """
+        SELECT previous, finished_at FROM (SELECT finished_at, LAG(finished_at) OVER (ORDER BY finished_at) AS previous FROM games)
+        WHERE finished_at - previous > ? ORDER BY finished_at
+        """, arguments: [idle])
+      return TrainingClock(start: start, stops: rows.map { ($0[0] as Double)...($0[1] as Double) })
+    }
   }
 
   public func recordCheckpoint(generation: Int, path: String, steps: Int, samplesSeen: Int, games: Int) throws {

@@ -5,6 +5,7 @@ import DojoGames
 import DojoNN
 import DojoSearch
 import DojoTestSupport
+import DojoWire
 import Foundation
 import Testing
 @testable import DojoTraining
@@ -128,19 +129,39 @@ import Testing
   func c(_ g: Int, _ minutes: Double) -> RunStore.CheckpointRecord {
     RunStore.CheckpointRecord(generation: g, path: "/elsewhere/\(g)", steps: 500 * g, games: 100 * g, at: start + 60 * minutes)
   }
+  let clock = TrainingClock(start: start)
   // Checkpoints at 4, 9, 14, 16, 44 and 52 minutes; marks every 15 minutes.
-  let marks = RunDirectory.checkpointsAtMarks([c(6, 52), c(1, 4), c(2, 9), c(3, 14), c(4, 16), c(5, 44)], start: start, every: 900)
+  let marks = RunDirectory.checkpointsAtMarks([c(6, 52), c(1, 4), c(2, 9), c(3, 14), c(4, 16), c(5, 44)], clock: clock, every: 900)
   #expect(marks.map(\.checkpoint.generation) == [3, 4, 5, 6], "\(marks.map { ($0.minutes, $0.checkpoint.generation) })")
   #expect(marks.map(\.minutes) == [15, 30, 45, 52])
   // A mark that falls on the same checkpoint as the one before is left out; none before the first.
-  #expect(RunDirectory.checkpointsAtMarks([c(1, 20), c(2, 50)], start: start, every: 600).map(\.minutes) == [20, 50])
-  #expect(RunDirectory.checkpointsAtMarks([], start: start, every: 900).isEmpty)
+  #expect(RunDirectory.checkpointsAtMarks([c(1, 20), c(2, 50)], clock: clock, every: 600).map(\.minutes) == [20, 50])
+  #expect(RunDirectory.checkpointsAtMarks([], clock: clock, every: 900).isEmpty)
+  // A run stopped from minute 20 to minute 80 and resumed: its marks count training time, so the
+  // checkpoint written as it stopped (minute 20.1) ends the first session's 20 minutes, and the
+  // ones at 85 and 95 are at 25 and 35 minutes of training.
+  let resumed = TrainingClock(start: start, stops: [(start + 60 * 20)...(start + 60 * 80)])
+  #expect(resumed.seconds(at: start + 60 * 10) == 600 && resumed.seconds(at: start + 60 * 50) == 1_200)
+  #expect(resumed.seconds(at: start + 60 * 95) == 35 * 60 && resumed.seconds(at: start - 5) == 0)
+  let afterStop = RunDirectory.checkpointsAtMarks([c(1, 14), c(2, 20.1), c(3, 85), c(4, 95)], clock: resumed, every: 900)
+  #expect(afterStop.map(\.checkpoint.generation) == [1, 3, 4], "\(afterStop.map { ($0.minutes, $0.checkpoint.generation) })")
+  #expect(afterStop.map(\.minutes) == [15, 30, 35])
 
   let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dojo-curve-\(getpid())").path
   try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
   defer { try? FileManager.default.removeItem(atPath: directory) }
   let store = try RunStore(path: directory + "/run.sqlite")
-  #expect(try store.firstGameTime() == nil)
+  #expect(try store.trainingClock() == nil)
+  // Games every 30 s for 10 minutes, none for an hour (stopped), then every 30 s again: one stop.
+  var record = Dojo_GameRecord()
+  record.game = TicTacToe().name
+  for (i, t) in (Array(stride(from: 0.0, through: 600, by: 30)) + Array(stride(from: 4_200.0, through: 4_800, by: 30))).enumerated() {
+    record.uid = "clock-\(i)"
+    _ = try store.insertGames([(record, 0)], finishedAt: start + t)
+  }
+  let fromGames = try #require(try store.trainingClock())
+  #expect(fromGames == TrainingClock(start: start, stops: [(start + 600)...(start + 4_200)]), "\(fromGames)")
+  #expect(fromGames.seconds(at: start + 4_800) == 1_200)
   try store.recordCheckpoint(generation: 1, path: "/x/000001", steps: 500, samplesSeen: 64_000, games: 1_700)
   let stored = try store.checkpoints()
   #expect(stored.count == 1 && stored[0].generation == 1 && stored[0].steps == 500 && stored[0].games == 1_700 && stored[0].path == "/x/000001")
