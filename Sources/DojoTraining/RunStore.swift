@@ -211,7 +211,6 @@ public final class RunStore: @unchecked Sendable {
     }
   }
 
-  /// When the first stored game finished (seconds since 1970), nil before any.
   /// The run's training clock: from its first game, with every stretch longer than `idle` seconds
   /// in which no game finished counted as a stop (a run stopped and resumed later); nil before the
   /// first game. While a run trains its games finish many times a minute.
