@@ -1,4 +1,5 @@
 import ArgumentParser
+import DojoConcurrency
 import DojoConfig
 import DojoGames
 import Foundation
@@ -23,7 +24,7 @@ struct ClusterUp: ParsableCommand {
   @Argument(help: "The game.") var game: String
   @Option(name: .customLong("run"), help: "The run directory. Default: runs/<game>-cluster.") var directory: String?
   @Option(help: "A config file for a new run (default games/<game>/config.toml).") var config: String?
-  @Option(help: "Actor processes (default: one per core).") var actors = ProcessInfo.processInfo.activeProcessorCount
+  @Option(help: "Actor processes (default: one per core).") var actors = Cores.available
   @Option(help: "The address every role binds to.") var host = "127.0.0.1"
   @Option(help: "The first of five ports.") var basePort = 5555
   @Option(help: "Stop after this many minutes (0: until Ctrl-C).") var minutes: Double = 0

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DojoConcurrency
 import DojoConfig
 import DojoGames
 import DojoLeague
@@ -194,7 +195,7 @@ struct LeagueUp: ParsableCommand {
   @Argument(help: "The league file (not needed with --resume).") var file: String?
   @Option(name: .customLong("run"), help: "The run directory. Default: runs/league-<name>-<date>-<time>.") var runDirectory: String?
   @Option(help: "Continue the league in this directory.") var resume: String?
-  @Option(help: "Actor processes (default: one per core).") var actors = ProcessInfo.processInfo.activeProcessorCount
+  @Option(help: "Actor processes (default: one per core).") var actors = Cores.available
   @Option(help: "The address every role binds to.") var host = "127.0.0.1"
   @Option(help: "The first of two ports.") var basePort = 5600
   @Option(help: "Stop after this many minutes (0: until Ctrl-C).") var minutes: Double = 0

@@ -7,6 +7,7 @@
 // counters), the database of acknowledged games (the replay window is rebuilt from it), training
 // statistics and gating results; and the curves drawn from them.
 
+import DojoConcurrency
 import DojoGames
 import DojoNN
 import DojoSearch
@@ -98,7 +99,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     } ?? (counts.games > 0 ? "resumed before the first checkpoint: \(counts.games) games stored" : "a new run")
   }
 
-  public var actorCount: Int { settings.training.actors > 0 ? settings.training.actors : ProcessInfo.processInfo.activeProcessorCount }
+  public var actorCount: Int { settings.training.actors > 0 ? settings.training.actors : Cores.available }
 
   /// Starts every role on its own thread.
   public func start() {

@@ -11,6 +11,7 @@
 // games.sqlite (every acknowledged game, one table per agent), agents/<name>/checkpoints/, and
 // ratings.svg. kill -9 loses nothing acknowledged; `--resume` continues from it.
 
+import DojoConcurrency
 import DojoArena
 import DojoGames
 import DojoNN
@@ -64,7 +65,7 @@ public final class LeagueRun<G: Game>: @unchecked Sendable {
     self.learners = learners
   }
 
-  public var actorCount: Int { config.actors > 0 ? config.actors : ProcessInfo.processInfo.activeProcessorCount }
+  public var actorCount: Int { config.actors > 0 ? config.actors : Cores.available }
 
   /// Starts every role on its own thread.
   public func start() throws {
