@@ -177,7 +177,7 @@ let package = Package(
     .testTarget(name: "DojoArenaTests", dependencies: ["DojoArena", "DojoTestSupport"]),
     .testTarget(name: "DojoTrainingTests", dependencies: ["DojoTraining", "DojoTelemetry", "DojoWire", "DojoNN", "DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoConfigTests", dependencies: ["DojoConfig", "DojoTraining", "DojoLeague"]),
-    .testTarget(name: "DojoLeagueTests", dependencies: ["DojoArena", "DojoLeague", "DojoConfig", "DojoConcurrency", "DojoGames", "DojoTelemetry", "DojoTraining", "DojoNN", "DojoWire", "DojoTestSupport"]),
+    .testTarget(name: "DojoLeagueTests", dependencies: ["DojoArena", "DojoLeague", "DojoConfig", "DojoConcurrency", "DojoGames", "DojoSearch", "DojoTelemetry", "DojoTraining", "DojoNN", "DojoWire", "DojoTestSupport"]),
     .testTarget(name: "DojoTransportTests", dependencies: ["DojoTransport", "DojoConcurrency", "DojoTestSupport"]),
     .testTarget(
       name: "DojoClusterTests",

@@ -78,6 +78,7 @@ public final class LeagueService: @unchecked Sendable {
       reply.opponentSelfPlay = encodeJSON(m.opponentSelfPlay)
       reply.branch = m.branch.rawValue
       reply.games = UInt32(m.games)
+      reply.opponentLearns = m.opponentLearns
       return Dojo_Envelope(.leagueMatch(reply))
     case .leagueResults(let r):
       var stored = 0
@@ -185,7 +186,7 @@ public final class RemoteLeague: LeagueMatchmaking, LeagueLearning, @unchecked S
     } catch { throw RemoteError("match \(m.id): unreadable self-play settings: \(error)") }
     return LeagueMatch(id: m.id, agent: m.agent, agentModel: m.agentModel.reference, agentSelfPlay: mine, opponent: m.opponent,
                        opponentModel: m.opponentModel.reference, opponentSelfPlay: theirs,
-                       branch: MatchBranch(rawValue: m.branch) ?? .selfPlay, games: Int(m.games))
+                       branch: MatchBranch(rawValue: m.branch) ?? .selfPlay, games: Int(m.games), opponentLearns: m.opponentLearns)
   }
 
   @discardableResult

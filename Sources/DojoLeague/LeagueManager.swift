@@ -24,9 +24,13 @@ public struct LeagueMatch: Sendable {
   public var branch: MatchBranch
   /// Games to play, half with the agent moving first.
   public var games: Int
+  /// Whether the opponent is a current learning agent in a self-play game, so its positions are
+  /// samples too (for its own replay table).
+  public var opponentLearns: Bool
 
   public init(id: String, agent: String, agentModel: CheckpointReference, agentSelfPlay: SelfPlayConfig, opponent: String,
-              opponentModel: CheckpointReference, opponentSelfPlay: SelfPlayConfig, branch: MatchBranch, games: Int) {
+              opponentModel: CheckpointReference, opponentSelfPlay: SelfPlayConfig, branch: MatchBranch, games: Int,
+              opponentLearns: Bool = false) {
     self.id = id
     self.agent = agent
     self.agentModel = agentModel
@@ -36,6 +40,14 @@ public struct LeagueMatch: Sendable {
     self.opponentSelfPlay = opponentSelfPlay
     self.branch = branch
     self.games = games
+    self.opponentLearns = opponentLearns
+  }
+
+  /// Whose positions become samples: the agent's, both sides' (each for its own table), or, when
+  /// the agent plays itself, every position from one search.
+  public var samples: MatchSamples {
+    guard opponentLearns else { return .learner }
+    return opponent == agent ? .mirror : .bothSides
   }
 }
 
@@ -169,7 +181,8 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
       }
       return LeagueMatch(id: "\(session)-\(s.matchCounter)", agent: agentName, agentModel: a.model,
                          agentSelfPlay: self.settings(of: agentName, hyperparameters: a.hyperparameters).selfPlay,
-                         opponent: opponent, opponentModel: model, opponentSelfPlay: settings.selfPlay, branch: branch, games: config.gamesPerMatch)
+                         opponent: opponent, opponentModel: model, opponentSelfPlay: settings.selfPlay, branch: branch, games: config.gamesPerMatch,
+                         opponentLearns: branch == .selfPlay && s.agents[opponent] != nil && !config.isFrozen(opponent))
     }
   }
 

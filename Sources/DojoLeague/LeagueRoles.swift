@@ -2,7 +2,8 @@
 // the league manager, the agents' replay stores (GameSink / sample) and checkpoint files:
 //
 // - LeagueActor: asks the manager for a match, plays it (MatchPlay, both networks fetched by hash and
-//   cached), sends the learning agent's games to that agent's replay table, and reports results.
+//   cached), sends the learning agent's games to that agent's replay table (and in a self-play game
+//   between two current agents the opponent's side to the opponent's), and reports results.
 // - AgentLearner: one per learning agent; trains from its table, writes checkpoints, and applies
 //   the manager's reset and exploit directives.
 // - LeagueRater: plays every agent against fixed anchors (random, mcts:N) so ratings are not self-relative.
@@ -87,6 +88,21 @@ public final class LeagueActor<G: Game>: @unchecked Sendable {
 
   public var counters: LeagueActorCounts { counts.withLock { $0 } }
 
+  /// Sends one game to a replay table; whether it was acknowledged (a refusal is counted and
+  /// reported; one left unacknowledged while stopping was never stored and is not counted).
+  func submit(_ record: GameRecord, to sink: any GameSink, generation: Int, shouldStop: () -> Bool) -> Bool {
+    do {
+      _ = try sink.submitKeepingThroughFullDisk(record, origin: GameOrigin(game: game.name, generation: generation, actor: name),
+                                                shouldStop: shouldStop, report: onError)
+      return true
+    } catch {
+      if shouldStop() { return false }
+      counts.withLock { $0.refused += 1 }
+      onError(error)
+      return false
+    }
+  }
+
   public func run(shouldStop: @escaping () -> Bool) {
     let cache = ModelCache(game: game, locate: locate)
     var matchNumber: UInt64 = 0
@@ -98,11 +114,13 @@ public final class LeagueActor<G: Game>: @unchecked Sendable {
         continue
       }
       matchNumber += 1
-      let mine: InferenceEngine, theirs: InferenceEngine, sink: any GameSink
+      let samples = match.samples
+      let mine: InferenceEngine, theirs: InferenceEngine, sink: any GameSink, opponentSink: (any GameSink)?
       do {
         mine = try cache.engine(match.agentModel)
-        theirs = try cache.engine(match.opponentModel)
+        theirs = samples == .mirror ? mine : try cache.engine(match.opponentModel)
         sink = try self.sink(match.agent)
+        opponentSink = samples == .bothSides ? try self.sink(match.opponent) : nil
       } catch {
         onError(error)
         Thread.sleep(forTimeInterval: 0.5)
@@ -110,18 +128,21 @@ public final class LeagueActor<G: Game>: @unchecked Sendable {
       }
       let play = MatchPlay(game: game, learnerEvaluator: NetworkEvaluator(game: game, engine: mine), learnerConfig: match.agentSelfPlay,
                            opponentEvaluator: NetworkEvaluator(game: game, engine: theirs), opponentConfig: match.opponentSelfPlay,
-                           parallelGames: min(parallelGames, match.games), seed: SplitMix64.mix(seed ^ matchNumber))
+                           parallelGames: min(parallelGames, match.games), seed: SplitMix64.mix(seed ^ matchNumber), samples: samples)
       play.play(games: match.games, shouldStop: shouldStop) { record, index, side in
-        do {
-          _ = try sink.submitKeepingThroughFullDisk(record, origin: GameOrigin(game: game.name, generation: match.agentModel.generation, actor: name),
-                                                    shouldStop: shouldStop, report: onError)
+        // Each learning side's share to its own table (under .learner and .mirror the record already
+        // holds exactly the agent's samples).
+        var stored = submit(samples == .bothSides ? record.keepingSamples(of: side) : record, to: sink,
+                            generation: match.agentModel.generation, shouldStop: shouldStop)
+        if let opponentSink {
+          stored = submit(record.keepingSamples(of: side.opponent), to: opponentSink, generation: match.opponentModel.generation,
+                          shouldStop: shouldStop) && stored
+        }
+        if !stored && shouldStop() { return }  // unacknowledged while stopping: never stored, never counted
+        if stored {
           counts.withLock { $0.games += 1 }
           DojoMetrics.selfPlayGames.increment()
           DojoMetrics.selfPlayPositions.increment(by: record.moves.count)
-        } catch {
-          if shouldStop() { return }  // unacknowledged while stopping: never stored, never counted
-          counts.withLock { $0.refused += 1 }
-          onError(error)
         }
         do {
           try manager.report(LeagueResult(match: match.id, game: index, home: match.agent, away: match.opponent,

@@ -98,6 +98,18 @@ public struct GameRecord: Sendable {
   public func outcome(for player: Player) -> Float { player == .first ? outcomeForFirst : -outcomeForFirst }
   /// Whether this was a no-resign game in which someone would have resigned and then did not lose.
   public var isFalseResignation: Bool { wouldHaveResigned.map { outcome(for: $0) >= 0 } ?? false }
+
+  /// The same game with only `player`'s full searches kept as samples (the other side's moves
+  /// become plain moves): one side's share of a game in which both sides learn.
+  public func keepingSamples(of player: Player) -> GameRecord {
+    var copy = self
+    for k in copy.moves.indices where copy.moves[k].player != player && copy.moves[k].fullSearch {
+      copy.moves[k].fullSearch = false
+      copy.moves[k].actions = []
+      copy.moves[k].policyTarget = []
+    }
+    return copy
+  }
 }
 
 /// What many games ended in: draws, resignations, and the false-resignation check (AlphaGo Zero):

@@ -137,174 +137,180 @@ public nonisolated struct Dojo_Move: Sendable {
 
 /// Every message between processes travels in an Envelope. A server answers a message it cannot
 /// decode, or one of another version, with an Error and goes on serving.
-public nonisolated struct Dojo_Envelope: Sendable {
+public nonisolated struct Dojo_Envelope: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The sender's protocol version (ProtocolVersion.current in DojoWire).
-  public var version: UInt32 = 0
+  public var version: UInt32 {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
 
-  public var body: Dojo_Envelope.OneOf_Body? = nil
+  public var body: OneOf_Body? {
+    get {return _storage._body}
+    set {_uniqueStorage()._body = newValue}
+  }
 
   public var submitGames: Dojo_SubmitGames {
     get {
-      if case .submitGames(let v)? = body {return v}
+      if case .submitGames(let v)? = _storage._body {return v}
       return Dojo_SubmitGames()
     }
-    set {body = .submitGames(newValue)}
+    set {_uniqueStorage()._body = .submitGames(newValue)}
   }
 
   public var accepted: Dojo_Accepted {
     get {
-      if case .accepted(let v)? = body {return v}
+      if case .accepted(let v)? = _storage._body {return v}
       return Dojo_Accepted()
     }
-    set {body = .accepted(newValue)}
+    set {_uniqueStorage()._body = .accepted(newValue)}
   }
 
   public var error: Dojo_Error {
     get {
-      if case .error(let v)? = body {return v}
+      if case .error(let v)? = _storage._body {return v}
       return Dojo_Error()
     }
-    set {body = .error(newValue)}
+    set {_uniqueStorage()._body = .error(newValue)}
   }
 
   public var heartbeat: Dojo_Heartbeat {
     get {
-      if case .heartbeat(let v)? = body {return v}
+      if case .heartbeat(let v)? = _storage._body {return v}
       return Dojo_Heartbeat()
     }
-    set {body = .heartbeat(newValue)}
+    set {_uniqueStorage()._body = .heartbeat(newValue)}
   }
 
   public var statsRequest: Dojo_StatsRequest {
     get {
-      if case .statsRequest(let v)? = body {return v}
+      if case .statsRequest(let v)? = _storage._body {return v}
       return Dojo_StatsRequest()
     }
-    set {body = .statsRequest(newValue)}
+    set {_uniqueStorage()._body = .statsRequest(newValue)}
   }
 
   public var replayStats: Dojo_ReplayStats {
     get {
-      if case .replayStats(let v)? = body {return v}
+      if case .replayStats(let v)? = _storage._body {return v}
       return Dojo_ReplayStats()
     }
-    set {body = .replayStats(newValue)}
+    set {_uniqueStorage()._body = .replayStats(newValue)}
   }
 
   public var sampleRequest: Dojo_SampleRequest {
     get {
-      if case .sampleRequest(let v)? = body {return v}
+      if case .sampleRequest(let v)? = _storage._body {return v}
       return Dojo_SampleRequest()
     }
-    set {body = .sampleRequest(newValue)}
+    set {_uniqueStorage()._body = .sampleRequest(newValue)}
   }
 
   public var sampleBatch: Dojo_SampleBatch {
     get {
-      if case .sampleBatch(let v)? = body {return v}
+      if case .sampleBatch(let v)? = _storage._body {return v}
       return Dojo_SampleBatch()
     }
-    set {body = .sampleBatch(newValue)}
+    set {_uniqueStorage()._body = .sampleBatch(newValue)}
   }
 
   public var model: Dojo_ModelAnnouncement {
     get {
-      if case .model(let v)? = body {return v}
+      if case .model(let v)? = _storage._body {return v}
       return Dojo_ModelAnnouncement()
     }
-    set {body = .model(newValue)}
+    set {_uniqueStorage()._body = .model(newValue)}
   }
 
   public var fetchModel: Dojo_FetchModel {
     get {
-      if case .fetchModel(let v)? = body {return v}
+      if case .fetchModel(let v)? = _storage._body {return v}
       return Dojo_FetchModel()
     }
-    set {body = .fetchModel(newValue)}
+    set {_uniqueStorage()._body = .fetchModel(newValue)}
   }
 
   public var modelFiles: Dojo_ModelFiles {
     get {
-      if case .modelFiles(let v)? = body {return v}
+      if case .modelFiles(let v)? = _storage._body {return v}
       return Dojo_ModelFiles()
     }
-    set {body = .modelFiles(newValue)}
+    set {_uniqueStorage()._body = .modelFiles(newValue)}
   }
 
   public var leagueMatchRequest: Dojo_LeagueMatchRequest {
     get {
-      if case .leagueMatchRequest(let v)? = body {return v}
+      if case .leagueMatchRequest(let v)? = _storage._body {return v}
       return Dojo_LeagueMatchRequest()
     }
-    set {body = .leagueMatchRequest(newValue)}
+    set {_uniqueStorage()._body = .leagueMatchRequest(newValue)}
   }
 
   public var leagueMatch: Dojo_LeagueMatch {
     get {
-      if case .leagueMatch(let v)? = body {return v}
+      if case .leagueMatch(let v)? = _storage._body {return v}
       return Dojo_LeagueMatch()
     }
-    set {body = .leagueMatch(newValue)}
+    set {_uniqueStorage()._body = .leagueMatch(newValue)}
   }
 
   public var leagueResults: Dojo_LeagueResults {
     get {
-      if case .leagueResults(let v)? = body {return v}
+      if case .leagueResults(let v)? = _storage._body {return v}
       return Dojo_LeagueResults()
     }
-    set {body = .leagueResults(newValue)}
+    set {_uniqueStorage()._body = .leagueResults(newValue)}
   }
 
   public var leagueStored: Dojo_LeagueStored {
     get {
-      if case .leagueStored(let v)? = body {return v}
+      if case .leagueStored(let v)? = _storage._body {return v}
       return Dojo_LeagueStored()
     }
-    set {body = .leagueStored(newValue)}
+    set {_uniqueStorage()._body = .leagueStored(newValue)}
   }
 
   public var leagueAgentRequest: Dojo_LeagueAgentRequest {
     get {
-      if case .leagueAgentRequest(let v)? = body {return v}
+      if case .leagueAgentRequest(let v)? = _storage._body {return v}
       return Dojo_LeagueAgentRequest()
     }
-    set {body = .leagueAgentRequest(newValue)}
+    set {_uniqueStorage()._body = .leagueAgentRequest(newValue)}
   }
 
   public var leagueAgent: Dojo_LeagueAgent {
     get {
-      if case .leagueAgent(let v)? = body {return v}
+      if case .leagueAgent(let v)? = _storage._body {return v}
       return Dojo_LeagueAgent()
     }
-    set {body = .leagueAgent(newValue)}
+    set {_uniqueStorage()._body = .leagueAgent(newValue)}
   }
 
   public var leagueCheckpoint: Dojo_LeagueCheckpoint {
     get {
-      if case .leagueCheckpoint(let v)? = body {return v}
+      if case .leagueCheckpoint(let v)? = _storage._body {return v}
       return Dojo_LeagueCheckpoint()
     }
-    set {body = .leagueCheckpoint(newValue)}
+    set {_uniqueStorage()._body = .leagueCheckpoint(newValue)}
   }
 
   public var leagueDirective: Dojo_LeagueDirective {
     get {
-      if case .leagueDirective(let v)? = body {return v}
+      if case .leagueDirective(let v)? = _storage._body {return v}
       return Dojo_LeagueDirective()
     }
-    set {body = .leagueDirective(newValue)}
+    set {_uniqueStorage()._body = .leagueDirective(newValue)}
   }
 
   public var leagueTraining: Dojo_LeagueTraining {
     get {
-      if case .leagueTraining(let v)? = body {return v}
+      if case .leagueTraining(let v)? = _storage._body {return v}
       return Dojo_LeagueTraining()
     }
-    set {body = .leagueTraining(newValue)}
+    set {_uniqueStorage()._body = .leagueTraining(newValue)}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -334,6 +340,8 @@ public nonisolated struct Dojo_Envelope: Sendable {
   }
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// Actor → replay store: finished games. Each is validated and stored, or refused, on its own.
@@ -612,6 +620,10 @@ public nonisolated struct Dojo_LeagueMatch: Sendable {
   public var branch: String = String()
 
   public var games: UInt32 = 0
+
+  /// The opponent is a current learning agent in a self-play game: its positions are samples too,
+  /// sent to its own replay table (against itself: every position, from one search).
+  public var opponentLearns: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -931,375 +943,413 @@ nonisolated extension Dojo_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Messa
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{4}\u{9}submit_games\0\u{1}accepted\0\u{1}error\0\u{1}heartbeat\0\u{3}stats_request\0\u{3}replay_stats\0\u{3}sample_request\0\u{3}sample_batch\0\u{1}model\0\u{3}fetch_model\0\u{3}model_files\0\u{4}\u{a}league_match_request\0\u{3}league_match\0\u{3}league_results\0\u{3}league_stored\0\u{3}league_agent_request\0\u{3}league_agent\0\u{3}league_checkpoint\0\u{3}league_directive\0\u{3}league_training\0")
 
+  fileprivate class _StorageClass {
+    var _version: UInt32 = 0
+    var _body: Dojo_Envelope.OneOf_Body?
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _version = source._version
+      _body = source._body
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.version) }()
-      case 10: try {
-        var v: Dojo_SubmitGames?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .submitGames(let m) = current {v = m}
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt32Field(value: &_storage._version) }()
+        case 10: try {
+          var v: Dojo_SubmitGames?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .submitGames(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .submitGames(v)
+          }
+        }()
+        case 11: try {
+          var v: Dojo_Accepted?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .accepted(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .accepted(v)
+          }
+        }()
+        case 12: try {
+          var v: Dojo_Error?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .error(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .error(v)
+          }
+        }()
+        case 13: try {
+          var v: Dojo_Heartbeat?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .heartbeat(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .heartbeat(v)
+          }
+        }()
+        case 14: try {
+          var v: Dojo_StatsRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .statsRequest(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .statsRequest(v)
+          }
+        }()
+        case 15: try {
+          var v: Dojo_ReplayStats?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .replayStats(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .replayStats(v)
+          }
+        }()
+        case 16: try {
+          var v: Dojo_SampleRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .sampleRequest(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .sampleRequest(v)
+          }
+        }()
+        case 17: try {
+          var v: Dojo_SampleBatch?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .sampleBatch(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .sampleBatch(v)
+          }
+        }()
+        case 18: try {
+          var v: Dojo_ModelAnnouncement?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .model(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .model(v)
+          }
+        }()
+        case 19: try {
+          var v: Dojo_FetchModel?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .fetchModel(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .fetchModel(v)
+          }
+        }()
+        case 20: try {
+          var v: Dojo_ModelFiles?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .modelFiles(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .modelFiles(v)
+          }
+        }()
+        case 30: try {
+          var v: Dojo_LeagueMatchRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .leagueMatchRequest(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .leagueMatchRequest(v)
+          }
+        }()
+        case 31: try {
+          var v: Dojo_LeagueMatch?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .leagueMatch(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .leagueMatch(v)
+          }
+        }()
+        case 32: try {
+          var v: Dojo_LeagueResults?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .leagueResults(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .leagueResults(v)
+          }
+        }()
+        case 33: try {
+          var v: Dojo_LeagueStored?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .leagueStored(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .leagueStored(v)
+          }
+        }()
+        case 34: try {
+          var v: Dojo_LeagueAgentRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .leagueAgentRequest(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .leagueAgentRequest(v)
+          }
+        }()
+        case 35: try {
+          var v: Dojo_LeagueAgent?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .leagueAgent(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .leagueAgent(v)
+          }
+        }()
+        case 36: try {
+          var v: Dojo_LeagueCheckpoint?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .leagueCheckpoint(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .leagueCheckpoint(v)
+          }
+        }()
+        case 37: try {
+          var v: Dojo_LeagueDirective?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .leagueDirective(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .leagueDirective(v)
+          }
+        }()
+        case 38: try {
+          var v: Dojo_LeagueTraining?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .leagueTraining(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .leagueTraining(v)
+          }
+        }()
+        default: break
         }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .submitGames(v)
-        }
-      }()
-      case 11: try {
-        var v: Dojo_Accepted?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .accepted(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .accepted(v)
-        }
-      }()
-      case 12: try {
-        var v: Dojo_Error?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .error(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .error(v)
-        }
-      }()
-      case 13: try {
-        var v: Dojo_Heartbeat?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .heartbeat(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .heartbeat(v)
-        }
-      }()
-      case 14: try {
-        var v: Dojo_StatsRequest?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .statsRequest(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .statsRequest(v)
-        }
-      }()
-      case 15: try {
-        var v: Dojo_ReplayStats?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .replayStats(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .replayStats(v)
-        }
-      }()
-      case 16: try {
-        var v: Dojo_SampleRequest?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .sampleRequest(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .sampleRequest(v)
-        }
-      }()
-      case 17: try {
-        var v: Dojo_SampleBatch?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .sampleBatch(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .sampleBatch(v)
-        }
-      }()
-      case 18: try {
-        var v: Dojo_ModelAnnouncement?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .model(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .model(v)
-        }
-      }()
-      case 19: try {
-        var v: Dojo_FetchModel?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .fetchModel(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .fetchModel(v)
-        }
-      }()
-      case 20: try {
-        var v: Dojo_ModelFiles?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .modelFiles(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .modelFiles(v)
-        }
-      }()
-      case 30: try {
-        var v: Dojo_LeagueMatchRequest?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .leagueMatchRequest(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .leagueMatchRequest(v)
-        }
-      }()
-      case 31: try {
-        var v: Dojo_LeagueMatch?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .leagueMatch(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .leagueMatch(v)
-        }
-      }()
-      case 32: try {
-        var v: Dojo_LeagueResults?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .leagueResults(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .leagueResults(v)
-        }
-      }()
-      case 33: try {
-        var v: Dojo_LeagueStored?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .leagueStored(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .leagueStored(v)
-        }
-      }()
-      case 34: try {
-        var v: Dojo_LeagueAgentRequest?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .leagueAgentRequest(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .leagueAgentRequest(v)
-        }
-      }()
-      case 35: try {
-        var v: Dojo_LeagueAgent?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .leagueAgent(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .leagueAgent(v)
-        }
-      }()
-      case 36: try {
-        var v: Dojo_LeagueCheckpoint?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .leagueCheckpoint(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .leagueCheckpoint(v)
-        }
-      }()
-      case 37: try {
-        var v: Dojo_LeagueDirective?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .leagueDirective(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .leagueDirective(v)
-        }
-      }()
-      case 38: try {
-        var v: Dojo_LeagueTraining?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .leagueTraining(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .leagueTraining(v)
-        }
-      }()
-      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.version != 0 {
-      try visitor.visitSingularUInt32Field(value: self.version, fieldNumber: 1)
-    }
-    switch self.body {
-    case .submitGames?: try {
-      guard case .submitGames(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
-    }()
-    case .accepted?: try {
-      guard case .accepted(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-    }()
-    case .error?: try {
-      guard case .error(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
-    }()
-    case .heartbeat?: try {
-      guard case .heartbeat(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
-    }()
-    case .statsRequest?: try {
-      guard case .statsRequest(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
-    }()
-    case .replayStats?: try {
-      guard case .replayStats(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
-    }()
-    case .sampleRequest?: try {
-      guard case .sampleRequest(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
-    }()
-    case .sampleBatch?: try {
-      guard case .sampleBatch(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
-    }()
-    case .model?: try {
-      guard case .model(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
-    }()
-    case .fetchModel?: try {
-      guard case .fetchModel(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
-    }()
-    case .modelFiles?: try {
-      guard case .modelFiles(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
-    }()
-    case .leagueMatchRequest?: try {
-      guard case .leagueMatchRequest(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
-    }()
-    case .leagueMatch?: try {
-      guard case .leagueMatch(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 31)
-    }()
-    case .leagueResults?: try {
-      guard case .leagueResults(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 32)
-    }()
-    case .leagueStored?: try {
-      guard case .leagueStored(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
-    }()
-    case .leagueAgentRequest?: try {
-      guard case .leagueAgentRequest(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
-    }()
-    case .leagueAgent?: try {
-      guard case .leagueAgent(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
-    }()
-    case .leagueCheckpoint?: try {
-      guard case .leagueCheckpoint(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 36)
-    }()
-    case .leagueDirective?: try {
-      guard case .leagueDirective(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 37)
-    }()
-    case .leagueTraining?: try {
-      guard case .leagueTraining(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 38)
-    }()
-    case nil: break
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._version != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._version, fieldNumber: 1)
+      }
+      switch _storage._body {
+      case .submitGames?: try {
+        guard case .submitGames(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      }()
+      case .accepted?: try {
+        guard case .accepted(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      }()
+      case .error?: try {
+        guard case .error(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+      }()
+      case .heartbeat?: try {
+        guard case .heartbeat(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      }()
+      case .statsRequest?: try {
+        guard case .statsRequest(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      }()
+      case .replayStats?: try {
+        guard case .replayStats(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+      }()
+      case .sampleRequest?: try {
+        guard case .sampleRequest(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+      }()
+      case .sampleBatch?: try {
+        guard case .sampleBatch(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      }()
+      case .model?: try {
+        guard case .model(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+      }()
+      case .fetchModel?: try {
+        guard case .fetchModel(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+      }()
+      case .modelFiles?: try {
+        guard case .modelFiles(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      }()
+      case .leagueMatchRequest?: try {
+        guard case .leagueMatchRequest(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
+      }()
+      case .leagueMatch?: try {
+        guard case .leagueMatch(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 31)
+      }()
+      case .leagueResults?: try {
+        guard case .leagueResults(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 32)
+      }()
+      case .leagueStored?: try {
+        guard case .leagueStored(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
+      }()
+      case .leagueAgentRequest?: try {
+        guard case .leagueAgentRequest(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
+      }()
+      case .leagueAgent?: try {
+        guard case .leagueAgent(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
+      }()
+      case .leagueCheckpoint?: try {
+        guard case .leagueCheckpoint(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 36)
+      }()
+      case .leagueDirective?: try {
+        guard case .leagueDirective(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 37)
+      }()
+      case .leagueTraining?: try {
+        guard case .leagueTraining(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 38)
+      }()
+      case nil: break
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Dojo_Envelope, rhs: Dojo_Envelope) -> Bool {
-    if lhs.version != rhs.version {return false}
-    if lhs.body != rhs.body {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._body != rhs_storage._body {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1852,7 +1902,7 @@ nonisolated extension Dojo_LeagueMatchRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Dojo_LeagueMatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LeagueMatch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}agent\0\u{3}agent_model\0\u{3}agent_self_play\0\u{1}opponent\0\u{3}opponent_model\0\u{3}opponent_self_play\0\u{1}branch\0\u{1}games\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}agent\0\u{3}agent_model\0\u{3}agent_self_play\0\u{1}opponent\0\u{3}opponent_model\0\u{3}opponent_self_play\0\u{1}branch\0\u{1}games\0\u{3}opponent_learns\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1869,6 +1919,7 @@ nonisolated extension Dojo_LeagueMatch: SwiftProtobuf.Message, SwiftProtobuf._Me
       case 7: try { try decoder.decodeSingularStringField(value: &self.opponentSelfPlay) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.branch) }()
       case 9: try { try decoder.decodeSingularUInt32Field(value: &self.games) }()
+      case 10: try { try decoder.decodeSingularBoolField(value: &self.opponentLearns) }()
       default: break
       }
     }
@@ -1906,6 +1957,9 @@ nonisolated extension Dojo_LeagueMatch: SwiftProtobuf.Message, SwiftProtobuf._Me
     if self.games != 0 {
       try visitor.visitSingularUInt32Field(value: self.games, fieldNumber: 9)
     }
+    if self.opponentLearns != false {
+      try visitor.visitSingularBoolField(value: self.opponentLearns, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1919,6 +1973,7 @@ nonisolated extension Dojo_LeagueMatch: SwiftProtobuf.Message, SwiftProtobuf._Me
     if lhs.opponentSelfPlay != rhs.opponentSelfPlay {return false}
     if lhs.branch != rhs.branch {return false}
     if lhs.games != rhs.games {return false}
+    if lhs.opponentLearns != rhs.opponentLearns {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

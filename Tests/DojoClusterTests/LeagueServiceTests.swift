@@ -97,5 +97,10 @@ import Testing
   let files = try Dojo_Envelope.open(service.handle(Dojo_Envelope(.fetchModel({ var f = Dojo_FetchModel(); f.sha256 = sha; return f }())).encoded()))
   guard case .modelFiles(let m) = files.body else { Issue.record("no model files"); return }
   #expect(Checkpoint.sha256(m.model) == sha)
+  // A match says whether its opponent learns from it too (a self-play game between current agents,
+  // as every main agent's is before the first snapshot).
+  let reply = try Dojo_Envelope.open(service.handle(Dojo_Envelope(.leagueMatchRequest({ var r = Dojo_LeagueMatchRequest(); r.actor = "a"; return r }())).encoded()))
+  guard case .leagueMatch(let match) = reply.body else { Issue.record("no match: \(reply)"); return }
+  #expect(match.agent == "main_agent_0" && match.branch == "self_play" && match.opponentLearns)
   #expect(log.lines.count >= 4)
 }

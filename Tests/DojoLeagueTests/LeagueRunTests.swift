@@ -1,9 +1,11 @@
 // The league manager on its database, and a whole tic-tac-toe league in process.
 
+import DojoConcurrency
 import DojoConfig
 import DojoGames
 import DojoLeague
 import DojoNN
+import DojoSearch
 import DojoTelemetry
 import DojoTestSupport
 import DojoTraining
@@ -240,7 +242,7 @@ func tinyLeagueFromCheckpoint(_ dir: String, seed: UInt64, extra: String = "") t
     let m = manager.nextMatch()
     #expect(m.agent != "main_agent_0")
     if m.agent == "main_exploiter_0" { opponents[m.opponent, default: 0] += 1 }
-    if m.opponent == "main_agent_0" { #expect(m.opponentModel == manager.agent("main_agent_0")!.initial) }
+    if m.opponent == "main_agent_0" { #expect(m.opponentModel == manager.agent("main_agent_0")!.initial && !m.opponentLearns) }
   }
   #expect(opponents["main_agent_0", default: 0] > 0, "\(opponents)")
   #expect(try LeagueReport.make(manager).agents.first { $0.name == "main_agent_0" }?.role == "main_agent (frozen)")
@@ -272,4 +274,75 @@ func tinyLeagueFromCheckpoint(_ dir: String, seed: UInt64, extra: String = "") t
   #expect(report.ratings[anchor] == 0, "\(report.ratings)")
   #expect(report.payoff.contains { $0.home == "main_agent_0" && $0.away == anchor && $0.games > 1.9 }, "\(report.payoff.map { ($0.home, $0.away, $0.games) })")
   #expect(report.payoff.contains { $0.home == "main_agent_0" && $0.away == "random" && $0.games > 1.9 })
+}
+
+/// A replay table that keeps what it is sent.
+final class RecordingSink: GameSink, @unchecked Sendable {
+  let records = Locked<[GameRecord]>([])
+  func submit(_ game: GameRecord, origin: GameOrigin) throws -> Int64 {
+    records.withLock { $0.append(game); return Int64($0.count) }
+  }
+}
+
+/// Hands out the same match forever and keeps the results.
+final class FixedMatch: LeagueMatchmaking, @unchecked Sendable {
+  let match: LeagueMatch
+  let results = Locked<[LeagueResult]>([])
+  init(_ match: LeagueMatch) { self.match = match }
+  func nextMatch(actor: String) throws -> LeagueMatch { match }
+  func report(_ result: LeagueResult) throws -> Bool { results.withLock { $0.append(result) }; return true }
+}
+
+@Test func selfPlayGamesBetweenCurrentAgentsTeachBothSides() throws {
+  let dir = temporaryDirectory("league-both-sides")
+  let config = try makeTinyLeague()
+  let (manager, _) = try LeagueSetup.open(game: TicTacToe(), config: config, directory: dir, seed: 1)
+  // The manager says so for self-play games against a learning agent, and for nothing else.
+  var flagged = 0
+  for _ in 0..<60 {
+    let m = manager.nextMatch()
+    #expect(m.opponentLearns == (m.branch == .selfPlay), "\(m.agent) against \(m.opponent) (\(m.branch))")
+    if m.opponentLearns { flagged += 1 }
+  }
+  #expect(flagged > 0)
+  // An actor sends each learning side's share of a game to that side's table; against itself,
+  // every position to its own.
+  var selfPlay = config.agents[0].settings.selfPlay
+  selfPlay.fullSearchProbability = 1
+  selfPlay.randomOpeningPlies = 0
+  for opponent in ["main_agent_1", "main_agent_0"] {
+    let match = LeagueMatch(id: "m-\(opponent)", agent: "main_agent_0", agentModel: manager.agent("main_agent_0")!.model, agentSelfPlay: selfPlay,
+                            opponent: opponent, opponentModel: manager.agent(opponent)!.model, opponentSelfPlay: selfPlay, branch: .selfPlay,
+                            games: 8, opponentLearns: true)
+    #expect(match.samples == (opponent == "main_agent_0" ? .mirror : .bothSides))
+    let sinks = ["main_agent_0": RecordingSink(), "main_agent_1": RecordingSink()]
+    let fixed = FixedMatch(match)
+    let errors = Locked<[String]>([])
+    let actor = LeagueActor(name: "a", game: TicTacToe(), manager: fixed, sink: { sinks[$0]! }, parallelGames: 8, seed: 5,
+                            onError: { e in errors.withLock { $0.append("\(e)") } })
+    let deadline = Date().addingTimeInterval(60)
+    actor.run { fixed.results.withLock { $0.count } >= 8 || Date() > deadline }
+    #expect(errors.withLock { $0 }.isEmpty, "\(errors.withLock { $0 })")
+    let results = fixed.results.withLock { $0 }
+    #expect(results.count == 8 && actor.counters.games == 8)
+    let mine = sinks["main_agent_0"]!.records.withLock { $0 }, theirs = sinks["main_agent_1"]!.records.withLock { $0 }
+    #expect(mine.count == 8)
+    #expect(theirs.count == (opponent == "main_agent_1" ? 8 : 0))
+    // Game k has the agent moving first when k is even (MatchPlay's order), which is how the
+    // results were scored; each table holds exactly its side's full searches.
+    var fullMoves: [Player: Int] = [:]
+    for (k, record) in mine.enumerated() {
+      for m in record.moves where m.fullSearch { fullMoves[m.player, default: 0] += 1 }
+      if opponent == "main_agent_1" {
+        let side: Player? = Set(record.moves.filter(\.fullSearch).map(\.player)).first
+        #expect(Set(record.moves.filter(\.fullSearch).map(\.player)).count == 1, "game \(k)")
+        let other = theirs[k]
+        #expect(other.moves.map(\.action) == record.moves.map(\.action))
+        #expect(Set(other.moves.filter(\.fullSearch).map(\.player)) == Set(side.map { [$0.opponent] } ?? []), "game \(k)")
+      }
+    }
+    if opponent == "main_agent_0" {
+      #expect(fullMoves[.first, default: 0] > 0 && fullMoves[.second, default: 0] > 0, "\(fullMoves)")
+    }
+  }
 }
