@@ -3,6 +3,7 @@ import DojoConcurrency
 import DojoConfig
 import DojoGames
 import DojoLeague
+import DojoNN
 import DojoTraining
 import DojoCluster
 import DojoHTTP
@@ -217,7 +218,8 @@ struct LeagueUp: ParsableCommand {
       let parallel = league.agents.map(\.settings.training.parallelGames).max() ?? 16
       for i in 0..<actors {
         roles.append(("actor-\(i)", ["league", "actor", league.game, "--manager", at(0), "--replay", at(1), "--name", "actor-\(i)",
-                                     "--cache", run + "/models-actor-\(i)", "--parallel-games", "\(parallel)", "--seed", "\(seed &+ UInt64(i) &* 7919)"] + keys + status))
+                                     "--cache", run + "/models-actor-\(i)", "--parallel-games", "\(parallel)", "--seed", "\(seed &+ UInt64(i) &* 7919)",
+                                     "--precision", (league.agents.first?.settings.inferencePrecision ?? .auto).rawValue] + keys + status))
       }
       let supervisor = Supervisor(run: run, roles: try withMetricsPorts(roles, cluster.metrics))
       print("league \(league.name) in \(run): \(roles.map(\.0).joined(separator: ", ")); manager at \(at(0)), replay tables at \(at(1))")
@@ -288,12 +290,20 @@ struct LeagueActorCommand: ParsableCommand {
   @Option(help: "Where fetched models are kept.") var cache = "models-cache"
   @Option(help: "Games played at once in lockstep.") var parallelGames = 16
   @Option(help: "Seed of this actor's games.") var seed: UInt64 = 1
+  @Option(help: "The networks' tower format: fp32, bf16, int8 or auto (int8 with VNNI, bf16 with AMX), as network.inference_precision.")
+  var precision = "auto"
   @OptionGroup var cluster: ClusterOptions
+
+  func validate() throws {
+    if InferencePrecision(rawValue: precision) == nil {
+      throw ValidationError("--precision \(precision): one of " + InferencePrecision.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+  }
 
   func run() throws {
     stopOnSignals()
     let role = LeagueActorRole(name: name, manager: manager, replay: replay, cache: cache, parallelGames: parallelGames, seed: seed,
-                               statusEvery: cluster.statusEvery)
+                               precision: InferencePrecision(rawValue: precision)!, statusEvery: cluster.statusEvery)
     do { try RunRole(role: role, cluster: cluster, logFile: nil, name: name)(try parseGame(game)).get() } catch {
       throw CommandError(String(describing: error))
     }

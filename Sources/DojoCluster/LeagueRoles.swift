@@ -120,10 +120,13 @@ public struct LeagueActorRole: ClusterRole {
   public var cache: String
   public var parallelGames: Int
   public var seed: UInt64
+  public var precision: InferencePrecision
   public var statusEvery: Double
 
-  public init(name: String, manager: String, replay: String, cache: String, parallelGames: Int, seed: UInt64, statusEvery: Double) {
+  public init(name: String, manager: String, replay: String, cache: String, parallelGames: Int, seed: UInt64,
+              precision: InferencePrecision = .auto, statusEvery: Double) {
     self.name = name
+    self.precision = precision
     self.manager = manager
     self.replay = replay
     self.cache = cache
@@ -144,8 +147,8 @@ public struct LeagueActorRole: ClusterRole {
         s[agent] = r
         return r
       }
-    }, parallelGames: parallelGames, seed: seed, locate: { try league.locate($0) }, onError: { log.error("\($0)") })
-    log("league actor \(name): manager \(manager), replay \(replay), models cached in \(cache)")
+    }, parallelGames: parallelGames, seed: seed, precision: precision, locate: { try league.locate($0) }, onError: { log.error("\($0)") })
+    log("league actor \(name): manager \(manager), replay \(replay), models cached in \(cache), networks in \(precision.resolved.rawValue) (\(precision.rawValue))")
     startStatusThread(every: statusEvery, until: stop) { _ in
       let c = actor.counters
       log("matches \(c.matches), games \(c.games), refused \(c.refused)")

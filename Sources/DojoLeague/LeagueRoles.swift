@@ -23,13 +23,19 @@ import Synchronization
 final class ModelCache<G: Game> {
   let game: G
   let capacity: Int
+  /// The tower's number format, as `dojo train`'s actors run it (int8 takes its scales from
+  /// `calibration`, observations of random positions of the game).
+  let precision: InferencePrecision
+  let calibration: [Float]
   /// Where a model's files are on this machine (in process: its path; in a cluster: fetched first).
   let locate: (CheckpointReference) throws -> String
   var engines: [(sha256: String, engine: InferenceEngine)] = []
 
-  init(game: G, capacity: Int = 8, locate: @escaping (CheckpointReference) throws -> String) {
+  init(game: G, capacity: Int = 8, precision: InferencePrecision, calibration: [Float], locate: @escaping (CheckpointReference) throws -> String) {
     self.game = game
     self.capacity = capacity
+    self.precision = precision
+    self.calibration = calibration
     self.locate = locate
   }
 
@@ -45,7 +51,7 @@ final class ModelCache<G: Game> {
     guard loaded.metadata.modelSHA256 == model.sha256 else {
       throw InvalidRun("\(path): weights hash \(loaded.metadata.modelSHA256), the league expects \(model.sha256)")
     }
-    let engine = InferenceEngine(network: loaded.network)
+    let engine = InferenceEngine(network: loaded.network, precision: precision, calibration: calibration)
     engines.append((model.sha256, engine))
     if engines.count > capacity { engines.removeFirst() }
     return engine
@@ -57,6 +63,8 @@ public struct LeagueActorCounts: Sendable, Equatable {
   public var matches = 0
   public var games = 0
   public var refused = 0
+  /// The format the last match's networks ran in (what `precision` resolved to on this CPU).
+  public var precision: InferencePrecision?
 }
 
 public final class LeagueActor<G: Game>: @unchecked Sendable {
@@ -67,16 +75,19 @@ public final class LeagueActor<G: Game>: @unchecked Sendable {
   let locate: @Sendable (CheckpointReference) throws -> String
   let parallelGames: Int
   let seed: UInt64
+  /// The networks' tower format (`network.inference_precision`; `auto`: int8 with VNNI, as in `dojo train`).
+  public let precision: InferencePrecision
   let onError: @Sendable (Error) -> Void
   private let counts = Locked(LeagueActorCounts())
 
   /// `sink(agent)`: that learning agent's replay table. `locate` finds a model's files on this
   /// machine (by default its path, as in one process).
   public init(name: String, game: G, manager: any LeagueMatchmaking, sink: @escaping @Sendable (String) throws -> any GameSink,
-              parallelGames: Int, seed: UInt64,
+              parallelGames: Int, seed: UInt64, precision: InferencePrecision = .auto,
               locate: @escaping @Sendable (CheckpointReference) throws -> String = { $0.path },
               onError: @escaping @Sendable (Error) -> Void) {
     self.name = name
+    self.precision = precision
     self.game = game
     self.manager = manager
     self.sink = sink
@@ -104,7 +115,8 @@ public final class LeagueActor<G: Game>: @unchecked Sendable {
   }
 
   public func run(shouldStop: @escaping () -> Bool) {
-    let cache = ModelCache(game: game, locate: locate)
+    // int8 takes its activation scales from positions of the game (made once per actor).
+    let cache = ModelCache(game: game, precision: precision, calibration: game.randomPositionObservations(count: 256, seed: seed), locate: locate)
     var matchNumber: UInt64 = 0
     while !shouldStop() {
       let match: LeagueMatch
@@ -121,6 +133,7 @@ public final class LeagueActor<G: Game>: @unchecked Sendable {
         theirs = samples == .mirror ? mine : try cache.engine(match.opponentModel)
         sink = try self.sink(match.agent)
         opponentSink = samples == .bothSides ? try self.sink(match.opponent) : nil
+        counts.withLock { $0.precision = mine.precision }
       } catch {
         onError(error)
         Thread.sleep(forTimeInterval: 0.5)

@@ -73,12 +73,15 @@ public final class LeagueRun<G: Game>: @unchecked Sendable {
     let log = self.log
     let replays = self.replays
     let parallel = config.agents.map(\.settings.training.parallelGames).max() ?? 16
+    // The actors' networks run in the agents' format (`inference_precision`, int8 where `auto` picks it).
+    let precision = config.agents.first?.settings.inferencePrecision ?? .auto
     for i in 0..<actorCount {
       let actor = LeagueActor(name: "actor-\(i)", game: game, manager: manager, sink: { agent in
                                 guard let r = replays[agent] else { throw InvalidRun("no replay table for \(agent)") }
                                 return r
                               }, parallelGames: parallel,
-                              seed: SplitMix64.mix(seed ^ UInt64(i + 1) << 40 ^ UInt64(Date().timeIntervalSince1970)), onError: { log.error("actor-\(i): \($0)") })
+                              seed: SplitMix64.mix(seed ^ UInt64(i + 1) << 40 ^ UInt64(Date().timeIntervalSince1970)), precision: precision,
+                              onError: { log.error("actor-\(i): \($0)") })
       actors.append(actor)
       spawn("actor-\(i)") { [self] in actor.run { self.stopToken.isRequested } }
     }

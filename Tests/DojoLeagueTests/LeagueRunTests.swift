@@ -325,6 +325,10 @@ final class FixedMatch: LeagueMatchmaking, @unchecked Sendable {
     #expect(errors.withLock { $0 }.isEmpty, "\(errors.withLock { $0 })")
     let results = fixed.results.withLock { $0 }
     #expect(results.count == 8 && actor.counters.games == 8)
+    // The networks ran in the format `dojo train`'s actors use (int8 where `auto` picks it).
+    let probe = InferenceEngine(network: PolicyValueNet(config: config.agents[0].settings.network, seed: 1), precision: .auto,
+                                calibration: TicTacToe().randomPositionObservations(count: 256, seed: 5))
+    #expect(actor.counters.precision == probe.precision, "\(probe.backendDescription)")
     let mine = sinks["main_agent_0"]!.records.withLock { $0 }, theirs = sinks["main_agent_1"]!.records.withLock { $0 }
     #expect(mine.count == 8)
     #expect(theirs.count == (opponent == "main_agent_1" ? 8 : 0))
