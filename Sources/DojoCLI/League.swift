@@ -219,7 +219,7 @@ struct LeagueUp: ParsableCommand {
       for i in 0..<actors {
         roles.append(("actor-\(i)", ["league", "actor", league.game, "--manager", at(0), "--replay", at(1), "--name", "actor-\(i)",
                                      "--cache", run + "/models-actor-\(i)", "--parallel-games", "\(parallel)", "--seed", "\(seed &+ UInt64(i) &* 7919)",
-                                     "--precision", (league.agents.first?.settings.inferencePrecision ?? .auto).rawValue] + keys + status))
+                                     "--precision", league.actorPrecision.rawValue] + keys + status))
       }
       let supervisor = Supervisor(run: run, roles: try withMetricsPorts(roles, cluster.metrics))
       print("league \(league.name) in \(run): \(roles.map(\.0).joined(separator: ", ")); manager at \(at(0)), replay tables at \(at(1))")

@@ -2,6 +2,7 @@
 // chosen, when snapshots and resets happen, how results are weighed, and population-based
 // training. Reference values are AlphaStar's (Vinyals et al. 2019) and PBT's (Jaderberg et al. 2017).
 
+import DojoNN
 import DojoTraining
 
 /// The three kinds of learning agent in an AlphaStar league.
@@ -228,6 +229,10 @@ public struct LeagueConfig: Sendable {
 
   /// The agents that learn (not frozen): each has a learner, a replay table and matches of its own.
   public var learningAgents: [AgentDefinition] { agents.filter { !$0.frozen } }
+
+  /// The format league actors run every network in (`network.inference_precision` of the first
+  /// agent; one actor serves every agent's matches, so one format for all).
+  public var actorPrecision: InferencePrecision { agents.first?.settings.inferencePrecision ?? .auto }
 
   /// Whether the agent named `name` is frozen.
   public func isFrozen(_ name: String) -> Bool { agents.first { $0.name == name }?.frozen == true }

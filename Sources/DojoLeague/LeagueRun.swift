@@ -73,8 +73,7 @@ public final class LeagueRun<G: Game>: @unchecked Sendable {
     let log = self.log
     let replays = self.replays
     let parallel = config.agents.map(\.settings.training.parallelGames).max() ?? 16
-    // The actors' networks run in the agents' format (`inference_precision`, int8 where `auto` picks it).
-    let precision = config.agents.first?.settings.inferencePrecision ?? .auto
+    let precision = config.actorPrecision
     for i in 0..<actorCount {
       let actor = LeagueActor(name: "actor-\(i)", game: game, manager: manager, sink: { agent in
                                 guard let r = replays[agent] else { throw InvalidRun("no replay table for \(agent)") }
