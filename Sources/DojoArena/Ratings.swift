@@ -29,8 +29,44 @@ public struct GameOutcome: Sendable, Equatable {
   }
 }
 
+/// Ratings fitted together with their uncertainty: the covariance of the fitted ratings (Elo²; the
+/// anchor's row and column are 0), so that the error of a difference between two players counts
+/// what their ratings share (two players linked to the anchor only through each other's opponents
+/// have large margins, but their difference may be known well from their own games).
+public struct RatingFit: Sendable, Equatable {
+  public var ratings: [PlayerRating]
+  /// By index in `ratings`.
+  public var covariance: [[Double]]
+
+  public init(ratings: [PlayerRating], covariance: [[Double]]) {
+    self.ratings = ratings
+    self.covariance = covariance
+  }
+
+  public func index(of name: String) -> Int? { ratings.firstIndex { $0.name == name } }
+
+  /// The standard error of rating i − rating j.
+  public func differenceError(_ i: Int, _ j: Int) -> Double {
+    max(covariance[i][i] + covariance[j][j] - 2 * covariance[i][j], 0).squareRoot()
+  }
+
+  /// The probability that `a` is the stronger of the two, under the fit's normal approximation
+  /// (1 or 0 when the difference has no error; nil when either has no rating).
+  public func probabilityStronger(_ a: String, than b: String) -> Double? {
+    guard let i = index(of: a), let j = index(of: b) else { return nil }
+    let gap = ratings[i].rating - ratings[j].rating, error = differenceError(i, j)
+    guard error > 0 else { return gap > 0 ? 1 : gap < 0 ? 0 : 0.5 }
+    return 0.5 * erfc(-gap / (error * 2.0.squareRoot()))
+  }
+}
+
 /// Fits ratings to `games` among `names`; `anchor` is held at `anchorRating`.
 public func fitRatings(names: [String], games: [GameOutcome], anchor: Int = 0, anchorRating: Double = 0) -> [PlayerRating] {
+  fitRatingModel(names: names, games: games, anchor: anchor, anchorRating: anchorRating).ratings
+}
+
+/// `fitRatings` with the ratings' covariance.
+public func fitRatingModel(names: [String], games: [GameOutcome], anchor: Int = 0, anchorRating: Double = 0) -> RatingFit {
   let n = names.count
   let k = log(10.0) / 400  // d/dr of the logistic on the Elo scale
   var r = [Double](repeating: 0, count: n)
@@ -69,14 +105,19 @@ public func fitRatings(names: [String], games: [GameOutcome], anchor: Int = 0, a
   let free = (0..<n).filter { $0 != anchor }
   let covariance = invert(free.map { i in free.map { hessian[i][$0] } })
   var margins = [Double](repeating: 0, count: n)
-  for (j, i) in free.enumerated() { margins[i] = 1.959964 * max(covariance[j][j], 0).squareRoot() }
-  return (0..<n).map { i in
+  var full = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+  for (j, i) in free.enumerated() {
+    margins[i] = 1.959964 * max(covariance[j][j], 0).squareRoot()
+    for (l, k) in free.enumerated() { full[i][k] = covariance[j][l] }
+  }
+  let ratings = (0..<n).map { i in
     let mine = games.filter { $0.a == i || $0.b == i }
     let played = mine.reduce(0.0) { $0 + $1.weight }
     let points = mine.reduce(0.0) { $0 + $1.weight * ($1.a == i ? $1.score : 1 - $1.score) }
     return PlayerRating(name: names[i], rating: r[i] - r[anchor] + anchorRating, margin: margins[i], games: Int(played.rounded()),
                         score: played > 0 ? points / played : 0)
   }
+  return RatingFit(ratings: ratings, covariance: full)
 }
 
 /// Solves A x = b by Gaussian elimination with partial pivoting (small, dense systems).

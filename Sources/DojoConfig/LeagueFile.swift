@@ -142,7 +142,7 @@ public enum LeagueFile {
     }
     if let s = try r.table(table, "pbt") {
       let p = "pbt."
-      try r.known(s, ["population", "ready_steps", "exploit", "truncation", "explore", "perturb_factors", "resample_probability", "bounds"], prefix: p)
+      try r.known(s, ["population", "ready_steps", "exploit", "truncation", "exploit_confidence", "explore", "perturb_factors", "resample_probability", "bounds"], prefix: p)
       var c = league.pbt
       if let v = s["population"] {
         guard let list = v.array else { throw .wrongType(path, p + "population", "an array of role names") }
@@ -157,6 +157,7 @@ public enum LeagueFile {
       c.readySteps = try r.int(s, "ready_steps", 1...100_000_000, prefix: p) ?? c.readySteps
       c.exploit = try r.choice(s, "exploit", prefix: p) ?? c.exploit
       c.truncation = try r.double(s, "truncation", 0.01...0.5, prefix: p) ?? c.truncation
+      c.exploitConfidence = try r.double(s, "exploit_confidence", 0...0.999, prefix: p) ?? c.exploitConfidence
       c.explore = try r.choice(s, "explore", prefix: p) ?? c.explore
       if let v = s["perturb_factors"] {
         guard let list = v.array, !list.isEmpty else { throw .wrongType(path, p + "perturb_factors", "a non-empty array of numbers") }

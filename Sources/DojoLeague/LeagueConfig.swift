@@ -152,6 +152,11 @@ public struct PBTConfig: Sendable, Equatable {
   public var readySteps = 2_000
   public var exploit = Exploit.truncation
   public var truncation = 0.2
+  /// A member copies another only when the ratings' fit says the other is fitter with at least this
+  /// probability (normal approximation of their rating difference, its error from the fit's
+  /// covariance). 0: whenever the other's fitness is higher, as in PBT; with few members and noisy
+  /// ratings that copies on noise at every ready point.
+  public var exploitConfidence = 0.95
   public var explore = Explore.perturb
   public var perturbFactors = [0.8, 1.2]
   public var resampleProbability = 0.25

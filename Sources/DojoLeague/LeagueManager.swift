@@ -201,7 +201,8 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
   /// A learner wrote `model` after `steps` steps: records it, then decides a snapshot (and a reset)
   /// and PBT exploit/explore. Returns what the learner must load, if anything.
   public func checkpointed(agent name: String, model: CheckpointReference, steps: Int, samplesSeen: Int) throws -> LearnerDirective? {
-    let ratings = self.ratings()
+    let fit = self.ratingFit()
+    let ratings = fit.ratings
     return try state.withLock { s throws -> LearnerDirective? in
       guard var a = s.agents[name] else { throw InvalidRun("no learning agent named \(name) in this league") }
       a.model = model
@@ -231,16 +232,19 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
         a.lastReadyStep = a.steps
         let members = config.learningAgents.filter { config.pbt.population.contains($0.role) }.map(\.name)
         let fitness = Dictionary(uniqueKeysWithValues: members.map { m in (m, ratings.first { $0.name == m }?.rating ?? 0) })
-        if let donor = PBT.donor(for: name, fitness: fitness, config: config.pbt, rng: &s.rng), let d = s.agents[donor] {
+        if let donor = PBT.donor(for: name, fitness: fitness, config: config.pbt, rng: &s.rng, stronger: fit.probabilityStronger),
+          let d = s.agents[donor] {
           let explored = PBT.explore(d.hyperparameters, config: config.pbt, rng: &s.rng)
           a.model = d.model
           a.hyperparameters = explored
           a.lineage.append("\(donor)@\(d.steps)")
           directive = LearnerDirective(kind: .exploit, model: d.model, keepsOptimizerState: true, hyperparameters: explored)
           let rank = members.sorted { fitness[$0]! > fitness[$1]! }.firstIndex(of: name)! + 1
+          let confidence = config.pbt.exploitConfidence > 0
+            ? String(format: ", fitter with probability %.3f", fit.probabilityStronger(donor, than: name) ?? 0) : ""
           update.events.append(LeagueEvent(kind: .exploit, agents: [name, donor], reason: String(
-            format: "fitness (league rating) %.0f, rank %d of %d, below %@'s %.0f (%@): copies its weights, optimizer state and hyperparameters",
-            fitness[name]!, rank, members.count, donor, fitness[donor]!, config.pbt.exploit.rawValue), step: a.steps))
+            format: "fitness (league rating) %.0f, rank %d of %d, below %@'s %.0f (%@%@): copies its weights, optimizer state and hyperparameters",
+            fitness[name]!, rank, members.count, donor, fitness[donor]!, config.pbt.exploit.rawValue, confidence), step: a.steps))
           let changes = config.pbt.bounds.keys.sorted().compactMap { h -> String? in
             guard let from = d.hyperparameters[h], let to = explored[h] else { return nil }
             return "\(h.rawValue) \(formatValue(from)) → \(formatValue(to))"
@@ -261,24 +265,29 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
   /// the weighted games of the payoff table, anchored at the first rating anchor (0) when it has played.
   /// Refitted at most every `ratingsMaxAge` seconds (a fit over hundreds of players takes a while;
   /// PBT's fitness and the status line can use one a few seconds old).
-  public func ratings(fresh: Bool = false) -> [PlayerRating] {
-    if !fresh, let cached = ratingsCache.withLock({ $0 }), Date().timeIntervalSince(cached.at) < ratingsMaxAge { return cached.ratings }
-    let fresh = Self.ratings(payoff: payoff, anchor: config.rating.anchors.first)
+  public func ratings(fresh: Bool = false) -> [PlayerRating] { ratingFit(fresh: fresh).ratings }
+
+  /// The ratings with their covariance (PBT's significance test).
+  public func ratingFit(fresh: Bool = false) -> RatingFit {
+    if !fresh, let cached = ratingsCache.withLock({ $0 }), Date().timeIntervalSince(cached.at) < ratingsMaxAge { return cached.fit }
+    let fresh = Self.ratingFit(payoff: payoff, anchor: config.rating.anchors.first)
     ratingsCache.withLock { $0 = (Date(), fresh) }
     return fresh
   }
 
-  let ratingsCache = Locked<(at: Date, ratings: [PlayerRating])?>(nil)
+  let ratingsCache = Locked<(at: Date, fit: RatingFit)?>(nil)
   let ratingsMaxAge: Double
 
-  public static func ratings(payoff: Payoff, anchor: String?) -> [PlayerRating] {
+  public static func ratings(payoff: Payoff, anchor: String?) -> [PlayerRating] { ratingFit(payoff: payoff, anchor: anchor).ratings }
+
+  public static func ratingFit(payoff: Payoff, anchor: String?) -> RatingFit {
     let pairs = payoff.entries.filter { $0.key.home < $0.key.away && $0.value.games > 0 }
     var names = Array(Set(pairs.keys.flatMap { [$0.home, $0.away] })).sorted()
-    guard !names.isEmpty else { return [] }
+    guard !names.isEmpty else { return RatingFit(ratings: [], covariance: []) }
     if let anchor, let i = names.firstIndex(of: anchor) { names.swapAt(0, i) }
     let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
     let games = pairs.map { GameOutcome(a: index[$0.key.home]!, b: index[$0.key.away]!, score: $0.value.points / $0.value.games, weight: $0.value.games) }
-    return fitRatings(names: names, games: games, anchor: 0)
+    return fitRatingModel(names: names, games: games, anchor: 0)
   }
 }
 

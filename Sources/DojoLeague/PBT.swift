@@ -9,20 +9,27 @@ public typealias Hyperparameters = [Hyperparameter: Double]
 
 public enum PBT {
   /// The member `member` copies, or nil if it keeps its own weights. `fitness` holds every member
-  /// of the population (higher is better).
-  public static func donor(for member: String, fitness: [String: Double], config: PBTConfig, rng: inout SplitMix64) -> String? {
+  /// of the population (higher is better). `stronger(a, b)` is the probability that `a` is truly the
+  /// fitter of the two (from the ratings' fit; nil: unknown); a donor must be fitter with at least
+  /// `config.exploitConfidence` (0: any strictly higher fitness, as in PBT).
+  public static func donor(for member: String, fitness: [String: Double], config: PBTConfig, rng: inout SplitMix64,
+                           stronger: (_ a: String, _ b: String) -> Double? = { _, _ in nil }) -> String? {
     let ranked = fitness.keys.sorted { (fitness[$0]!, $1) > (fitness[$1]!, $0) }  // best first, ties by name
     guard ranked.count >= 2, let mine = fitness[member] else { return nil }
+    func fitter(_ other: String) -> Bool {
+      guard other != member, fitness[other]! > mine else { return false }
+      return config.exploitConfidence <= 0 || (stronger(other, member) ?? 0) >= config.exploitConfidence
+    }
     switch config.exploit {
     case .truncation:
       let k = max(1, Int((Double(ranked.count) * config.truncation).rounded(.up)))
       guard ranked.suffix(k).contains(member) else { return nil }
-      let top = Array(ranked.prefix(k)).filter { $0 != member && fitness[$0]! > mine }
+      let top = Array(ranked.prefix(k)).filter(fitter)
       return top.isEmpty ? nil : top[rng.next(below: top.count)]
     case .binaryTournament:
       let others = ranked.filter { $0 != member }
       let other = others[rng.next(below: others.count)]
-      return fitness[other]! > mine ? other : nil
+      return fitter(other) ? other : nil
     }
   }
 

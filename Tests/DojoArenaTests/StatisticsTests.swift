@@ -62,6 +62,34 @@ import Testing
   #expect(ratings.sorted { $0.rating > $1.rating }.map(\.name) == ["p2", "p1", "p4", "p0", "p3"])
 }
 
+@Test func ratingDifferencesCarryTheirSharedError() {
+  // Two players who met each other often but the anchor rarely: each rating is uncertain, their
+  // difference is not. The fit's covariance says so; the margins alone would not.
+  let seed: UInt64 = 2718
+  var rng = SplitMix64(seed: seed)
+  let truth: [Double] = [0, 300, 380]  // anchor, a, b
+  var games: [GameOutcome] = []
+  for (a, b, n) in [(0, 1, 20), (0, 2, 20), (1, 2, 2000)] {
+    for _ in 0..<n {
+      let u = Double(rng.next() >> 11) / Double(1 << 53)
+      games.append(GameOutcome(a: a, b: b, score: u < expectedScore(elo: truth[a] - truth[b]) ? 1 : 0))
+    }
+  }
+  let fit = fitRatingModel(names: ["anchor", "a", "b"], games: games, anchor: 0)
+  #expect(fit.ratings == fitRatings(names: ["anchor", "a", "b"], games: games, anchor: 0))
+  let (ma, mb) = (fit.ratings[1].margin / 1.959964, fit.ratings[2].margin / 1.959964)
+  // Against the anchor the difference's error is the player's own.
+  #expect(abs(fit.differenceError(1, 0) - ma) < 1e-6 && abs(fit.differenceError(2, 0) - mb) < 1e-6)
+  let independent = (ma * ma + mb * mb).squareRoot(), shared = fit.differenceError(2, 1)
+  #expect(shared < independent / 3, "seed \(seed): error of b − a \(shared), margins alone \(independent)")
+  // b's lead over a, 80 Elo in 2,000 games, is certain; over the anchor, 380 in 20 games, nearly so.
+  let gap = fit.ratings[2].rating - fit.ratings[1].rating
+  #expect(abs(gap - 80) < 2.5 * shared, "seed \(seed): gap \(gap) ± \(shared)")
+  #expect(fit.probabilityStronger("b", than: "a")! > 0.999 && fit.probabilityStronger("a", than: "b")! < 0.001)
+  #expect(abs(fit.probabilityStronger("a", than: "b")! + fit.probabilityStronger("b", than: "a")! - 1) < 1e-12)
+  #expect(fit.probabilityStronger("b", than: "nobody") == nil)
+}
+
 @Test func gatesAcceptStrongerCandidatesAndRejectWeakerOnes() throws {
   let game = TicTacToe()
   let strong = try Gate.run(.sprt(SPRT(elo0: 0, elo1: 35), maxGames: 200), game: game, candidate: .mcts(simulations: 300), best: .random, seed: 1)

@@ -161,6 +161,19 @@ func normalizedSquares(_ x: [Double]) -> [Double] {
     for m in ["m0", "m1"] { #expect(["m8", "m9"].contains(PBT.donor(for: m, fitness: fitness, config: config, rng: &rng) ?? "none")) }
     for m in ["m2", "m5", "m8", "m9"] { #expect(PBT.donor(for: m, fitness: fitness, config: config, rng: &rng) == nil) }
   }
+  // With a confidence: only a member fitter with at least that probability is copied. Here each
+  // difference has an error of 30 Elo: m9 over m0 (90) is 99.9 % sure, m8 over m1 (70) 99.0 %.
+  config.exploitConfidence = 0.995
+  let sure = { (a: String, b: String) -> Double? in 0.5 * erfc(-(fitness[a]! - fitness[b]!) / (30 * 2.0.squareRoot())) }
+  for _ in 0..<100 {
+    #expect(["m8", "m9"].contains(PBT.donor(for: "m0", fitness: fitness, config: config, rng: &rng, stronger: sure) ?? "none"))
+    #expect(PBT.donor(for: "m1", fitness: fitness, config: config, rng: &rng, stronger: sure) == "m9")
+  }
+  // Unknown probabilities, or noise (an error of 150 Elo), copy nothing.
+  #expect(PBT.donor(for: "m0", fitness: fitness, config: config, rng: &rng) == nil)
+  let noisy = { (a: String, b: String) -> Double? in 0.5 * erfc(-(fitness[a]! - fitness[b]!) / (150 * 2.0.squareRoot())) }
+  #expect(PBT.donor(for: "m0", fitness: fitness, config: config, rng: &rng, stronger: noisy) == nil)
+  config.exploitConfidence = 0
   // Binary tournament: copies only a fitter member.
   config.exploit = .binaryTournament
   for _ in 0..<100 {

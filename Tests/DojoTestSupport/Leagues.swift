@@ -43,6 +43,8 @@ public let tinyLeague = """
   [pbt]
   population = ["main_agent"]
   ready_steps = 20
+  # Seconds of play give no significant rating gap; the tests want exploits to happen.
+  exploit_confidence = 0.0
   [pbt.bounds]
   learning_rate = [0.0001, 0.05]
   simulations = [4, 32]
