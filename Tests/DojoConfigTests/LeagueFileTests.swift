@@ -50,7 +50,7 @@ import Testing
   #expect(message("[pbt]\npopulation = [\"main_agnt\"]").contains("'pbt.population': '\"main_agnt\"' is not one of"))
   #expect(message("[pbt]\n[pbt.bounds]\nlearning_rate = [0.1, 0.01]").contains("'pbt.bounds.learning_rate': must be [lower, upper]"))
   #expect(message("[pbt]\nexploit_confidence = 1.5").contains("'pbt.exploit_confidence': 1.5 is outside 0.0...0.999"))
-  #expect(try LeagueFile.parse("game = \"tic_tac_toe\"\n[pbt]\nexploit_confidence = 0.8", name: "t", gamesDirectory: "\(root)/games").pbt.exploitConfidence == 0.8)
+  #expect(try LeagueFile.parse("game = \"tic_tac_toe\"\n[agents.main_agent]\ncount = 2\n[pbt]\nexploit_confidence = 0.8", name: "t", gamesDirectory: "\(root)/games").pbt.exploitConfidence == 0.8)
   #expect(message("[members.main_agent_7.training]\nlearning_rate = 0.1").contains("unknown key 'members.main_agent_7'"))
   #expect(message("[members.main_agent_1.training]\nlearning_ratez = 0.1").contains("unknown key 'members.main_agent_1.training.learning_ratez'"))
   #expect(message("[agents.main_exploiter]\ncount = 1\n[agents.main_exploiter.network]\nchannels = 9").contains("same network shape"))

@@ -152,6 +152,7 @@ func normalizedSquares(_ x: [Double]) -> [Double] {
 @Test func pbtTruncationCopiesTopMembersAndExploreStaysInBounds() {
   var config = PBTConfig()
   config.truncation = 0.2
+  config.exploitConfidence = 0  // PBT's rule: any higher fitness
   config.bounds = [.learningRate: 1e-4...0.01, .simulations: 4...64, .valueWeight: 0.5...2]
   let fitness = Dictionary(uniqueKeysWithValues: (0..<10).map { ("m\($0)", Double($0) * 10) })  // m9 fittest
   let seed: UInt64 = 5
