@@ -3,6 +3,7 @@
 // elo1 = 35, alpha = beta = 0.05), or not at all. The verdict carries its numbers.
 
 import DojoGames
+import DojoNN
 import DojoPlayers
 import Foundation
 
@@ -42,12 +43,14 @@ public struct GateInterrupted: Error, CustomStringConvertible {
 
 public enum Gate {
   /// Plays `candidate` against `best` under `rule`, one colour-swapped pair at a time.
-  /// `shouldStop` is asked between games; when it says yes, `GateInterrupted` is thrown.
+  /// `shouldStop` is asked between games; when it says yes, `GateInterrupted` is thrown. Checkpoints
+  /// play in `precision` (the actors': the strength gating measures is the strength they play at).
   public static func run<G: Game>(_ rule: GateRule, game: G, candidate: PlayerSpec, best: PlayerSpec, seed: UInt64,
-                                  openings: OpeningSource = .random(plies: 2), shouldStop: () -> Bool = { false }) throws -> GateVerdict {
+                                  openings: OpeningSource = .random(plies: 2), precision: InferencePrecision = .fp32,
+                                  shouldStop: () -> Bool = { false }) throws -> GateVerdict {
     var result = MatchResult(), pairs = PairResult()
     if case .none = rule { return GateVerdict(accepted: true, result: result, pairs: pairs, llr: nil, reason: "no gating") }
-    let runner = try MatchRunner(game: game, players: [candidate, best], seed: seed, openings: openings)
+    let runner = try MatchRunner(game: game, players: [candidate, best], seed: seed, openings: openings, precision: precision)
     let maxGames: Int
     switch rule {
     case .none: maxGames = 0

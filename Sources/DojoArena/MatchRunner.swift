@@ -92,25 +92,30 @@ public final class MatchRunner<G: Game> {
   public let openings: OpeningSource
   /// Games still going after this many plies are adjudicated draws.
   public let maxPlies: Int
+  /// The precision checkpoint players' networks run in (int8 calibrated on random positions of the game).
+  public let precision: InferencePrecision
   /// Loaded checkpoints, by player, shared by that player's bots.
   var engines: [Int: any PolicyValueFunction] = [:]
 
   /// Checks every player at once (a missing or wrong checkpoint fails here, naming it).
   /// `shared` gives checkpoint players a network shared with other runners (evaluated in one batch).
+  /// `precision`: fp32 (the networks as trained) unless asked; gating asks the actors' precision.
   public init(game: G, players: [PlayerSpec], seed: UInt64, openings: OpeningSource, maxPlies: Int? = nil,
-              shared: [Int: SharedInference] = [:]) throws {
+              shared: [Int: SharedInference] = [:], precision: InferencePrecision = .fp32) throws {
     self.game = game
     self.players = players
     self.seed = seed
     self.openings = try openings.resolved(for: game)
     self.maxPlies = maxPlies ?? game.maxLength
+    self.precision = precision
+    let calibration = precision == .fp32 ? nil : game.randomPositionObservations(count: 256, seed: seed)
     for (i, p) in players.enumerated() {
       if case .human = p { throw ArenaError.badInput("player \(i + 1): human players cannot play in tournaments") }
       if let network = shared[i] {
         engines[i] = network
       } else if case let .checkpoint(path, _) = p {
         do {
-          engines[i] = InferenceEngine(network: try Checkpoint.read(path, game: game.name).network)
+          engines[i] = InferenceEngine(network: try Checkpoint.read(path, game: game.name).network, precision: precision, calibration: calibration)
         } catch {
           throw ArenaError.badInput("player \(i + 1) (\(p)): \(error)")
         }

@@ -78,10 +78,14 @@ public struct RunTournament: GameTask {
   public let definition: TournamentDefinition
   public let store: ResultStore
   public let concurrency: Int
+  /// The precision checkpoint players run in (fp32: the networks as trained).
+  public let precision: InferencePrecision
   public let progress: @Sendable (TournamentProgress) -> Void
 
-  public init(definition: TournamentDefinition, store: ResultStore, concurrency: Int, progress: @escaping @Sendable (TournamentProgress) -> Void) {
+  public init(definition: TournamentDefinition, store: ResultStore, concurrency: Int, precision: InferencePrecision = .fp32,
+              progress: @escaping @Sendable (TournamentProgress) -> Void) {
     self.definition = definition
+    self.precision = precision
     self.store = store
     self.concurrency = concurrency
     self.progress = progress
@@ -93,7 +97,7 @@ public struct RunTournament: GameTask {
       let openings = try OpeningSource(parsing: definition.openings)
       // Checks players and openings now, so bad input fails before any game; each checkpoint is
       // loaded once, and all workers' games evaluate it in shared batches.
-      let check = try MatchRunner(game: game, players: specs, seed: definition.seed, openings: openings)
+      let check = try MatchRunner(game: game, players: specs, seed: definition.seed, openings: openings, precision: precision)
       var networks: [Int: SharedInference] = [:]
       for (i, engine) in check.engines {
         if let engine = engine as? InferenceEngine { networks[i] = SharedInference(engine: engine) }

@@ -4,6 +4,7 @@ import DojoArena
 import DojoConfig
 import DojoGames
 import DojoLeague
+import DojoNN
 import DojoPlayers
 import Foundation
 
@@ -73,6 +74,15 @@ struct Tournament: ParsableCommand {
   @Option(help: "Also write the final table as CSV to this file.")
   var csv: String?
 
+  @Option(help: "Checkpoints' inference precision: fp32 (the networks as trained), bf16, int8 (calibrated on random positions), auto (the actors' choice on this CPU).")
+  var precision = "fp32"
+
+  func validate() throws {
+    if InferencePrecision(rawValue: precision) == nil {
+      throw ValidationError("--precision \(precision): expected one of \(InferencePrecision.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+  }
+
   func run() throws {
     do { try runTournament() } catch let e as ExitCode { throw e } catch { throw CommandError(String(describing: error)) }
   }
@@ -141,11 +151,12 @@ struct Tournament: ParsableCommand {
     }
     let g = try GameRegistry.make(definition.game)
     let total = definition.schedule.count
-    FileHandle.standardError.write("tournament: \(definition.names.joined(separator: ", ")) — \(total) games of \(definition.game), \(workers) at a time; results in \(dbPath)\n".data(using: .utf8)!)
+    let precision = InferencePrecision(rawValue: self.precision)!
+    FileHandle.standardError.write("tournament: \(definition.names.joined(separator: ", ")) — \(total) games of \(definition.game), \(workers) at a time, checkpoints in \(precision.rawValue); results in \(dbPath)\n".data(using: .utf8)!)
     let names = definition.names
     let lastPrint = LastPrint()
     let board = ScoreBoard(players: names.count)
-    let result = RunTournament(definition: definition, store: store, concurrency: workers) { p in
+    let result = RunTournament(definition: definition, store: store, concurrency: workers, precision: precision) { p in
       let leader = board.add(p.latest)
       guard lastPrint.due() || p.done == p.total else { return }
       let eta = p.etaSeconds.isFinite ? String(format: "%.0f s", p.etaSeconds) : "?"

@@ -253,7 +253,7 @@ public struct EvaluatorRole: ClusterRole {
     let best = accepted?.checkpoint, rating = accepted?.rating ?? 0
     if let best { hub.publish(best) }
     let evaluator = CheckpointEvaluator(game: game, config: settings.gating, board: ModelBoard(), store: store, best: best, bestRating: rating,
-                                        seed: UInt64(getpid()))
+                                        seed: UInt64(getpid()), precision: settings.inferencePrecision)
     evaluator.onAccepted = { c in hub.publish(c) }
     log("evaluator for \(game.name): gating \(settings.gating.rule.rawValue), best generation \(best?.generation ?? 0); learner \(learner), announcing at \(hub.announceEndpoint)")
     var gated = best?.generation ?? 0

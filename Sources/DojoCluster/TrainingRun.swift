@@ -83,7 +83,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     let accepted = try RunDirectory.bestAccepted(store, folder: directory + "/checkpoints", game: game.name, atOrBefore: generation)
     let best = accepted?.checkpoint, rating = accepted?.rating ?? 0
     evaluator = CheckpointEvaluator(game: game, config: settings.gating, board: board, store: store, best: best, bestRating: rating,
-                          seed: seed ^ 0x9A7E)
+                          seed: seed ^ 0x9A7E, precision: settings.inferencePrecision)
     if let best { board.publish(best) }
     if let loaded, loaded.metadata.generation > (best?.generation ?? 0) {
       // Written but never gated (stopped mid-gate): gate it first.

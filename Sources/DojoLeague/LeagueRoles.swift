@@ -325,7 +325,8 @@ public final class LeagueRater<G: Game>: @unchecked Sendable {
     for agent in manager.agents {
       for anchor in config.anchors {
         let players = [PlayerSpec.checkpoint(path: agent.model.path, simulations: config.simulations), try PlayerSpec(parsing: anchor)]
-        let runner = try MatchRunner(game: game, players: players, seed: SplitMix64.mix(seed ^ UInt64(round)), openings: .random(plies: 2))
+        let runner = try MatchRunner(game: game, players: players, seed: SplitMix64.mix(seed ^ UInt64(round)), openings: .random(plies: 2),
+                                     precision: manager.config.actorPrecision)
         for g in Schedule.make(format: .gauntlet, players: 2, rounds: 1, gamesPerPairing: config.games) {
           if stop.isRequested { return }
           let played = try runner.play(g)

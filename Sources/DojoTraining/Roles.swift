@@ -259,6 +259,8 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
   let board: ModelBoard
   let store: RunStore?
   let seed: UInt64
+  /// The precision gating and benchmark games run in (the actors').
+  let precision: InferencePrecision
   let condition = NSCondition()
   var pending: CheckpointReference?
   var stopped = false
@@ -269,8 +271,11 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
   public var onAccepted: (@Sendable (CheckpointReference) -> Void)?
 
   /// `best` is the model the actors play now (nil: the untrained start), rated `bestRating`.
-  public init(game: G, config: GatingConfig, board: ModelBoard, store: RunStore?, best: CheckpointReference?, bestRating: Double, seed: UInt64) {
+  /// `precision`: the networks' in gating and benchmark games; runs pass their actors'.
+  public init(game: G, config: GatingConfig, board: ModelBoard, store: RunStore?, best: CheckpointReference?, bestRating: Double, seed: UInt64,
+              precision: InferencePrecision = .fp32) {
     self.game = game
+    self.precision = precision
     self.config = config
     self.board = board
     self.store = store
@@ -317,7 +322,7 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
     if let best, config.rule != .none {
       verdict = try Gate.run(config.gateRule, game: game, candidate: .checkpoint(path: candidate.path, simulations: sims),
                              best: .checkpoint(path: best.path, simulations: sims), seed: seed &+ UInt64(candidate.generation),
-                             shouldStop: { [self] in condition.withLock { stopped } })
+                             precision: precision, shouldStop: { [self] in condition.withLock { stopped } })
     } else {
       verdict = GateVerdict(accepted: true, result: MatchResult(), pairs: PairResult(), llr: nil,
                             reason: best == nil ? "the first checkpoint" : "no gating")
@@ -358,7 +363,7 @@ public final class CheckpointEvaluator<G: Game>: @unchecked Sendable {
     let opponent: PlayerSpec
     do { opponent = try PlayerSpec(parsing: config.benchmark) } catch { throw BenchmarkFailed("[gating] benchmark: \(error)") }
     let runner = try MatchRunner(game: game, players: [.checkpoint(path: candidate.path, simulations: config.simulations), opponent],
-                                 seed: (seed ^ 0xBE7C_4A11) &+ UInt64(candidate.generation), openings: .random(plies: 2))
+                                 seed: (seed ^ 0xBE7C_4A11) &+ UInt64(candidate.generation), openings: .random(plies: 2), precision: precision)
     var result = MatchResult(), forfeits = 0, lastForfeit = ""
     for g in 0..<config.benchmarkGames {
       if condition.withLock({ stopped }) { throw GateInterrupted() }

@@ -1,4 +1,6 @@
 import DojoGames
+import DojoNN
+import DojoPlayers
 import DojoTestSupport
 import Foundation
 import Testing
@@ -87,4 +89,31 @@ func strongerBotsRankHigher(game: String) throws {
   guard case let .list(lines) = openings else { Issue.record("not a list"); return }
   #expect(lines.count == 49)
   for line in lines { _ = try g.state(afterMoves: line) }
+}
+
+@Test func checkpointPlayersRunInThePrecisionAsked() throws {
+  // Gating and league rating games play checkpoints in the actors' precision, tournaments in the one
+  // asked (fp32 unless asked): each runner's network is the engine that precision makes directly.
+  let game = ConnectFour<UInt64>()
+  let dir = temporaryDirectory("precision")
+  let config = NetworkConfig.defaults(for: game)
+  let net = PolicyValueNet(config: config, seed: 3)
+  try Checkpoint.write(net, optimizer: nil, metadata: CheckpointMetadata(game: game.name, architecture: config, generation: 1), to: dir + "/c")
+  let seed: UInt64 = 21
+  let players: [PlayerSpec] = [.checkpoint(path: dir + "/c", simulations: 2), .random]
+  for precision in InferencePrecision.allCases {
+    let runner = try MatchRunner(game: game, players: players, seed: seed, openings: .random(plies: 2), precision: precision)
+    let engine = try #require(runner.engines[0] as? InferenceEngine)
+    let direct = InferenceEngine(network: net, precision: precision,
+                                 calibration: precision == .fp32 ? nil : game.randomPositionObservations(count: 256, seed: seed))
+    #expect(engine.precision == direct.precision && engine.backendDescription == direct.backendDescription,
+            "\(precision.rawValue): \(engine.backendDescription), made directly \(direct.backendDescription)")
+    let played = try runner.play(ScheduledGame(index: 0, round: 0, first: 0, second: 1, opening: 0))
+    #expect(played.moves.count >= 7 && played.moves.count <= 42)
+  }
+  let plain = try MatchRunner(game: game, players: players, seed: seed, openings: .random(plies: 2))
+  #expect((plain.engines[0] as? InferenceEngine)?.precision == .fp32)
+  // A gate in int8 (where this CPU runs it) plays its games.
+  let verdict = try Gate.run(.fixed(games: 2, threshold: 0.5), game: game, candidate: players[0], best: .random, seed: 1, precision: .int8)
+  #expect(verdict.result.games == 2)
 }
