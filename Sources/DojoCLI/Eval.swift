@@ -54,7 +54,7 @@ struct Eval: ParsableCommand {
   var sims = 200
 
   @Option(help: "The checkpoint's inference precision: fp32 (the network as trained), bf16, int8 (calibrated on random positions), auto.")
-  var precision = "fp32"
+  var precision = InferencePrecision.fp32
 
   func validate() throws {
     if [checkpoint, player, runDirectory].compactMap({ $0 }).count != 1 { throw ValidationError("give one of --checkpoint, --player, --run") }
@@ -62,9 +62,6 @@ struct Eval: ParsableCommand {
     if !(every > 0) { throw ValidationError("--every takes minutes, more than 0") }
     if solve != nil && positions != nil { throw ValidationError("give --positions or --solve, not both") }
     if let solve, solve < 1 { throw ValidationError("--solve takes a number of positions, 1 or more") }
-    if InferencePrecision(rawValue: precision) == nil {
-      throw ValidationError("--precision \(precision): expected one of \(InferencePrecision.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
   }
 
   func run() throws {
@@ -73,7 +70,7 @@ struct Eval: ParsableCommand {
       if let runDirectory { return try curve(runDirectory, game: g, positions: try ScoredPosition.load(positions ?? ScoredPosition.defaultFile)) }
       let spec = try checkpoint.map { PlayerSpec.checkpoint(path: try RunDirectory.checkpoint($0), simulations: sims) } ?? PlayerSpec(parsing: player!)
       let list = try solve.map { try solvedFromOwnGames($0, spec: spec, game: g) } ?? ScoredPosition.load(positions ?? ScoredPosition.defaultFile)
-      let choices = try ChooseInPositions(player: spec, positions: list, precision: InferencePrecision(rawValue: precision)!)(g).get()
+      let choices = try ChooseInPositions(player: spec, positions: list, precision: precision)(g).get()
       let report = EvalReport(positions: list, choices: choices)
       let width = max(12, report.bySet.keys.map(\.count).max() ?? 0)
       for set in report.bySet.keys.sorted() {
@@ -107,7 +104,6 @@ struct Eval: ParsableCommand {
     guard let clock = try store.trainingClock() else { throw InvalidRun("\(run) has no games yet") }
     let marks = RunDirectory.checkpointsAtMarks(try store.checkpoints(), clock: clock, every: every * 60)
     guard !marks.isEmpty else { throw InvalidRun("\(run) has no checkpoint yet") }
-    let precision = InferencePrecision(rawValue: self.precision)!
     print("\(list.count) positions; policy alone and \(sims) simulations; the newest checkpoint every \(every) minutes")
     print("minutes  generation   steps   games  policy: mistakes  optimal  \(sims) sims: mistakes  optimal")
     var points: [(minutes: Double, checkpoint: RunStore.CheckpointRecord, policy: EvalRates, search: EvalRates)] = []

@@ -291,19 +291,13 @@ struct LeagueActorCommand: ParsableCommand {
   @Option(help: "Games played at once in lockstep.") var parallelGames = 16
   @Option(help: "Seed of this actor's games.") var seed: UInt64 = 1
   @Option(help: "The networks' tower format: fp32, bf16, int8 or auto (int8 with VNNI, bf16 with AMX), as network.inference_precision.")
-  var precision = "auto"
+  var precision = InferencePrecision.auto
   @OptionGroup var cluster: ClusterOptions
-
-  func validate() throws {
-    if InferencePrecision(rawValue: precision) == nil {
-      throw ValidationError("--precision \(precision): one of " + InferencePrecision.allCases.map(\.rawValue).joined(separator: ", "))
-    }
-  }
 
   func run() throws {
     stopOnSignals()
     let role = LeagueActorRole(name: name, manager: manager, replay: replay, cache: cache, parallelGames: parallelGames, seed: seed,
-                               precision: InferencePrecision(rawValue: precision)!, statusEvery: cluster.statusEvery)
+                               precision: precision, statusEvery: cluster.statusEvery)
     do { try RunRole(role: role, cluster: cluster, logFile: nil, name: name)(try parseGame(game)).get() } catch {
       throw CommandError(String(describing: error))
     }

@@ -75,13 +75,7 @@ struct Tournament: ParsableCommand {
   var csv: String?
 
   @Option(help: "Checkpoints' inference precision: fp32 (the networks as trained), bf16, int8 (calibrated on random positions), auto (the actors' choice on this CPU).")
-  var precision = "fp32"
-
-  func validate() throws {
-    if InferencePrecision(rawValue: precision) == nil {
-      throw ValidationError("--precision \(precision): expected one of \(InferencePrecision.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-  }
+  var precision = InferencePrecision.fp32
 
   func run() throws {
     do { try runTournament() } catch let e as ExitCode { throw e } catch { throw CommandError(String(describing: error)) }
@@ -151,7 +145,6 @@ struct Tournament: ParsableCommand {
     }
     let g = try GameRegistry.make(definition.game)
     let total = definition.schedule.count
-    let precision = InferencePrecision(rawValue: self.precision)!
     FileHandle.standardError.write("tournament: \(definition.names.joined(separator: ", ")) — \(total) games of \(definition.game), \(workers) at a time, checkpoints in \(precision.rawValue); results in \(dbPath)\n".data(using: .utf8)!)
     let names = definition.names
     let lastPrint = LastPrint()

@@ -156,6 +156,9 @@ struct LogOptions: ParsableArguments {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension LogFormat: ExpressibleByArgument {}
+/// `--precision` of `dojo eval`, `dojo tournament` and `dojo league actor`: a wrong value is refused
+/// naming the four there are.
+extension InferencePrecision: ExpressibleByArgument {}
 
 struct RunTraining: GameTask {
   let settings: GameConfig

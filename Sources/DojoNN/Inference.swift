@@ -24,9 +24,10 @@ public enum ConvolutionBackend: String, Sendable, CaseIterable {
 /// The number format of the tower's activations and weights on oneDNN.
 public enum InferencePrecision: String, Sendable, CaseIterable, Codable {
   /// What this CPU runs fastest and soundly: bf16 where it has AMX (oneDNN measured 11–20× fp32 on
-  /// such a machine); int8 where it has VNNI (AVX-512 or AVX) and the engine has calibration
-  /// positions (measured 3.2–4.4× fp32 on an AVX-512 Xeon; self-play actors calibrate, other users
-  /// run fp32); else fp32 (with AVX-512 bf16 but no AMX, bf16 ran slower than fp32; AVX2 has no bf16).
+  /// such a machine); int8 where it has AVX2 and the engine has calibration positions (self-play
+  /// actors calibrate, other users run fp32): with VNNI measured 3.2–4.4× fp32 on an AVX-512 Xeon,
+  /// without it (7-bit weights, `OneDNNTower.int8WeightTop`) 2.3–2.7× on an AVX2 EPYC; else fp32
+  /// (with AVX-512 bf16 but no AMX, bf16 ran slower than fp32 on a Xeon; AVX2 has no bf16).
   case auto
   case fp32
   /// bfloat16 activations and weights, f32 accumulation; f32 at the tower's edges and in the heads.
@@ -48,7 +49,7 @@ public enum InferencePrecision: String, Sendable, CaseIterable, Codable {
   /// The choice `auto` makes on a CPU with these flags.
   public static func choice(cpuFlags: Set<String>) -> InferencePrecision {
     if cpuFlags.contains("amx_bf16") { return .bf16 }
-    if cpuFlags.contains("avx512_vnni") || cpuFlags.contains("avx_vnni") { return .int8 }
+    if cpuFlags.contains("avx2") || cpuFlags.contains("avx512_vnni") || cpuFlags.contains("avx_vnni") { return .int8 }
     return .fp32
   }
 }

@@ -8,7 +8,7 @@
 // In int8 the activations are u8 (every one follows a ReLU; the inputs are non-negative planes),
 // each tensor with one scale from calibration (its largest value over calibration positions, with
 // headroom, maps to 255), and the weights s8 with one scale per output channel (the largest
-// magnitude maps to 127). oneDNN 2.x adds the bias to the s32 sum before the output scale, so the bias is stored in
+// magnitude maps to 127, or to 63 on CPUs without VNNI: `int8WeightTop`). oneDNN 2.x adds the bias to the s32 sum before the output scale, so the bias is stored in
 // the sum's units; the residual sum post-op rescales the block input to the output's scale. The
 // last convolution writes f32, so the heads read the tower's output unquantized (measured on a
 // trained tic-tac-toe net: a u8 output moved the value by up to 0.18, an f32 one by far less).
@@ -56,6 +56,16 @@ final class OneDNNTower {
   /// real value = scale × u8 value.
   let activationScales: [Float]?
   var plans: [Int: Plan] = [:]
+
+  /// The top of the s8 weights' range: 127 where the CPU has VNNI (`vpdpbusd` sums u8 × s8 products
+  /// in 32 bits), else 63. Without VNNI oneDNN multiplies u8 by s8 in pairs into a saturating 16-bit
+  /// sum (`vpmaddubsw`), which 255 × 127 × 2 overflows and 255 × 63 × 2 = 32,130 does not (measured
+  /// on an AVX2 EPYC: the all-maximal case came out at about half of fp32 with 127).
+  static let int8WeightTop = int8WeightTop(cpuFlags: BLASCore.cpuFlags())
+
+  static func int8WeightTop(cpuFlags: Set<String>) -> Float {
+    cpuFlags.contains("avx512_vnni") || cpuFlags.contains("avx_vnni") || cpuFlags.contains("amx_int8") ? 127 : 63
+  }
 
   /// The implementation oneDNN chose for the tower's convolutions at the last batch size planned.
   private(set) var implementation = ""
@@ -157,7 +167,7 @@ final class OneDNNTower {
           for o in 0..<conv.outputs {
             var largest: Float = 0
             for i in 0..<(conv.inputs * 9) { largest = max(largest, abs(conv.weights[o * conv.inputs * 9 + i])) }
-            weightScales.append(largest > 0 ? largest / 127 : 1)
+            weightScales.append(largest > 0 ? largest / OneDNNTower.int8WeightTop : 1)
           }
           outputScales = weightScales.map { scales[index] * $0 / outputScale }
         }

@@ -117,3 +117,18 @@ func strongerBotsRankHigher(game: String) throws {
   let verdict = try Gate.run(.fixed(games: 2, threshold: 0.5), game: game, candidate: players[0], best: .random, seed: 1, precision: .int8)
   #expect(verdict.result.games == 2)
 }
+
+@Test func aWrongPrecisionOptionIsRefusedNamingTheChoices() throws {
+  // dojo eval, dojo tournament and dojo league actor share one --precision parser: a wrong value
+  // stops the command before any work, naming the value and the four there are.
+  let dir = temporaryDirectory("precision-option")
+  let commands = [["eval", "connect_four", "--player", "random"], ["tournament", "--game", "tic_tac_toe", "--players", "random,random"],
+                  ["league", "actor", "connect_four"]]
+  for (i, command) in commands.enumerated() {
+    let p = try dojo(command + ["--precision", "fp16"], output: dir + "/\(i).log")
+    p.waitUntilExit()
+    let log = (try? String(contentsOfFile: dir + "/\(i).log", encoding: .utf8)) ?? ""
+    #expect(p.terminationStatus != 0, "\(command): \(log)")
+    #expect(log.contains("fp16") && ["auto", "fp32", "bf16", "int8"].allSatisfy(log.contains), "\(command): \(log)")
+  }
+}

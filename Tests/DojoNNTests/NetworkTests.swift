@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DojoNN
+import CDNNL
 import DojoGames
 
 let tiny = NetworkConfig(inputPlanes: 3, height: 3, width: 4, actionCount: 5, blocks: 2, channels: 4,
@@ -217,6 +218,54 @@ func reducedPrecisionStaysCloseToFP32(precision: InferencePrecision, klBound: Do
   print("\(precision.rawValue) against fp32 (\(other.backendDescription)): \(summary)")
 }
 
+/// The int8 tower's worst case: every input at the top of its u8 range and every weight at the top
+/// of its s8 range, all of one sign. On a CPU without VNNI oneDNN multiplies u8 by s8 in pairs into a
+/// saturating 16-bit sum (`vpmaddubsw`), which 255 × 127 × 2 overflows; the tower keeps each pair's
+/// sum in range there, so the result is fp32's within rounding on every CPU (measured on an AVX2 EPYC
+/// with 127-level weights: about half of fp32's, clipped).
+@Test func int8ConvolutionsDoNotSaturateAtTheLargestInputsAndWeights() throws {
+  let inputs = 16, channels = 8, h = 3, w = 3, n = h * w
+  let shapes = [(channels, inputs), (channels, channels), (channels, channels)]
+  let storage = shapes.map { out, inp in
+    // Output channel o's weights all (o + 1) / 8: each channel's largest, so each quantizes to its top level.
+    (weights: (0..<out).flatMap { o in [Float](repeating: Float(o + 1) / 8, count: inp * 9) }, bias: [Float](repeating: 0, count: out))
+  }
+  let pointers = storage.map { s -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) in
+    let wp = UnsafeMutablePointer<Float>.allocate(capacity: s.weights.count), bp = UnsafeMutablePointer<Float>.allocate(capacity: s.bias.count)
+    wp.initialize(from: s.weights, count: s.weights.count)
+    bp.initialize(from: s.bias, count: s.bias.count)
+    return (wp, bp)
+  }
+  defer { for (wp, bp) in pointers { wp.deallocate(); bp.deallocate() } }
+  let convolutions = zip(shapes, pointers).map { shape, p in OneDNNTower.Convolution(weights: p.0, bias: p.1, outputs: shape.0, inputs: shape.1) }
+  var input = [Float](repeating: 1, count: inputs * n)
+  var fp32 = [Float](repeating: 0, count: channels * n), int8 = fp32
+  let reference = try OneDNNTower(convolutions: convolutions, blocks: 1, height: h, width: w, threads: 1)
+  // The tensors' largest values in fp32 become the top of each u8 range: the input's 1 is 255, and so is each hidden tensor's largest.
+  var largest: [Float] = [1]
+  for k in 1...2 {
+    let prefix = try OneDNNTower(convolutions: Array(convolutions.prefix(k)), blocks: 0, height: h, width: w, threads: 1)
+    var out = [Float](repeating: 0, count: channels * n)
+    try prefix.run(batch: 1, input: &input, output: &out)
+    largest.append(out.max()!)
+  }
+  try reference.run(batch: 1, input: &input, output: &fp32)
+  let tower: OneDNNTower
+  do {
+    tower = try OneDNNTower(convolutions: convolutions, blocks: 1, height: h, width: w, threads: 1, dataType: dnnl_u8,
+                            activationScales: largest.map { $0 / 255 } + [1])
+    try tower.prepare(batch: 1)
+  } catch {
+    print("int8 saturation: not measured, this CPU's oneDNN runs no int8: \(error)")
+    return
+  }
+  try tower.run(batch: 1, input: &input, output: &int8)
+  let worst = zip(fp32, int8).map { abs($0 - $1) / max(abs($0), 1) }.max()!
+  #expect(worst < 0.03, "\(tower.implementation): int8 \(int8.max()!) against fp32 \(fp32.max()!), worst relative error \(worst)")
+  print("int8 saturation (\(tower.implementation), CPU flags \(BLASCore.cpuFlags().filter { $0.contains("vnni") || $0.hasPrefix("avx") }.sorted())): "
+        + "worst relative error \(worst); fp32 largest \(fp32.max()!), int8 \(int8.max()!)")
+}
+
 @Test func int8WithoutCalibrationRunsFP32AndSaysWhy() {
   let config = NetworkConfig(inputPlanes: 3, height: 6, width: 7, actionCount: 7, blocks: 1, channels: 16)
   let engine = InferenceEngine(network: PolicyValueNet(config: config, seed: 2), backend: .onednn, precision: .int8)
@@ -231,7 +280,11 @@ func reducedPrecisionStaysCloseToFP32(precision: InferencePrecision, klBound: Do
   #expect(InferencePrecision.choice(cpuFlags: ["avx512f", "avx512_vnni", "amx_bf16", "amx_int8"]) == .bf16)
   #expect(InferencePrecision.choice(cpuFlags: ["avx512f", "avx512_bf16", "avx512_vnni"]) == .int8)
   #expect(InferencePrecision.choice(cpuFlags: ["avx2", "fma", "avx_vnni"]) == .int8)
-  #expect(InferencePrecision.choice(cpuFlags: ["avx2", "fma"]) == .fp32)
+  #expect(InferencePrecision.choice(cpuFlags: ["avx2", "fma"]) == .int8)
+  #expect(InferencePrecision.choice(cpuFlags: ["sse4_2"]) == .fp32)
+  // int8 weights use 7 bits where the CPU sums u8 × s8 pairs in 16 bits (no VNNI), 8 where it has VNNI.
+  #expect(OneDNNTower.int8WeightTop(cpuFlags: ["avx2", "fma"]) == 63 && OneDNNTower.int8WeightTop(cpuFlags: ["avx512f", "avx512bw"]) == 63)
+  #expect(OneDNNTower.int8WeightTop(cpuFlags: ["avx2", "avx_vnni"]) == 127 && OneDNNTower.int8WeightTop(cpuFlags: ["avx512f", "avx512_vnni"]) == 127)
   // auto without calibration positions (evaluation, play, gating) runs fp32 and notes nothing.
   let config = NetworkConfig(inputPlanes: 3, height: 6, width: 7, actionCount: 7, blocks: 1, channels: 16)
   let engine = InferenceEngine(network: PolicyValueNet(config: config, seed: 2), backend: .onednn, precision: .auto)
