@@ -42,11 +42,14 @@ struct BenchNN: ParsableCommand {
       let calibration = (0..<(256 * config.observationCount)).map { _ in Float(calibrationRNG.next(below: 2)) }
       let engine = InferenceEngine(network: net, backend: .onednn, precision: .auto, calibration: calibration)
       let reference = InferenceEngine(network: net, backend: .openblas)
-      let others = InferencePrecision.allCases.filter { $0 != .auto && $0 != engine.precision }.map {
+      let asked = InferencePrecision.allCases.filter { $0 != .auto && $0 != engine.precision }.map {
         InferenceEngine(network: net, backend: .onednn, precision: $0, calibration: calibration)
       }
+      // A precision this CPU cannot run falls back to fp32 and says why: it is named, not measured as fp32 again.
+      let others = asked.filter { $0.precisionNote == nil }
       var inference: [String] = [], onBLAS: [String] = [], otherPrecision: [String: [String]] = [:]
-      print("  inference precision: \(engine.precision.rawValue) (auto); also measured: \(others.map(\.backendDescription).joined(separator: ", "))")
+      print("  inference precision: \(engine.precision.rawValue) (auto); also measured: \(others.map(\.backendDescription).joined(separator: ", "))"
+            + asked.compactMap(\.precisionNote).map { "; not measured: \($0)" }.joined())
       print("\(label): \(config.blocks) blocks × \(config.channels) channels, \(config.height)×\(config.width), \(config.multiplyAddsPerPosition / 1000) k multiply-adds/position")
       for batch in [1, 16, 64, 256] {
         let rate = measureInference(engine, config: config, batch: batch)

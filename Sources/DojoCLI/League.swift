@@ -290,7 +290,7 @@ struct LeagueActorCommand: ParsableCommand {
   @Option(help: "Where fetched models are kept.") var cache = "models-cache"
   @Option(help: "Games played at once in lockstep.") var parallelGames = 16
   @Option(help: "Seed of this actor's games.") var seed: UInt64 = 1
-  @Option(help: "The networks' tower format: fp32, bf16, int8 or auto (int8 with VNNI, bf16 with AMX), as network.inference_precision.")
+  @Option(help: "The networks' tower format: fp32, bf16, int8 or auto (bf16 with AMX, else int8 with AVX2), as network.inference_precision.")
   var precision = InferencePrecision.auto
   @OptionGroup var cluster: ClusterOptions
 

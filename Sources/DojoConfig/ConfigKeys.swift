@@ -100,7 +100,7 @@ enum ConfigSchema {
     .int("value_channels", \.network.valueChannels, 1...256, "Channels of the value head's 1×1 convolution, averaged over the board (global average\npooling, as KataGo's heads pool). KataGo: 32. (AlphaGo Zero: 1 channel, flattened.)"),
     .int("value_hidden", \.network.valueHidden, 1...4096, "Hidden units of the value head's fully connected layer. AlphaGo Zero: 256."),
     .choice("value_head", \.network.valueHead, "\"tanh\": one value in [-1, 1] trained by squared error (AlphaZero); \"wdl\": win/draw/loss\nprobabilities trained by cross-entropy (Leela Chess Zero, KataGo)."),
-    .choice("inference_precision", \.inferencePrecision, "The actors' tower on oneDNN: \"fp32\"; \"bf16\" (bfloat16 activations and weights, f32 sums; fast on\nCPUs with AMX, slower than fp32 without); \"int8\" (u8 activations, s8 weights, scales calibrated on\nrandom positions of the game; 3-4× fp32 with VNNI); \"auto\": bf16 with AMX, int8 with VNNI, else fp32."),
+    .choice("inference_precision", \.inferencePrecision, "The actors' tower on oneDNN: \"fp32\"; \"bf16\" (bfloat16 activations and weights, f32 sums; fast on\nCPUs with AMX, slower than fp32 without); \"int8\" (u8 activations, s8 weights, scales calibrated on\nrandom positions of the game; 3-4× fp32 with VNNI, 2.5× on AVX2); \"auto\": bf16 with AMX, else int8 with AVX2."),
   ]
 
   static let search: [ConfigKey] = [

@@ -75,7 +75,7 @@ public final class LeagueActor<G: Game>: @unchecked Sendable {
   let locate: @Sendable (CheckpointReference) throws -> String
   let parallelGames: Int
   let seed: UInt64
-  /// The networks' tower format (`network.inference_precision`; `auto`: int8 with VNNI, as in `dojo train`).
+  /// The networks' tower format (`network.inference_precision`; `auto`: int8 with AVX2, bf16 with AMX, as in `dojo train`).
   public let precision: InferencePrecision
   let onError: @Sendable (Error) -> Void
   private let counts = Locked(LeagueActorCounts())
