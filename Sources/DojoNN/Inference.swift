@@ -26,7 +26,7 @@ public enum InferencePrecision: String, Sendable, CaseIterable, Codable {
   /// What this CPU runs fastest and soundly: bf16 where it has AMX (oneDNN measured 11–20× fp32 on
   /// such a machine); int8 where it has AVX2 and the engine has calibration positions (self-play
   /// actors calibrate, other users run fp32): with VNNI measured 3.2–4.4× fp32 on an AVX-512 Xeon,
-  /// without it (7-bit weights, `OneDNNTower.int8WeightTop`) 2.3–2.7× on an AVX2 EPYC; else fp32
+  /// without it (7-bit weights, `OneDNNTower.int8WeightTop`) 1.9–2.9× on an AVX2 EPYC; else fp32
   /// (with AVX-512 bf16 but no AMX, bf16 ran slower than fp32 on a Xeon; AVX2 has no bf16).
   case auto
   case fp32
@@ -72,6 +72,9 @@ public final class InferenceEngine {
   /// Why the precision asked for is not the one running (bf16 or int8 that this CPU's oneDNN cannot
   /// plan, int8 without calibration positions).
   public private(set) var precisionNote: String?
+  /// int8: the bits of the weights' range, 8 with VNNI, 7 without (`OneDNNTower.int8WeightTop`);
+  /// nil in the other precisions.
+  public var int8WeightBits: Int? { precision == .int8 ? (OneDNNTower.int8WeightTop == 127 ? 8 : 7) : nil }
   var oneDNNFailure: String?
 
   /// Workspace allocations so far; constant once warmed up at the largest batch size.
