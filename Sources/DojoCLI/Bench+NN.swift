@@ -73,7 +73,7 @@ struct BenchNN: ParsableCommand {
       print(String(format: "  3×3 conv at batch 64: %.1f GFLOP/s; sgemm alone at that shape: %.1f GFLOP/s (%.2f)", conv, sgemm, conv / sgemm))
       results.append("\"\(label)\":{\"inference_positions_per_s\":{\(inference.joined(separator: ","))},\"inference_engine\":\"\(engine.backendDescription)\",\"precision\":\"\(engine.precision.rawValue)\",\"inference_openblas_positions_per_s\":{\(onBLAS.joined(separator: ","))},\(otherPrecision.keys.sorted().map { "\"inference_\($0)_positions_per_s\":{\(otherPrecision[$0]!.joined(separator: ","))}," }.joined())\"training_samples_per_s\":\(Int(training)),\"training_openblas_samples_per_s\":\(Int(trainingOnBLAS)),\"conv_gflops\":\(String(format: "%.2f", conv)),\"sgemm_gflops\":\(String(format: "%.2f", sgemm))}")
     }
-    print("{\"bench\":\"nn\",\"blas_core\":\"\(BLASCore.current)\",\"dojo\":{\(results.joined(separator: ","))}}")
+    print("{\"bench\":\"nn\",\"blas_core\":\"\(BLASCore.current)\",\"int8_weight_bits\":\(InferenceEngine.int8WeightBitsOnThisCPU),\"dojo\":{\(results.joined(separator: ","))}}")
   }
 
   func measureInference(_ engine: InferenceEngine, config: NetworkConfig, batch: Int) -> Double {

@@ -27,7 +27,8 @@ struct BenchSelfPlay: ParsableCommand {
   func run() throws {
     setBLASThreadCount(1)
     let precision = InferencePrecision.auto.resolved
-    print("precision (auto): \(precision.rawValue); \(BLASCore.select())")
+    let weightBits = precision == .int8 ? InferenceEngine.int8WeightBitsOnThisCPU : nil
+    print("precision (auto): \(precision.rawValue)\(weightBits.map { ", \($0)-bit weights" } ?? ""); \(BLASCore.select())")
     var results: [String] = []
     for pair in nets.split(separator: ",") {
       let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
@@ -49,7 +50,7 @@ struct BenchSelfPlay: ParsableCommand {
       results.append("\"\(label)\":{\"selfplay_positions_per_s\":{\(perEngine)},\"selfplay_speedup\":\(String(format: "%.2f", speedup)),"
         + "\"speedup_engine\":\"\(best)\"}")
     }
-    print("{\"bench\":\"selfplay\",\"precision\":\"\(precision.rawValue)\",\"dojo\":{\(results.joined(separator: ","))}}")
+    print("{\"bench\":\"selfplay\",\"precision\":\"\(precision.rawValue)\",\(weightBits.map { "\"int8_weight_bits\":\($0)," } ?? "")\"dojo\":{\(results.joined(separator: ","))}}")
   }
 }
 

@@ -61,12 +61,17 @@ public final class InferenceEngine {
   let work = Workspace()
   /// The tower on oneDNN (nil: OpenBLAS runs it).
   var tower: OneDNNTower?
-  /// The backend in use: oneDNN's implementation name once it has run (e.g.
-  /// `onednn brgconv:avx512_core`), or `openblas`.
+  /// The backend in use: oneDNN's implementation name once it has run and the precision (e.g.
+  /// `onednn brgconv:avx512_core bf16`; int8 names its weights' width, which differs by CPU:
+  /// `onednn jit_uni_int8:avx2 int8, 7-bit weights (no VNNI)`), or `openblas`.
   public var backendDescription: String {
-    tower.map { "onednn \($0.implementation) \(precision.rawValue)" + (precisionNote.map { " (\($0))" } ?? "") }
+    tower.map { "onednn \($0.implementation) \(precision.rawValue)" + (int8WeightBits.map { Self.weightWidth($0) } ?? "")
+      + (precisionNote.map { " (\($0))" } ?? "") }
       ?? (oneDNNFailure.map { "openblas (\($0))" } ?? "openblas")
   }
+
+  /// ", 8-bit weights (VNNI)" or ", 7-bit weights (no VNNI)".
+  static func weightWidth(_ bits: Int) -> String { ", \(bits)-bit weights (\(bits == 8 ? "VNNI" : "no VNNI"))" }
   /// The tower's precision on oneDNN (fp32, bf16 or int8).
   public private(set) var precision = InferencePrecision.fp32
   /// Why the precision asked for is not the one running (bf16 or int8 that this CPU's oneDNN cannot
@@ -74,7 +79,9 @@ public final class InferenceEngine {
   public private(set) var precisionNote: String?
   /// int8: the bits of the weights' range, 8 with VNNI, 7 without (`OneDNNTower.int8WeightTop`);
   /// nil in the other precisions.
-  public var int8WeightBits: Int? { precision == .int8 ? (OneDNNTower.int8WeightTop == 127 ? 8 : 7) : nil }
+  public var int8WeightBits: Int? { precision == .int8 ? Self.int8WeightBitsOnThisCPU : nil }
+  /// The bits int8 weights have on this CPU: 8 with VNNI or AMX, 7 without.
+  public static var int8WeightBitsOnThisCPU: Int { OneDNNTower.int8WeightTop == 127 ? 8 : 7 }
   var oneDNNFailure: String?
 
   /// Workspace allocations so far; constant once warmed up at the largest batch size.

@@ -154,7 +154,7 @@ func reducedPrecisionOnTheTrainedNetwork(_ net: PolicyValueNet, _ values: [TicTa
     }
     let valueError = zip(v32, v).map { abs($0 - $1) }, p99 = valueError.sorted()[n * 99 / 100]
     let mistakes = searchMistakeRate(net, values, simulations: 64, precision: precision)
-    let summary = "seed \(seed), \(engine.backendDescription)\(engine.int8WeightBits.map { ", \($0)-bit weights" } ?? "") on \(n) positions: policy KL mean \(kl.reduce(0, +) / Double(n)), max \(kl.max()!); "
+    let summary = "seed \(seed), \(engine.backendDescription) on \(n) positions: policy KL mean \(kl.reduce(0, +) / Double(n)), max \(kl.max()!); "
       + "value error mean \(valueError.reduce(0, +) / Float(n)), 99th percentile \(p99), max \(valueError.max()!); 64 simulations: mistakes \(mistakes) (fp32 \(fp32SearchMistakes))"
     #expect(kl.reduce(0, +) / Double(n) < klMean && kl.max()! < klMax, "\(summary)")
     #expect(valueError.reduce(0, +) / Float(n) < valueMean && p99 < valueP99 && valueError.max()! < valueMax, "\(summary)")

@@ -215,6 +215,12 @@ func reducedPrecisionStaysCloseToFP32(precision: InferencePrecision, klBound: Do
   let summary = "seed \(seed): policy KL mean \(kl.reduce(0, +) / 64), max \(kl.max()!); value error max \(valueError.max()!)"
   #expect(kl.max()! < klBound && valueError.max()! < valueBound, "\(summary)")
   #expect(other.backendDescription.contains(precision.rawValue), "\(other.backendDescription)")
+  // int8 names its weights' width, which follows the CPU (8 bits with VNNI, 7 without); other precisions name none.
+  let vnni = !BLASCore.cpuFlags().isDisjoint(with: ["avx512_vnni", "avx_vnni", "amx_int8"])
+  #expect(other.int8WeightBits == (precision == .int8 ? (vnni ? 8 : 7) : nil), "\(other.backendDescription)")
+  #expect(other.backendDescription.contains("-bit weights") == (precision == .int8)
+          && (precision != .int8 || other.backendDescription.contains(vnni ? "8-bit weights (VNNI)" : "7-bit weights (no VNNI)")),
+          "\(other.backendDescription)")
   print("\(precision.rawValue) against fp32 (\(other.backendDescription)): \(summary)")
 }
 
