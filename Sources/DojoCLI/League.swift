@@ -219,7 +219,7 @@ struct LeagueUp: ParsableCommand {
       for i in 0..<actors {
         roles.append(("actor-\(i)", ["league", "actor", league.game, "--manager", at(0), "--replay", at(1), "--name", "actor-\(i)",
                                      "--cache", run + "/models-actor-\(i)", "--parallel-games", "\(parallel)", "--seed", "\(seed &+ UInt64(i) &* 7919)",
-                                     "--precision", league.actorPrecision.rawValue] + keys + status))
+                                     "--precision", league.actorPrecision.rawValue, "--nice", "\(league.actorNice)"] + keys + status))
       }
       let supervisor = Supervisor(run: run, roles: try withMetricsPorts(roles, cluster.metrics))
       print("league \(league.name) in \(run): \(roles.map(\.0).joined(separator: ", ")); manager at \(at(0)), replay tables at \(at(1))")
@@ -292,12 +292,15 @@ struct LeagueActorCommand: ParsableCommand {
   @Option(help: "Seed of this actor's games.") var seed: UInt64 = 1
   @Option(help: "The networks' tower format: fp32, bf16, int8 or auto (bf16 with AMX, else int8 with AVX2), as network.inference_precision.")
   var precision = InferencePrecision.auto
+  @Option(help: "How much the actor raises its nice value, so a learner on the same machine runs first (0-19), as training.actor_nice.")
+  var nice = TrainingConfig().actorNice
   @OptionGroup var cluster: ClusterOptions
 
   func run() throws {
     stopOnSignals()
+    guard (0...19).contains(nice) else { throw CommandError("--nice \(nice): must be 0 to 19") }
     let role = LeagueActorRole(name: name, manager: manager, replay: replay, cache: cache, parallelGames: parallelGames, seed: seed,
-                               precision: precision, statusEvery: cluster.statusEvery)
+                               precision: precision, nice: nice, statusEvery: cluster.statusEvery)
     do { try RunRole(role: role, cluster: cluster, logFile: nil, name: name)(try parseGame(game)).get() } catch {
       throw CommandError(String(describing: error))
     }

@@ -207,6 +207,7 @@ public struct ActorRole: ClusterRole {
     let actor = SelfPlayActor(name: name, game: game, config: settings.selfPlay, parallelGames: settings.training.parallelGames,
                               architecture: settings.network, feed: feed, sink: sink, seed: seed, onError: { log.error("\($0)") })
     actor.precision = settings.inferencePrecision
+    actor.nice = Int32(settings.training.actorNice)
     if let path = ackLog {
       if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
       let handle = UncheckedSendable(FileHandle(forWritingAtPath: path))

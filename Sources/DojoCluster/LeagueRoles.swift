@@ -121,12 +121,15 @@ public struct LeagueActorRole: ClusterRole {
   public var parallelGames: Int
   public var seed: UInt64
   public var precision: InferencePrecision
+  /// How much the actor raises its thread's nice value while it plays (`training.actor_nice`).
+  public var nice: Int
   public var statusEvery: Double
 
   public init(name: String, manager: String, replay: String, cache: String, parallelGames: Int, seed: UInt64,
-              precision: InferencePrecision = .auto, statusEvery: Double) {
+              precision: InferencePrecision = .auto, nice: Int = TrainingConfig().actorNice, statusEvery: Double) {
     self.name = name
     self.precision = precision
+    self.nice = nice
     self.manager = manager
     self.replay = replay
     self.cache = cache
@@ -148,6 +151,7 @@ public struct LeagueActorRole: ClusterRole {
         return r
       }
     }, parallelGames: parallelGames, seed: seed, precision: precision, locate: { try league.locate($0) }, onError: { log.error("\($0)") })
+    actor.nice = Int32(nice)
     log("league actor \(name): manager \(manager), replay \(replay), models cached in \(cache), networks in \(precision.resolved.rawValue) (\(precision.rawValue))")
     startStatusThread(every: statusEvery, until: stop) { _ in
       let c = actor.counters

@@ -113,6 +113,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
                                 seed: seed &+ UInt64(i) &* 0x9E37_79B9 &+ UInt64(startGeneration) << 32,
                                 onError: { log.error("actor-\(i): \($0)") })
       actor.precision = settings.inferencePrecision
+      actor.nice = Int32(settings.training.actorNice)
       actors.append(actor)
       spawn("actor-\(i)") { [self] in actor.run { self.stopToken.isRequested } }
     }
@@ -129,6 +130,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
     let group = group ?? self.group
     group.enter()
     let thread = Thread { [group] in
+      ThreadScheduling.name(name)
       body()
       group.leave()
     }

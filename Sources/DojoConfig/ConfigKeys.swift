@@ -132,6 +132,7 @@ enum ConfigSchema {
 
   static let training: [ConfigKey] = [
     .int("actors", \.training.actors, 0...1024, "Self-play threads, each with one BLAS thread. 0: one per core."),
+    .int("actor_nice", \.training.actorNice, 0...19, "How much self-play threads raise their nice value (Linux), so where they share cores with the\nlearner it runs first and they take what is left (the rate limiter paces them anyway). 0: the learner's priority."),
     .int("parallel_games", \.training.parallelGames, 1...4096, "Games each actor plays in lockstep (one network call per step for all of them)."),
     .int("window_size", \.training.windowSize, 1...100_000_000, "The replay window: the newest this many samples. AlphaZero: positions of the last 500,000 games."),
     .int("window_growth_minimum", \.training.windowGrowthMinimum, 0...100_000_000, "0: a fixed window. Else KataGo's window that grows with the data, from this many samples\n(n^0.75 growth, scale 0.4), up to window_size. KataGo: 250,000."),

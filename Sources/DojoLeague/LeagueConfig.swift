@@ -239,6 +239,10 @@ public struct LeagueConfig: Sendable {
   /// agent; one actor serves every agent's matches, so one format for all).
   public var actorPrecision: InferencePrecision { agents.first?.settings.inferencePrecision ?? .auto }
 
+  /// How much league actors raise their threads' nice value (`training.actor_nice` of the first
+  /// agent, as `actorPrecision`).
+  public var actorNice: Int { agents.first?.settings.training.actorNice ?? TrainingConfig().actorNice }
+
   /// Whether the agent named `name` is frozen.
   public func isFrozen(_ name: String) -> Bool { agents.first { $0.name == name }?.frozen == true }
 

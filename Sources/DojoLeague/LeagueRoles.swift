@@ -77,6 +77,8 @@ public final class LeagueActor<G: Game>: @unchecked Sendable {
   let seed: UInt64
   /// The networks' tower format (`network.inference_precision`; `auto`: int8 with AVX2, bf16 with AMX, as in `dojo train`).
   public let precision: InferencePrecision
+  /// How much `run` raises its thread's nice value while it plays (`training.actor_nice`).
+  public var nice: Int32 = 0
   let onError: @Sendable (Error) -> Void
   private let counts = Locked(LeagueActorCounts())
 
@@ -115,6 +117,10 @@ public final class LeagueActor<G: Game>: @unchecked Sendable {
   }
 
   public func run(shouldStop: @escaping () -> Bool) {
+    ThreadScheduling.withNice(raisedBy: nice) { play(shouldStop: shouldStop) }
+  }
+
+  private func play(shouldStop: @escaping () -> Bool) {
     // int8 takes its activation scales from positions of the game (made once per actor).
     let cache = ModelCache(game: game, precision: precision, calibration: game.randomPositionObservations(count: 256, seed: seed), locate: locate)
     var matchNumber: UInt64 = 0

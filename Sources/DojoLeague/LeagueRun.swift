@@ -81,6 +81,7 @@ public final class LeagueRun<G: Game>: @unchecked Sendable {
                               }, parallelGames: parallel,
                               seed: SplitMix64.mix(seed ^ UInt64(i + 1) << 40 ^ UInt64(Date().timeIntervalSince1970)), precision: precision,
                               onError: { log.error("actor-\(i): \($0)") })
+      actor.nice = Int32(config.actorNice)
       actors.append(actor)
       spawn("actor-\(i)") { [self] in actor.run { self.stopToken.isRequested } }
     }
@@ -97,6 +98,7 @@ public final class LeagueRun<G: Game>: @unchecked Sendable {
   func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
     group.enter()
     let thread = Thread { [group] in
+      ThreadScheduling.name(name)
       body()
       group.leave()
     }

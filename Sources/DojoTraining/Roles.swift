@@ -62,6 +62,8 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
   /// The number format of its network's tower on oneDNN, and the library that runs the tower.
   public var precision = InferencePrecision.auto
   public var backend = ConvolutionBackend.default
+  /// How much `run` raises its thread's nice value while it plays (`training.actor_nice`).
+  public var nice: Int32 = 0
   private let counts = Locked(ActorCounts())
   /// Called with any error from the sink (a refused game, a dead store); the actor goes on.
   let onError: @Sendable (Error) -> Void
@@ -86,6 +88,10 @@ public final class SelfPlayActor<G: Game>: @unchecked Sendable {
   /// Plays until `shouldStop`; the model is checked after every finished game and switched when
   /// a newer one is announced (a model that fails to load is reported and the old one kept).
   public func run(shouldStop: @escaping () -> Bool) {
+    ThreadScheduling.withNice(raisedBy: nice) { play(shouldStop: shouldStop) }
+  }
+
+  private func play(shouldStop: @escaping () -> Bool) {
     var generation = -1
     // int8 inference takes its activation scales from positions of the game (made once per actor).
     let calibration = game.randomPositionObservations(count: 256, seed: seed)

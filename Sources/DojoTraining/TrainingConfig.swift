@@ -9,6 +9,10 @@ import DojoSearch
 public struct TrainingConfig: Sendable, Equatable, Codable {
   /// Self-play worker threads, each with one BLAS thread. 0: one per core.
   public var actors = 0
+  /// How much self-play threads raise their nice value (Linux), so where they share cores with the
+  /// learner it runs first and they take what is left; the rate limiter paces them anyway. 0: the
+  /// learner's priority.
+  public var actorNice = 10
   /// Games each actor plays at once in lockstep (one network call per step for all of them).
   public var parallelGames = 32
   /// The replay window: the last this many samples. AlphaZero: the last 500,000 games' positions;

@@ -181,6 +181,7 @@ func reducedPrecisionOnTheTrainedNetwork(_ net: PolicyValueNet, _ values: [TicTa
   training.minReplaySize = 64
   training.rateErrorBuffer = 64
   training.checkpointSteps = 10
+  training.actorNice = 3
   var gating = GatingConfig()
   gating.games = 2
   gating.simulations = 2
@@ -195,6 +196,14 @@ func reducedPrecisionOnTheTrainedNetwork(_ net: PolicyValueNet, _ values: [TicTa
     run.start()
     let started = Date()
     while run.status.steps < steps && Date().timeIntervalSince(started) < 120 { Thread.sleep(forTimeInterval: 0.05) }
+    #if os(Linux)
+    // Each role's thread is named in the kernel, and the actors yield to the learner by
+    // training.actor_nice (other tests' runs may have threads of the same names: any will do).
+    let threads = kernelThreads()
+    let learner = try #require(threads.first { $0.name == "learner" }, "threads: \(threads.map(\.name))")
+    #expect(threads.contains { $0.name == "actor-1" && $0.nice == min(learner.nice + 3, 19) },
+            "threads: \(threads.map { "\($0.name) nice \($0.nice)" })")
+    #endif
     let final = try run.stop()
     return (run.status, final, origin)
   }

@@ -112,12 +112,13 @@ func shippedConfigLoads(name: String) throws {
   func message(_ text: String) -> String {
     do { _ = try GameConfig.parse("game = \"tic_tac_toe\"\n" + text, path: "x.toml"); return "" } catch { return error.description }
   }
-  #expect(message("[training]\nlearning_rat = 0.1").hasPrefix("x.toml: unknown key 'training.learning_rat'; known here: actors, parallel_games"))
+  #expect(message("[training]\nlearning_rat = 0.1").hasPrefix("x.toml: unknown key 'training.learning_rat'; known here: actors, actor_nice, parallel_games"))
   #expect(message("[trainng]\nactors = 1").contains("unknown key 'trainng'; known here: game, network, search, selfplay, training, gating"))
   #expect(message("[gating]\nrule = \"maybe\"") == "x.toml: 'gating.rule': 'maybe' is not one of none, fixed, sprt")
   #expect(message("[selfplay]\nfull_search_probability = 1.5").contains("'selfplay.full_search_probability': 1.5 is outside 0.0...1.0"))
   #expect(message("[training]\nsamples_per_insert = \"4\"") == "x.toml: 'training.samples_per_insert' must be a number")
   #expect(message("[search]\nsimulations = 0").contains("'search.simulations': 0 is outside 1...100000"))
+  #expect(message("[training]\nactor_nice = 20").contains("'training.actor_nice': 20 is outside 0...19"))
   #expect(message("training = 3") == "x.toml: 'training' must be a table")
   // An SPRT gate too short to ever accept (even winning every game), or testing nothing.
   let sprt = message("[gating]\nrule = \"sprt\"\ngames = 40")

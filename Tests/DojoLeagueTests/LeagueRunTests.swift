@@ -80,7 +80,10 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
 
 @Test(.tags(.slow)) func aTicTacToeLeagueSnapshotsResetsAndExploitsInProcess() throws {
   let dir = temporaryDirectory("league-run")
-  let config = try makeTinyLeague()
+  var config = try makeTinyLeague()
+  // League actors yield to the learners by the first agent's training.actor_nice (a value no other
+  // test's actors use, so the threads below are this league's).
+  config.agents[0].settings.training.actorNice = 7
   let log = Log()
   let run = try LeagueRun(game: TicTacToe(), config: config, directory: dir, seed: 5, log: RoleLog { log.add($0) })
   try run.start()
@@ -89,6 +92,12 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   while Date() < deadline, !(kinds().isSuperset(of: [.snapshot, .reset, .exploit, .explore]) && run.ratingRounds >= 1) {
     Thread.sleep(forTimeInterval: 0.5)
   }
+  #if os(Linux)
+  let threads = kernelThreads()
+  let learner = try #require(threads.first { $0.name.hasPrefix("learner-main_") }, "threads: \(threads.map(\.name))")
+  #expect(threads.contains { $0.name.hasPrefix("actor-") && $0.nice == min(learner.nice + 7, 19) },
+          "threads: \(threads.map { "\($0.name) nice \($0.nice)" })")
+  #endif
   try run.stop()
   let events = try run.manager.store.events()
   #expect(kinds().isSuperset(of: [.snapshot, .reset, .exploit, .explore]), "events: \(events.map { "\($0.kind): \($0.reason)" }); log: \(log.lines)")

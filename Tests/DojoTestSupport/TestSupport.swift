@@ -170,3 +170,17 @@ public let tinyRunConfig = """
   games = 4
   simulations = 4
   """
+
+/// This process's threads as the kernel lists them (/proc/self/task): name and nice value each
+/// (empty where there is no /proc).
+public func kernelThreads() -> [(tid: Int, name: String, nice: Int)] {
+  let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+  return tasks.compactMap { tid -> (Int, String, Int)? in
+    guard let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")"), let open = stat.firstIndex(of: "(") else { return nil }
+    // After "pid (comm)": state is field 3, nice field 19.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 16, let nice = Int(fields[16]), let id = Int(tid) else { return nil }
+    return (id, String(stat[stat.index(after: open)..<close]), nice)
+  }
+}
