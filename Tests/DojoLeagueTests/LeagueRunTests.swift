@@ -89,7 +89,11 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   try run.start()
   let deadline = Date().addingTimeInterval(300)
   func kinds() -> Set<LeagueEvent.Kind> { Set(((try? run.manager.store.events()) ?? []).map(\.kind)) }
-  while Date() < deadline, !(kinds().isSuperset(of: [.snapshot, .reset, .exploit, .explore]) && run.ratingRounds >= 1) {
+  // Until every kind of event happened and every agent trained (the exploiter's games come only
+  // from its own matches; with the actors yielding to the learners, in a busy test process they
+  // can lag the main agents' events).
+  func everyAgentTrained() -> Bool { run.agentStatus.allSatisfy { $0.steps > 0 && $0.games > 0 && $0.generation > 0 } }
+  while Date() < deadline, !(kinds().isSuperset(of: [.snapshot, .reset, .exploit, .explore]) && run.ratingRounds >= 1 && everyAgentTrained()) {
     Thread.sleep(forTimeInterval: 0.5)
   }
   #if os(Linux)
