@@ -127,16 +127,7 @@ public final class TrainingRun<G: Game>: @unchecked Sendable {
   }
 
   func spawn(_ name: String, group: DispatchGroup? = nil, _ body: @escaping @Sendable () -> Void) {
-    let group = group ?? self.group
-    group.enter()
-    let thread = Thread { [group] in
-      ThreadScheduling.name(name)
-      body()
-      group.leave()
-    }
-    thread.name = name
-    thread.stackSize = 16 << 20
-    thread.start()
+    ThreadScheduling.spawn(name, group: group ?? self.group, body)
   }
 
   public var status: RunStatus {

@@ -10,6 +10,7 @@
 // learner (`dojo train` on a small machine) the learner runs first and the actors, paced by the
 // replay store's rate limiter anyway, take the cycles left over.
 
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,6 +67,20 @@ public enum ThreadScheduling {
     #else
     return nil
     #endif
+  }
+
+  /// Starts `body` on a thread of its own named `name` (in Foundation and in the kernel), with a
+  /// 16 MiB stack, inside `group` (entered now, left when `body` returns): how a run starts a role.
+  public static func spawn(_ name: String, group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
+    group.enter()
+    let thread = Thread {
+      ThreadScheduling.name(name)
+      body()
+      group.leave()
+    }
+    thread.name = name
+    thread.stackSize = 16 << 20
+    thread.start()
   }
 
   /// Runs `body` with the calling thread's nice value raised by `by` (0: unchanged), then restores

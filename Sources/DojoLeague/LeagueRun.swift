@@ -96,15 +96,7 @@ public final class LeagueRun<G: Game>: @unchecked Sendable {
   }
 
   func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
-    group.enter()
-    let thread = Thread { [group] in
-      ThreadScheduling.name(name)
-      body()
-      group.leave()
-    }
-    thread.name = name
-    thread.stackSize = 16 << 20
-    thread.start()
+    ThreadScheduling.spawn(name, group: group, body)
   }
 
   /// Stops every role; each learner that stepped since its last checkpoint writes one more (reported
