@@ -214,7 +214,7 @@ public struct ActorRole: ClusterRole {
       _ = try? handle.value?.seekToEnd()
       actor.onStored = { id in try? handle.value?.write(contentsOf: Data("\(id)\n".utf8)) }
     }
-    log("playing \(game.name) for \(connect), models from \(announce); network: \(networkEngineDescription(settings, game: game))")
+    log("playing \(game.name) for \(connect), models from \(announce), at nice +\(settings.training.actorNice); network: \(networkEngineDescription(settings, game: game))")
     startStatusThread(every: statusEvery, until: stop) { _ in
       let c = actor.counters
       log("games \(c.games) acknowledged, \(c.refused) refused, model generation \(c.generation)")
