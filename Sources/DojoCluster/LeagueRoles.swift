@@ -152,7 +152,7 @@ public struct LeagueActorRole: ClusterRole {
       }
     }, parallelGames: parallelGames, seed: seed, precision: precision, locate: { try league.locate($0) }, onError: { log.error("\($0)") })
     actor.nice = Int32(nice)
-    log("league actor \(name): manager \(manager), replay \(replay), models cached in \(cache), networks in \(precision.resolved.rawValue) (\(precision.rawValue))")
+    log("league actor \(name): manager \(manager), replay \(replay), models cached in \(cache), networks in \(precision.resolved.rawValue) (\(precision.rawValue)), at nice +\(nice)")
     startStatusThread(every: statusEvery, until: stop) { _ in
       let c = actor.counters
       log("matches \(c.matches), games \(c.games), refused \(c.refused)")

@@ -122,10 +122,18 @@ public enum LeagueFile {
     }
     if let s = try r.table(table, "snapshot") {
       let p = "snapshot."
-      try r.known(s, ["min_steps", "win_rate", "reset_main_exploiters", "league_exploiter_reset_probability"], prefix: p)
+      try r.known(s, ["min_steps", "win_rate", "reset_main_exploiters", "league_exploiter_reset_probability"] + roleNames, prefix: p)
       var c = league.snapshot
       c.minSteps = try r.int(s, "min_steps", 1...100_000_000, prefix: p) ?? c.minSteps
       c.winRate = try r.double(s, "win_rate", 0...1, prefix: p) ?? c.winRate
+      // [snapshot.<role>]: that role's own N and win rate.
+      for role in AgentRole.allCases {
+        guard let t = try r.table(s, role.rawValue, prefix: p) else { continue }
+        let q = p + role.rawValue + "."
+        try r.known(t, ["min_steps", "win_rate"], prefix: q)
+        c.roleMinSteps[role] = try r.int(t, "min_steps", 1...100_000_000, prefix: q)
+        c.roleWinRate[role] = try r.double(t, "win_rate", 0...1, prefix: q)
+      }
       c.resetMainExploiters = try r.bool(s, "reset_main_exploiters", prefix: p) ?? c.resetMainExploiters
       c.leagueExploiterResetProbability = try r.double(s, "league_exploiter_reset_probability", 0...1, prefix: p) ?? c.leagueExploiterResetProbability
       league.snapshot = c

@@ -71,7 +71,19 @@ public struct SnapshotConfig: Sendable, Equatable {
   public var resetMainExploiters = true
   /// League exploiters go back with this probability at a snapshot (AlphaStar: 0.25).
   public var leagueExploiterResetProbability = 0.25
+  /// A role's own N and win rate (`[snapshot.<role>]`), in place of `minSteps` and `winRate`; AlphaStar
+  /// freezes main agents, main exploiters and league exploiters on different budgets.
+  public var roleMinSteps: [AgentRole: Int] = [:]
+  public var roleWinRate: [AgentRole: Double] = [:]
   public init() {}
+
+  /// The rule for `role`: its own N and win rate where the league sets them, else the shared ones.
+  public func forRole(_ role: AgentRole) -> SnapshotConfig {
+    var c = self
+    c.minSteps = roleMinSteps[role] ?? minSteps
+    c.winRate = roleWinRate[role] ?? winRate
+    return c
+  }
 }
 
 /// How results are weighed in the payoff table.

@@ -212,13 +212,14 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
       var directive: LearnerDirective?
       let league = view(s)
       let reference = SnapshotRule.referenceSet(for: a.role, in: league).filter { $0 != name }.map { s.payoff.winRate(name, $0) }
-      if let reason = SnapshotRule.due(stepsSinceLast: a.steps - a.lastSnapshotStep, referenceWinRates: reference, config: config.snapshot) {
+      let rule = config.snapshot.forRole(a.role)
+      if let reason = SnapshotRule.due(stepsSinceLast: a.steps - a.lastSnapshotStep, referenceWinRates: reference, config: rule) {
         let player = HistoricalPlayer(name: "\(name)@\(a.steps)", parent: name, role: a.role, step: a.steps, generation: model.generation)
         let record = HistoricalRecord(player: player, model: model, hyperparameters: a.hyperparameters)
         update.historical.append(record)
         update.events.append(LeagueEvent(kind: .snapshot, agents: [name, player.name], reason: reason, step: a.steps))
         a.lastSnapshotStep = a.steps
-        if SnapshotRule.resets(a.role, draw: Double.random(in: 0..<1, using: &s.rng), config: config.snapshot) {
+        if SnapshotRule.resets(a.role, draw: Double.random(in: 0..<1, using: &s.rng), config: rule) {
           a.model = a.initial
           directive = LearnerDirective(kind: .reset, model: a.initial, keepsOptimizerState: false, hyperparameters: a.hyperparameters)
           let why = a.role == .mainExploiter

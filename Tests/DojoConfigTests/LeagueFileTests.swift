@@ -57,6 +57,11 @@ import Testing
   #expect(message("[rating]\nanchors = [\"human\"]").contains("'rating.anchors': 'human' is not a fixed anchor"))
   #expect(message("[rating]\nanchors = [\"gtp:gnugo --mode gtp\"]").contains("'rating.anchors': GTP engines play Go, not tic_tac_toe"))
   #expect(message("[snapshot]\nwin_ratez = 0.7").contains("unknown key 'snapshot.win_ratez'"))
+  #expect(message("[snapshot.main_exploiterz]\nmin_steps = 5").contains("unknown key 'snapshot.main_exploiterz'"))
+  #expect(message("[snapshot.main_exploiter]\nmax_steps = 5").contains("unknown key 'snapshot.main_exploiter.max_steps'"))
+  #expect(message("[snapshot.league_exploiter]\nmin_steps = 0").contains("'snapshot.league_exploiter.min_steps': 0 is outside 1...100000000"))
+  #expect(message("[snapshot.league_exploiter]\nwin_rate = 1.5").contains("'snapshot.league_exploiter.win_rate': 1.5 is outside"))
+  #expect(message("[snapshot]\nmain_agent = 3").contains("'snapshot.main_agent' must be a table"))
   #expect(message("[payoff]\nmode = \"forever\"").contains("'payoff.mode': 'forever' is not one of decay, window"))
   #expect(message("[members.main_agent_1]\nfrozen = true").contains("'members.main_agent_1.frozen': a frozen agent needs an initial_checkpoint"))
   #expect(message("frozen = \"yes\"").contains("'agents.main_agent.frozen' must be"))
@@ -68,6 +73,30 @@ import Testing
   #expect(throws: ConfigError.badValue("F", "agents.main_agent.count", "a league needs at least one main agent (the exploiters train against them)")) {
     try LeagueFile.parse("game = \"tic_tac_toe\"\n[agents.main_exploiter]\ncount = 1", name: "t", path: "F", gamesDirectory: "\(root)/games")
   }
+}
+
+@Test func aRoleSnapshotsOnItsOwnBudget() throws {
+  let text = """
+    game = "tic_tac_toe"
+    [agents.main_agent]
+    count = 1
+    [agents.main_exploiter]
+    count = 1
+    [snapshot]
+    min_steps = 1000
+    win_rate = 0.7
+    [snapshot.main_exploiter]
+    min_steps = 300
+    [snapshot.league_exploiter]
+    win_rate = 0.6
+    """
+  let s = try LeagueFile.parse(text, name: "t", gamesDirectory: "\(root)/games").snapshot
+  #expect(s.forRole(.mainAgent).minSteps == 1000 && s.forRole(.mainAgent).winRate == 0.7)
+  #expect(s.forRole(.mainExploiter).minSteps == 300 && s.forRole(.mainExploiter).winRate == 0.7)
+  #expect(s.forRole(.leagueExploiter).minSteps == 1000 && s.forRole(.leagueExploiter).winRate == 0.6)
+  // Without [snapshot.<role>] every role takes the shared rule.
+  let plain = try LeagueFile.parse("game = \"tic_tac_toe\"\n[agents.main_agent]\ncount = 1", name: "t", gamesDirectory: "\(root)/games").snapshot
+  #expect(AgentRole.allCases.allSatisfy { plain.forRole($0) == plain })
 }
 
 @Test func tomlThatWouldAbortTheParserIsRefusedWithItsLine() {

@@ -78,6 +78,30 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   #expect(try reopened.store.resultCount() == 6 * 6 * config.gamesPerMatch)
 }
 
+@Test func eachRoleSnapshotsOnItsOwnStepBudget() throws {
+  let dir = temporaryDirectory("league-role-snapshots")
+  var config = try makeTinyLeague()
+  config.pbt.population = []
+  config.snapshot.minSteps = 1000
+  config.snapshot.roleMinSteps[.mainExploiter] = 10
+  config.snapshot.roleMinSteps[.leagueExploiter] = 25
+  let manager = try makeManager(config, dir)
+  var snapped: [String: [Int]] = [:]
+  for step in stride(from: 10, through: 100, by: 10) {
+    for a in config.agents {
+      _ = try manager.checkpointed(agent: a.name, model: CheckpointReference(generation: step / 10, path: "\(dir)/\(a.name)/\(step)", sha256: "\(a.name)-\(step)"),
+                                   steps: step, samplesSeen: step * 32)
+    }
+  }
+  for e in try manager.store.events() where e.kind == .snapshot { snapped[e.agents[0], default: []].append(e.step) }
+  // No results reported, so only the 2N rule fires: every 20 steps for the main exploiter, every 50
+  // for the league exploiter, and not within 100 steps for the main agents (2N = 2,000).
+  #expect(snapped["main_exploiter_0"] == [20, 40, 60, 80, 100], "\(snapped)")
+  #expect(snapped["league_exploiter_0"] == [50, 100], "\(snapped)")
+  #expect(snapped["main_agent_0"] == nil && snapped["main_agent_1"] == nil, "\(snapped)")
+  #expect(try manager.store.events().first { $0.kind == .snapshot && $0.agents[0] == "main_exploiter_0" }?.reason.contains("2N = 20") == true)
+}
+
 @Test(.tags(.slow)) func aTicTacToeLeagueSnapshotsResetsAndExploitsInProcess() throws {
   let dir = temporaryDirectory("league-run")
   var config = try makeTinyLeague()
