@@ -178,7 +178,7 @@ struct RunTraining: GameTask {
       let n = settings.network, t = settings.training
       log("training \(game.name) in \(directory): \(run.origin)")
       log("config: \(source)")
-      log("network \(n.blocks)×\(n.channels); \(run.actorCount) actors (nice +\(t.actorNice)) × \(t.parallelGames) games, \(settings.selfPlay.search.simulations) simulations "
+      log("network \(n.blocks)×\(n.channels); \(run.actorCount) actor\(run.actorCount == 1 ? "" : "s") (nice +\(t.actorNice)) × \(t.parallelGames) games, \(settings.selfPlay.search.simulations) simulations "
           + "(\(settings.selfPlay.search.rootPolicy.rawValue)), gating \(settings.gating.rule.rawValue)" + Self.recipe(t) + "; Ctrl-C stops")
       run.start()
       // --minutes and --steps end the run the way Ctrl-C does.
