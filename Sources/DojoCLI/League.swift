@@ -116,7 +116,7 @@ struct RunLeague: GameTask {
     do {
       let run = try LeagueRun(game: game, config: config, directory: directory, seed: seed, log: log.roleLog)
       let roles = AgentRole.allCases.map { r in "\(config.agents(r).count) \(r.rawValue)" }.joined(separator: ", ")
-      log("league \(config.name) (\(game.name)) in \(directory): \(roles); \(run.actorCount) actor\(run.actorCount == 1 ? "" : "s") (nice +\(config.actorNice)); "
+      log("league \(config.name) (\(game.name)) in \(directory): \(roles); \(actorsPhrase(run.actorCount, nice: config.actorNice)); "
           + (config.pbt.population.isEmpty ? "no PBT" : "PBT over " + config.pbt.population.map(\.rawValue).joined(separator: ", ")) + "; Ctrl-C stops")
       let copy = GameConfig.file(for: game, directory: LeagueFile.runGamesDirectory(directory))
       log("agents' config: " + (FileManager.default.fileExists(atPath: copy) ? copy + " (the run's copy, taken from games/ when it started)" : GameConfig.source(for: game))

@@ -31,6 +31,11 @@ func stopOnSignals() {
   signal(SIGTERM) { _ in processStop.request() }
 }
 
+/// "1 actor (nice +10)", "2 actors (nice +10)": how a start line names the actors.
+func actorsPhrase(_ count: Int, nice: Int) -> String {
+  "\(count) actor\(count == 1 ? "" : "s") (nice +\(nice))"
+}
+
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Train a game from zero by self-play on this machine; resume a run after a stop or a crash.",
@@ -178,7 +183,7 @@ struct RunTraining: GameTask {
       let n = settings.network, t = settings.training
       log("training \(game.name) in \(directory): \(run.origin)")
       log("config: \(source)")
-      log("network \(n.blocks)×\(n.channels); \(run.actorCount) actor\(run.actorCount == 1 ? "" : "s") (nice +\(t.actorNice)) × \(t.parallelGames) games, \(settings.selfPlay.search.simulations) simulations "
+      log("network \(n.blocks)×\(n.channels); \(actorsPhrase(run.actorCount, nice: t.actorNice)) × \(t.parallelGames) games, \(settings.selfPlay.search.simulations) simulations "
           + "(\(settings.selfPlay.search.rootPolicy.rawValue)), gating \(settings.gating.rule.rawValue)" + Self.recipe(t) + "; Ctrl-C stops")
       run.start()
       // --minutes and --steps end the run the way Ctrl-C does.

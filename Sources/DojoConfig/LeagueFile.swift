@@ -124,15 +124,15 @@ public enum LeagueFile {
       let p = "snapshot."
       try r.known(s, ["min_steps", "win_rate", "reset_main_exploiters", "league_exploiter_reset_probability"] + roleNames, prefix: p)
       var c = league.snapshot
-      c.minSteps = try r.int(s, "min_steps", 1...100_000_000, prefix: p) ?? c.minSteps
-      c.winRate = try r.double(s, "win_rate", 0...1, prefix: p) ?? c.winRate
+      let shared = try snapshotBudget(s, r, prefix: p)
+      c.minSteps = shared.minSteps ?? c.minSteps
+      c.winRate = shared.winRate ?? c.winRate
       // [snapshot.<role>]: that role's own N and win rate.
       for role in AgentRole.allCases {
         guard let t = try r.table(s, role.rawValue, prefix: p) else { continue }
         let q = p + role.rawValue + "."
         try r.known(t, ["min_steps", "win_rate"], prefix: q)
-        c.roleMinSteps[role] = try r.int(t, "min_steps", 1...100_000_000, prefix: q)
-        c.roleWinRate[role] = try r.double(t, "win_rate", 0...1, prefix: q)
+        (c.roleMinSteps[role], c.roleWinRate[role]) = try snapshotBudget(t, r, prefix: q)
       }
       c.resetMainExploiters = try r.bool(s, "reset_main_exploiters", prefix: p) ?? c.resetMainExploiters
       c.leagueExploiterResetProbability = try r.double(s, "league_exploiter_reset_probability", 0...1, prefix: p) ?? c.leagueExploiterResetProbability
@@ -222,6 +222,12 @@ public enum LeagueFile {
   }
 
   /// Typed reads that name the file and the key in every error.
+  /// A snapshot budget, the same keys in [snapshot] and [snapshot.<role>]: min_steps and win_rate,
+  /// each absent (nil) or in range.
+  static func snapshotBudget(_ t: TOMLTable, _ r: Reader, prefix: String) throws(ConfigError) -> (minSteps: Int?, winRate: Double?) {
+    (try r.int(t, "min_steps", 1...100_000_000, prefix: prefix), try r.double(t, "win_rate", 0...1, prefix: prefix))
+  }
+
   struct Reader {
     let path: String
 
