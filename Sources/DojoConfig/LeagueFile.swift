@@ -105,7 +105,7 @@ public enum LeagueFile {
     if let m = try r.table(table, "matchmaking") {
       let p = "matchmaking."
       try r.known(m, ["self_play", "pfsp", "verification", "weighting", "exploiter_weighting", "exploiter_verification_below",
-                      "forgotten_below", "exploiter_fallback_below"], prefix: p)
+                      "forgotten_below", "exploiter_fallback_below", "balance"], prefix: p)
       var c = league.matchmaking
       c.selfPlay = try r.double(m, "self_play", 0...1, prefix: p) ?? c.selfPlay
       c.pfsp = try r.double(m, "pfsp", 0...1, prefix: p) ?? c.pfsp
@@ -118,6 +118,7 @@ public enum LeagueFile {
       c.exploiterVerificationBelow = try r.double(m, "exploiter_verification_below", 0...1, prefix: p) ?? c.exploiterVerificationBelow
       c.forgottenBelow = try r.double(m, "forgotten_below", 0...1, prefix: p) ?? c.forgottenBelow
       c.exploiterFallbackBelow = try r.double(m, "exploiter_fallback_below", 0...1, prefix: p) ?? c.exploiterFallbackBelow
+      c.balance = try r.choice(m, "balance", prefix: p) ?? c.balance
       league.matchmaking = c
     }
     if let s = try r.table(table, "snapshot") {

@@ -40,6 +40,18 @@ public enum PFSPWeighting: String, Sendable, Codable, CaseIterable {
   }
 }
 
+/// How the league shares its actors' games among the learning agents.
+public enum MatchBalance: String, Sendable, Codable, CaseIterable {
+  /// Each learning agent is handed the same number of matches. A self-play match between two
+  /// current learners also teaches the opponent, so main agents learn from about twice as many
+  /// game sides as exploiters, who learn only from their own.
+  case matches
+  /// Each learning agent learns from about the same number of game sides: a match counts for the
+  /// agent, and for its opponent when the opponent learns from it too. AlphaStar gives every agent
+  /// the same compute; this is that on one shared pool of actors.
+  case samples
+}
+
 /// How learning agents pick opponents.
 public struct MatchmakingConfig: Sendable, Equatable {
   /// A main agent's branches: against the current main agents, PFSP over every historical player,
@@ -58,6 +70,8 @@ public struct MatchmakingConfig: Sendable, Equatable {
   /// A main exploiter that beats the current main agent less often than this trains against that
   /// agent's snapshots instead (AlphaStar: 0.1).
   public var exploiterFallbackBelow = 0.1
+  /// How the actors' games are shared among the learning agents.
+  public var balance = MatchBalance.matches
   public init() {}
 }
 

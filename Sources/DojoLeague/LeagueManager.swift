@@ -162,8 +162,8 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
 
   // MARK: Matches
 
-  /// The next match: for the learning agent that has had the fewest, against the opponent its
-  /// role's matchmaking picks.
+  /// The next match: for the learning agent that has had the fewest (matches, or game sides to
+  /// learn from: `matchmaking.balance`), against the opponent its role's matchmaking picks.
   public func nextMatch() -> LeagueMatch {
     state.withLock { s in
       let names = config.learningAgents.map(\.name).filter { s.agents[$0] != nil }
@@ -179,10 +179,12 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
         let h = s.historical.first { $0.player.name == opponent }!
         (model, settings) = (h.model, self.settings(of: h.player.parent, hyperparameters: h.hyperparameters))
       }
+      let opponentLearns = branch == .selfPlay && s.agents[opponent] != nil && !config.isFrozen(opponent)
+      if opponentLearns && config.matchmaking.balance == .samples { s.handedOut[opponent, default: 0] += 1 }
       return LeagueMatch(id: "\(session)-\(s.matchCounter)", agent: agentName, agentModel: a.model,
                          agentSelfPlay: self.settings(of: agentName, hyperparameters: a.hyperparameters).selfPlay,
                          opponent: opponent, opponentModel: model, opponentSelfPlay: settings.selfPlay, branch: branch, games: config.gamesPerMatch,
-                         opponentLearns: branch == .selfPlay && s.agents[opponent] != nil && !config.isFrozen(opponent))
+                         opponentLearns: opponentLearns)
     }
   }
 

@@ -10,6 +10,7 @@ import Testing
     #expect(league.game.hasPrefix(name) && league.name == name)
     #expect(!league.agents(.mainAgent).isEmpty && !league.agents(.mainExploiter).isEmpty && !league.agents(.leagueExploiter).isEmpty)
     #expect(league.pbt.population == [.mainAgent] && !league.pbt.bounds.isEmpty)
+    #expect(league.matchmaking.balance == .matches)
   }
   // 9×9 Go, rated against GNU Go through GTP.
   let go = try LeagueFile.load(path: "\(root)/league/go.toml", gamesDirectory: "\(root)/games")
@@ -46,6 +47,8 @@ import Testing
   #expect(message("[agents.league_exploiter]\ncount = -1").contains("'agents.league_exploiter.count': -1 is outside 0...64"))
   #expect(message("[agents.league_exploiter]\nkount = 1").contains("unknown key 'agents.league_exploiter.kount'"))
   #expect(message("[matchmaking]\nself_play = 0.5\npfsp = 0.5\nverification = 0.15").contains("'matchmaking.self_play + pfsp + verification': the branch probabilities sum to 1.15, not 1"))
+  #expect(message("[matchmaking]\nbalance = \"games\"").contains("'matchmaking.balance': 'games' is not one of matches, samples"))
+  #expect(try LeagueFile.parse("game = \"tic_tac_toe\"\n[agents.main_agent]\ncount = 2\n[matchmaking]\nbalance = \"samples\"", name: "t", gamesDirectory: "\(root)/games").matchmaking.balance == .samples)
   #expect(message("[pbt]\npopulation = [\"main_agent\"]\n[pbt.bounds]\nmomentum = [0.1, 0.9]").contains("unknown key 'pbt.bounds.momentum'"))
   #expect(message("[pbt]\npopulation = [\"main_agnt\"]").contains("'pbt.population': '\"main_agnt\"' is not one of"))
   #expect(message("[pbt]\n[pbt.bounds]\nlearning_rate = [0.1, 0.01]").contains("'pbt.bounds.learning_rate': must be [lower, upper]"))

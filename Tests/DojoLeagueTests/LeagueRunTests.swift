@@ -102,6 +102,38 @@ func makeManager(_ config: LeagueConfig, _ dir: String, seed: UInt64 = 3) throws
   #expect(try manager.store.events().first { $0.kind == .snapshot && $0.agents[0] == "main_exploiter_0" }?.reason.contains("2N = 20") == true)
 }
 
+@Test(arguments: [MatchBalance.matches, .samples])
+func theLeagueSharesItsGamesAsBalanceSays(_ balance: MatchBalance) throws {
+  let dir = temporaryDirectory("league-balance-\(balance.rawValue)")
+  var config = try makeTinyLeague()
+  config.matchmaking.balance = balance
+  let manager = try makeManager(config, dir, seed: 19)
+  // Game sides each learner learns from: its own in every match, and the opponent's when the
+  // opponent learns too (self-play between current agents, an agent against itself counting twice).
+  var matches: [String: Int] = [:], sides: [String: Int] = [:]
+  for _ in 0..<400 {
+    let m = manager.nextMatch()
+    matches[m.agent, default: 0] += 1
+    sides[m.agent, default: 0] += 1
+    if m.opponentLearns { sides[m.opponent, default: 0] += 1 }
+  }
+  let learners = config.learningAgents.map(\.name)
+  let fewestSides = learners.map { sides[$0] ?? 0 }.min()!, mostSides = learners.map { sides[$0] ?? 0 }.max()!
+  let fewestMatches = learners.map { matches[$0] ?? 0 }.min()!, mostMatches = learners.map { matches[$0] ?? 0 }.max()!
+  switch balance {
+  case .matches:
+    // Every learner the same matches; the main agents, who also learn from each other's
+    // self-play, learn from far more sides than the exploiters.
+    #expect(mostMatches - fewestMatches <= 1, "matches \(matches)")
+    #expect(sides["main_agent_0"]! > sides["main_exploiter_0"]! * 3 / 2, "sides \(sides)")
+  case .samples:
+    // Every learner about the same sides (a match adds at most 2 to one of them); the exploiters
+    // are handed more matches for it.
+    #expect(mostSides - fewestSides <= 2, "sides \(sides)")
+    #expect(matches["main_exploiter_0"]! > matches["main_agent_0"]! * 3 / 2, "matches \(matches)")
+  }
+}
+
 @Test(.tags(.slow)) func aTicTacToeLeagueSnapshotsResetsAndExploitsInProcess() throws {
   let dir = temporaryDirectory("league-run")
   var config = try makeTinyLeague()
