@@ -35,8 +35,11 @@ func leagueDirectory(file: String?, run: String?, resume: Bool) throws -> (direc
     }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: file, toPath: directory + "/league.toml")
-    try LeagueStore(path: directory + "/league.sqlite").setMeta("name", league.name)
+    let store = try LeagueStore(path: directory + "/league.sqlite")
+    try store.setMeta("name", league.name)
     _ = try LeagueFile.startRun(directory, game: league.game)
+    // What the copy was taken from, for the start lines of this run and its resumptions.
+    try store.setMeta("agents_config_source", GameConfig.source(for: try GameRegistry.make(league.game)))
     var config = try LeagueFile.loadRun(directory)
     config.name = league.name
     return (directory, config)
@@ -119,7 +122,8 @@ struct RunLeague: GameTask {
       log("league \(config.name) (\(game.name)) in \(directory): \(roles); \(actorsPhrase(run.actorCount, nice: config.actorNice)); "
           + (config.pbt.population.isEmpty ? "no PBT" : "PBT over " + config.pbt.population.map(\.rawValue).joined(separator: ", ")) + "; Ctrl-C stops")
       let copy = GameConfig.file(for: game, directory: LeagueFile.runGamesDirectory(directory))
-      log("agents' config: " + (FileManager.default.fileExists(atPath: copy) ? copy + " (the run's copy, taken from games/ when it started)" : GameConfig.source(for: game))
+      let source = (try? run.manager.store.meta("agents_config_source")) ?? nil
+      log("agents' config: " + (FileManager.default.fileExists(atPath: copy) ? copy + " (the run's copy of \(source ?? "games/"), taken when it started)" : GameConfig.source(for: game))
           + " with the league file's overrides")
       try run.start()
       stopAfter(minutes: minutes)

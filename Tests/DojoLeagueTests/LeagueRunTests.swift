@@ -219,7 +219,7 @@ func theLeagueSharesItsGamesAsBalanceSays(_ balance: MatchBalance) throws {
   try #require(second.terminationStatus == 0, "resume failed:\n\(log)")
   // The resumed league reads the game's config from the run's own copy, written at the start.
   #expect(FileManager.default.fileExists(atPath: run + "/games/tic_tac_toe/config.toml"))
-  #expect(log.contains("agents' config: \(run)/games/tic_tac_toe/config.toml (the run's copy"), "\(log.prefix(1500))")
+  #expect(log.contains("agents' config: \(run)/games/tic_tac_toe/config.toml (the run's copy of ") && log.contains("games/tic_tac_toe/config.toml, taken when it started)"), "\(log.prefix(1500))")
   let after = try LeagueManager(config: config, store: try LeagueStore(path: run + "/league.sqlite"), seed: 0)
   // Every result, player and decision from before the kill is still there, in order.
   #expect(Array(try after.store.results().prefix(storedBefore.count)) == storedBefore)
