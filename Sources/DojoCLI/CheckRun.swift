@@ -20,10 +20,10 @@ struct CheckRun: ParsableCommand {
     if fm.fileExists(atPath: directory + "/league.sqlite") {
       let store = try LeagueStore(path: directory + "/league.sqlite")
       guard let name = try store.meta("game") else { throw CommandError("\(directory)/league.sqlite names no game") }
-      problems = try CheckLeague(directory: directory)(try parseGame(name))
+      problems = CheckLeague(directory: directory)(try parseGame(name))
     } else if fm.fileExists(atPath: directory + "/config.toml") {
       let config = try GameConfig.load(path: directory + "/config.toml")
-      problems = try CheckTraining(directory: directory)(config.game)
+      problems = CheckTraining(directory: directory)(config.game)
     } else {
       throw CommandError("\(directory) is neither a run (no config.toml) nor a league (no league.sqlite)")
     }

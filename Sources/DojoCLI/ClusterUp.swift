@@ -86,7 +86,7 @@ final class Supervisor {
     print(line)
     fflush(nil)
     if let h = FileHandle(forWritingAtPath: run + "/logs/cluster.log") ?? {
-      FileManager.default.createFile(atPath: run + "/logs/cluster.log", contents: nil)
+      _ = FileManager.default.createFile(atPath: run + "/logs/cluster.log", contents: nil)
       return FileHandle(forWritingAtPath: run + "/logs/cluster.log")
     }() {
       _ = try? h.seekToEnd()
@@ -129,7 +129,7 @@ final class Supervisor {
         p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         p.arguments = roles[i].arguments
         let path = "\(run)/logs/\(roles[i].name).log"
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let out = FileHandle(forWritingAtPath: path)
         _ = try? out?.seekToEnd()
         p.standardOutput = out

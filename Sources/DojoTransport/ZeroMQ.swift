@@ -6,6 +6,13 @@
 import CZeroMQ
 import Foundation
 
+extension String {
+  /// The text of a C character buffer that libzmq filled, up to its first NUL.
+  init(nulTerminated buffer: [CChar]) {
+    self.init(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+}
+
 /// What went wrong in the transport, naming the endpoint.
 public enum TransportError: Error, Equatable, CustomStringConvertible {
   /// No reply within the timeout (the peer is dead, slow, or refused us).
@@ -44,7 +51,7 @@ public struct CurveKeyPair: Sendable, Equatable, Codable {
   public static func generate() throws -> CurveKeyPair {
     var pub = [CChar](repeating: 0, count: 41), sec = [CChar](repeating: 0, count: 41)
     guard zmq_curve_keypair(&pub, &sec) == 0 else { throw TransportError.last("zmq_curve_keypair", "keys") }
-    return CurveKeyPair(publicKey: String(cString: pub), secretKey: String(cString: sec))
+    return CurveKeyPair(publicKey: String(nulTerminated: pub), secretKey: String(nulTerminated: sec))
   }
 
   /// Whether `key` is a well-formed Z85 CURVE key.
@@ -139,7 +146,7 @@ public final class ZMQSocket: @unchecked Sendable {
     guard zmq_bind(handle, endpoint) == 0 else { throw TransportError.last("bind", endpoint) }
     var buffer = [CChar](repeating: 0, count: 256)
     var size = buffer.count
-    if zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buffer, &size) == 0 { endpoint = String(cString: buffer) }
+    if zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buffer, &size) == 0 { endpoint = String(nulTerminated: buffer) }
   }
 
   public func connect() throws {

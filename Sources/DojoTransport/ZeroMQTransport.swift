@@ -171,7 +171,7 @@ enum ZAPAuthenticator {
         if f.count >= 7, f[6].count == 32 {
           var z85 = [CChar](repeating: 0, count: 41)
           f[6].withUnsafeBytes { _ = zmq_z85_encode(&z85, $0.bindMemory(to: UInt8.self).baseAddress, 32) }
-          key = String(cString: z85)
+          key = String(nulTerminated: z85)
         }
         let ok = state.withLock { $0.authorized.contains(key) }
         if !ok { for l in state.withLock({ $0.listeners }) { l("refused a client with key \(key) from \(address)") } }

@@ -73,7 +73,7 @@ import Testing
   let log = Log()
   let service = LeagueService(manager: manager, log: RoleLog { log.add($0) })
   func reason(_ body: Dojo_Envelope.OneOf_Body) -> String? {
-    guard case .error(let e) = try? Dojo_Envelope.open(service.handle(Dojo_Envelope(body).encoded())).body else { return nil }
+    guard let reply = try? Dojo_Envelope.open(service.handle(Dojo_Envelope(body).encoded())), case .error(let e) = reply.body else { return nil }
     return e.reason
   }
   #expect(reason(Dojo_Envelope.OneOf_Body.leagueAgentRequest({ var r = Dojo_LeagueAgentRequest(); r.agent = "nobody"; return r }()))?

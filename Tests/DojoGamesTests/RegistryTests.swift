@@ -38,8 +38,8 @@ import Foundation
   try fm.createDirectory(atPath: root + "/repo/games/connect_four", withIntermediateDirectories: true)
   try fm.createDirectory(atPath: root + "/repo/.build/release", withIntermediateDirectories: true)
   try fm.createDirectory(atPath: root + "/elsewhere", withIntermediateDirectories: true)
-  fm.createFile(atPath: root + "/repo/.build/release/dojo", contents: Data())
-  fm.createFile(atPath: root + "/repo/Package.swift", contents: Data())
+  _ = fm.createFile(atPath: root + "/repo/.build/release/dojo", contents: Data())
+  _ = fm.createFile(atPath: root + "/repo/Package.swift", contents: Data())
   try fm.createSymbolicLink(atPath: root + "/elsewhere/dojo", withDestinationPath: root + "/repo/.build/release/dojo")
   let binary = root + "/repo/.build/release/dojo"
   #expect(GameFiles.directory(environment: nil, workingDirectory: root + "/repo", binary: binary) == root + "/repo/games")
@@ -47,6 +47,6 @@ import Foundation
   #expect(GameFiles.directory(environment: nil, workingDirectory: root + "/elsewhere", binary: root + "/elsewhere/dojo") == root + "/repo/games")
   #expect(GameFiles.directory(environment: "/opt/games", workingDirectory: root + "/repo", binary: binary) == "/opt/games")
   // A copied binary outside any repository, run outside one: nothing found (the caller says so).
-  fm.createFile(atPath: root + "/elsewhere/copy", contents: Data())
+  _ = fm.createFile(atPath: root + "/elsewhere/copy", contents: Data())
   #expect(GameFiles.directory(environment: nil, workingDirectory: root + "/elsewhere", binary: root + "/elsewhere/copy") == nil)
 }

@@ -57,7 +57,7 @@ public func dojo(_ arguments: [String], output: String? = nil, executable: Strin
   p.executableURL = URL(fileURLWithPath: executable ?? binary)
   p.arguments = arguments
   if let output {
-    FileManager.default.createFile(atPath: output, contents: nil)
+    _ = FileManager.default.createFile(atPath: output, contents: nil)
     p.standardOutput = FileHandle(forWritingAtPath: output)
   } else {
     p.standardOutput = FileHandle.nullDevice

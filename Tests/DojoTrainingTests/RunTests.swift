@@ -250,7 +250,7 @@ final class Locked<T>: @unchecked Sendable {
   p.executableURL = URL(fileURLWithPath: binary)
   p.arguments = ["play", "tic_tac_toe", "--checkpoint", run, "--sims", "16", "--second", "--no-color"]
   p.standardInput = input
-  FileManager.default.createFile(atPath: output, contents: nil)
+  _ = FileManager.default.createFile(atPath: output, contents: nil)
   p.standardOutput = FileHandle(forWritingAtPath: output)
   try p.run()
   input.fileHandleForWriting.write(Data("hint\nz9\nquit\n".utf8))
