@@ -122,7 +122,7 @@ struct RunLeague: GameTask {
       log("league \(config.name) (\(game.name)) in \(directory): \(roles); \(actorsPhrase(run.actorCount, nice: config.actorNice)); "
           + (config.pbt.population.isEmpty ? "no PBT" : "PBT over " + config.pbt.population.map(\.rawValue).joined(separator: ", ")) + "; Ctrl-C stops")
       let copy = GameConfig.file(for: game, directory: LeagueFile.runGamesDirectory(directory))
-      let source = (try? run.manager.store.meta("agents_config_source")) ?? nil
+      let source = try? run.manager.store.meta("agents_config_source")
       log("agents' config: " + (FileManager.default.fileExists(atPath: copy) ? copy + " (the run's copy of \(source ?? "games/"), taken when it started)" : GameConfig.source(for: game))
           + " with the league file's overrides")
       try run.start()

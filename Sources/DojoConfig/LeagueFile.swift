@@ -222,13 +222,13 @@ public enum LeagueFile {
     return league
   }
 
-  /// Typed reads that name the file and the key in every error.
   /// A snapshot budget, the same keys in [snapshot] and [snapshot.<role>]: min_steps and win_rate,
   /// each absent (nil) or in range.
   static func snapshotBudget(_ t: TOMLTable, _ r: Reader, prefix: String) throws(ConfigError) -> (minSteps: Int?, winRate: Double?) {
     (try r.int(t, "min_steps", 1...100_000_000, prefix: prefix), try r.double(t, "win_rate", 0...1, prefix: prefix))
   }
 
+  /// Typed reads that name the file and the key in every error.
   struct Reader {
     let path: String
 
