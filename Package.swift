@@ -171,7 +171,7 @@ let package = Package(
     .testTarget(name: "DojoTelemetryTests", dependencies: ["DojoTelemetry", "DojoGames", "DojoTestSupport", .product(name: "Logging", package: "swift-log")]),
     .testTarget(name: "DojoNNTests", dependencies: ["DojoNN", "DojoONNX", "DojoTestSupport"]),
     .testTarget(name: "DojoSolversTests", dependencies: ["DojoSolvers", "DojoGames", "DojoTestSupport"]),
-    .testTarget(name: "DojoSearchTests", dependencies: ["DojoSearch", "DojoTestSupport"]),
+    .testTarget(name: "DojoSearchTests", dependencies: ["DojoSearch", "DojoTestSupport"], exclude: ["Golden"]),
     .testTarget(name: "DojoPlayersTests", dependencies: ["DojoPlayers"]),
     .testTarget(name: "DojoGTPTests", dependencies: ["DojoArena", "DojoGTP", "DojoGames", "DojoNN", "DojoPlayers", "DojoSearch", "DojoTestSupport"]),
     .testTarget(name: "DojoArenaTests", dependencies: ["DojoArena", "DojoTestSupport"]),
