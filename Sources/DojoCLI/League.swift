@@ -37,9 +37,8 @@ func leagueDirectory(file: String?, run: String?, resume: Bool) throws -> (direc
     try FileManager.default.copyItem(atPath: file, toPath: directory + "/league.toml")
     let store = try LeagueStore(path: directory + "/league.sqlite")
     try store.setMeta("name", league.name)
-    _ = try LeagueFile.startRun(directory, game: league.game)
     // What the copy was taken from, for the start lines of this run and its resumptions.
-    try store.setMeta("agents_config_source", GameConfig.source(for: try GameRegistry.make(league.game)))
+    try store.setMeta("agents_config_source", try LeagueFile.startRun(directory, game: league.game).source)
     var config = try LeagueFile.loadRun(directory)
     config.name = league.name
     return (directory, config)

@@ -25,12 +25,14 @@ public enum LeagueFile {
   public static func runGamesDirectory(_ run: String) -> String { run + "/games" }
 
   /// Writes the run's copy of `game`'s effective config (from `gamesDirectory`) into `run`.
-  public static func startRun(_ run: String, game spec: String, gamesDirectory: String = GameFiles.directoryOrDefault) throws -> String {
+  /// Returns the copy's path and what it was taken from (`GameConfig.source`: the games/ file, or
+  /// the built-in defaults when there is none).
+  public static func startRun(_ run: String, game spec: String, gamesDirectory: String = GameFiles.directoryOrDefault) throws -> (copy: String, source: String) {
     let game = try GameRegistry.make(spec)
     let target = GameConfig.file(for: game, directory: runGamesDirectory(run))
     try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try GameConfig.forGame(game, directory: gamesDirectory).toml.write(toFile: target, atomically: true, encoding: .utf8)
-    return target
+    return (target, GameConfig.source(for: game, directory: gamesDirectory))
   }
 
   /// The league of the run directory `run`: its league.toml over its own copy of the game's config

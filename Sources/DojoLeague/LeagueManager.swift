@@ -98,8 +98,9 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
     var historical: [HistoricalRecord] = []
     var payoff: Payoff
     var rng: SplitMix64
-    /// Matches handed out per agent since this process started (the next match goes to the agent with fewest).
-    var handedOut: [String: Int] = [:]
+    /// Shares of the games per learning agent since this process started: matches handed out, or
+    /// game sides learnt from (`matchmaking.balance`). The next match goes to the agent with fewest.
+    var shares: [String: Int] = [:]
     var matchCounter = 0
   }
 
@@ -167,8 +168,8 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
   public func nextMatch() -> LeagueMatch {
     state.withLock { s in
       let names = config.learningAgents.map(\.name).filter { s.agents[$0] != nil }
-      let agentName = names.min { (s.handedOut[$0] ?? 0, names.firstIndex(of: $0)!) < (s.handedOut[$1] ?? 0, names.firstIndex(of: $1)!) }!
-      s.handedOut[agentName, default: 0] += 1
+      let agentName = names.min { (s.shares[$0] ?? 0, names.firstIndex(of: $0)!) < (s.shares[$1] ?? 0, names.firstIndex(of: $1)!) }!
+      s.shares[agentName, default: 0] += 1
       s.matchCounter += 1
       let a = s.agents[agentName]!
       let (opponent, branch) = matchmaker.opponent(for: agentName, role: a.role, in: view(s), rng: &s.rng)
@@ -180,7 +181,7 @@ public final class LeagueManager: LeagueMatchmaking, LeagueLearning, @unchecked 
         (model, settings) = (h.model, self.settings(of: h.player.parent, hyperparameters: h.hyperparameters))
       }
       let opponentLearns = branch == .selfPlay && s.agents[opponent] != nil && !config.isFrozen(opponent)
-      if opponentLearns && config.matchmaking.balance == .samples { s.handedOut[opponent, default: 0] += 1 }
+      if opponentLearns && config.matchmaking.balance == .samples { s.shares[opponent, default: 0] += 1 }
       return LeagueMatch(id: "\(session)-\(s.matchCounter)", agent: agentName, agentModel: a.model,
                          agentSelfPlay: self.settings(of: agentName, hyperparameters: a.hyperparameters).selfPlay,
                          opponent: opponent, opponentModel: model, opponentSelfPlay: settings.selfPlay, branch: branch, games: config.gamesPerMatch,

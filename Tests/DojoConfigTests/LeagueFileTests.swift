@@ -134,8 +134,11 @@ import Testing
   try writeGames(simulations: 24)
   try "game = \"tic_tac_toe\"\n[agents.main_agent]\ncount = 1\n[agents.main_exploiter]\ncount = 1\n[agents.main_exploiter.search]\nsimulations = 12\n"
     .write(toFile: run + "/league.toml", atomically: true, encoding: .utf8)
-  let copy = try LeagueFile.startRun(run, game: "tic_tac_toe", gamesDirectory: games)
+  let (copy, source) = try LeagueFile.startRun(run, game: "tic_tac_toe", gamesDirectory: games)
   #expect(copy == run + "/games/tic_tac_toe/config.toml")
+  #expect(source == games + "/tic_tac_toe/config.toml")
+  let (_, defaults) = try LeagueFile.startRun(base + "/run-without-games", game: "tic_tac_toe", gamesDirectory: base + "/nowhere")
+  #expect(defaults.hasPrefix("Dojo's built-in defaults"), "\(defaults)")
   try writeGames(simulations: 40)
   let league = try LeagueFile.loadRun(run)
   #expect(league.agents.map(\.settings.selfPlay.search.simulations) == [24, 12])
