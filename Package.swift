@@ -184,6 +184,6 @@ let package = Package(
       dependencies: ["DojoCluster", "DojoConcurrency", "DojoLeague", "DojoConfig", "DojoNN", "DojoTelemetry", "DojoTraining", "DojoTransport", "DojoWire", "DojoTestSupport"],
       exclude: ["foreign_client.py"]
     ),
-    .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CDNNL", "CZeroMQ", "DojoNN"]),
+    .testTarget(name: "SystemLibraryTests", dependencies: ["CBLAS", "CDNNL", "CZeroMQ", "DojoNN", "DojoTestSupport"]),
   ]
 )

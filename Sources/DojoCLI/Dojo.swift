@@ -1,14 +1,34 @@
 import ArgumentParser
 import DojoGames
+import DojoNN
+import DojoTransport
 
 struct Dojo: ParsableCommand {
+  /// Dojo's version: `dojo --version` and the GTP engine's `version`.
+  static let version = "0.7"
+
   static let configuration = CommandConfiguration(
     commandName: "dojo",
     abstract: "Self-play training for two-player board games, from zero.",
+    version: versionReport(),
     subcommands: [Games.self, Train.self, CheckGame.self, Play.self, Tournament.self, Eval.self, Solve.self, Config.self, Export.self, Bench.self,
                   Replay.self, LearnerCommand.self, EvaluatorCommand.self, ActorCommand.self, ClusterCommand.self, Keys.self, LeagueCommand.self, CheckRun.self, DashboardCommand.self,
                   GTPCommandLine.self, SGFCommand.self]
   )
+}
+
+/// `dojo --version`: Dojo's version, the native libraries it runs on as linked, and this CPU, with
+/// the features that decide its kernels (what a bug report needs).
+func versionReport() -> String {
+  let flags = BLASCore.cpuFlags()
+  let features = ["avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8"]
+  return """
+    dojo \(Dojo.version)
+    oneDNN \(oneDNNVersion)
+    \(BLASCore.configuration); kernels: \(BLASCore.select())
+    ZeroMQ \(zeroMQVersion)
+    CPU: \(BLASCore.cpuModel() ?? "unknown") (\(features.map { flags.contains($0) ? $0 : "no \($0)" }.joined(separator: ", ")))
+    """
 }
 
 /// Reads a game name, failing with the registry's message (which lists what exists).

@@ -20,8 +20,6 @@ struct GTPCommandLine: ParsableCommand {
       """
   )
 
-  static let version = "0.7"
-
   @Argument(help: "The game: go, or go(size=N,komi=K) (boardsize and komi commands change it).")
   var game = "go"
 
@@ -45,7 +43,7 @@ struct GTPCommandLine: ParsableCommand {
     // A bad checkpoint fails here, before the controller's first command.
     do { _ = try makeGTPBrain(spec, game: go, seed: seed) } catch { throw CommandError("\(error)") }
     FileHandle.standardError.write(Data("dojo gtp: \(go.name), \(spec)\n".utf8))
-    let engine = GTPEngine(version: GTPCommandLine.version, game: go) { g in try makeGTPBrain(spec, game: g, seed: seed) }
+    let engine = GTPEngine(version: Dojo.version, game: go) { g in try makeGTPBrain(spec, game: g, seed: seed) }
     engine.serve()
   }
 }

@@ -54,6 +54,17 @@ public enum BLASCore {
   /// The core type OpenBLAS is using in this process.
   public static var current: String { String(cString: openblas_get_corename()) }
 
+  /// OpenBLAS's version and build options as it reports them (`OpenBLAS 0.3.21 DYNAMIC_ARCH ...`).
+  public static var configuration: String { String(cString: openblas_get_config()) }
+
+  /// The CPU's model name from /proc/cpuinfo (nil where there is none).
+  public static func cpuModel() -> String? {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+      let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") })
+    else { return nil }
+    return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+  }
+
   /// What the selection did: OpenBLAS's own choice, the core in use, and why.
   public struct Selection: Sendable, CustomStringConvertible {
     public let openBLASChoice: String

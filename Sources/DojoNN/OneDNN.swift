@@ -25,6 +25,13 @@ func dnnl(_ status: dnnl_status_t, _ call: @autoclosure () -> String) throws(One
   guard status == dnnl_success else { throw OneDNNError(description: "oneDNN: \(call()) failed with status \(status.rawValue)") }
 }
 
+/// The linked oneDNN's version and commit (`2.6.3 (commit 0bcd...)`).
+public var oneDNNVersion: String {
+  guard let v = dnnl_version()?.pointee else { return "unknown" }
+  let hash = v.hash.map { String(cString: $0) } ?? ""
+  return "\(v.major).\(v.minor).\(v.patch)" + (hash.isEmpty || hash == "N/A" ? "" : " (commit \(hash.prefix(10)))")
+}
+
 /// What oneDNN chose for a convolution: its implementation (e.g. `brgconv:avx512_core`).
 func implementationName(_ pd: const_dnnl_primitive_desc_t) -> String {
   var text: UnsafePointer<CChar>?

@@ -13,6 +13,13 @@ extension String {
   }
 }
 
+/// The linked libzmq's version (`4.3.4`).
+public var zeroMQVersion: String {
+  var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+  zmq_version(&major, &minor, &patch)
+  return "\(major).\(minor).\(patch)"
+}
+
 /// What went wrong in the transport, naming the endpoint.
 public enum TransportError: Error, Equatable, CustomStringConvertible {
   /// No reply within the timeout (the peer is dead, slow, or refused us).

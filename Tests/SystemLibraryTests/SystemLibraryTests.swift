@@ -2,6 +2,8 @@ import CBLAS
 import CDNNL
 import CZeroMQ
 import DojoNN
+import DojoTestSupport
+import Foundation
 import Testing
 
 @Test func openBLASMultipliesMatrices() {
@@ -26,4 +28,25 @@ import Testing
   var engine: dnnl_engine_t?
   #expect(dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success && engine != nil)
   dnnl_engine_destroy(engine)
+}
+
+@Test func dojoVersionNamesTheLibrariesAsTheyReportThemselves() throws {
+  // `dojo --version` is what a bug report quotes: each native library's line must be that
+  // library's own report in this build, and the CPU line this machine's.
+  let output = temporaryDirectory("version") + "/version.txt"
+  let process = try dojo(["--version"], output: output)
+  process.waitUntilExit()
+  let text = try String(contentsOfFile: output, encoding: .utf8)
+  #expect(process.terminationStatus == 0, "\(text)")
+  let lines = text.split(separator: "\n").map(String.init)
+  #expect(lines.first?.hasPrefix("dojo ") == true, "\(text)")
+  let dnnl = dnnl_version()!.pointee
+  #expect(lines.contains { $0.hasPrefix("oneDNN \(dnnl.major).\(dnnl.minor).\(dnnl.patch)") }, "\(text)")
+  var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+  zmq_version(&major, &minor, &patch)
+  #expect(lines.contains("ZeroMQ \(major).\(minor).\(patch)"), "\(text)")
+  #expect(lines.contains { $0.hasPrefix(String(cString: openblas_get_config()) + "; kernels: OpenBLAS core ") }, "\(text)")
+  let cpu = try #require(lines.first { $0.hasPrefix("CPU: ") }, "\(text)")
+  if let model = BLASCore.cpuModel() { #expect(cpu.hasPrefix("CPU: \(model) ("), "\(text)") }
+  #expect(cpu.contains(BLASCore.cpuFlags().contains("avx2") ? "(avx2," : "(no avx2,"), "\(text)")
 }
