@@ -8,7 +8,7 @@ struct CheckGame: ParsableCommand {
     discussion: "Plays seeded random games and checks the game protocol's promises at every position. Exits non-zero on any violation."
   )
 
-  @Argument(help: "The game, e.g. connect_four or hex(size=9).")
+  @Argument(help: "The game, e.g. connect_four or hex(size=9).", completion: .games)
   var game: String?
 
   @Flag(help: "Check every registered game at its default parameters.")

@@ -12,7 +12,7 @@ struct CheckRun: ParsableCommand {
     discussion: "Prints every problem found (nothing is repaired) and exits non-zero if there is any."
   )
 
-  @Argument(help: "A run directory (dojo train, dojo cluster) or a league's (dojo league).") var directory: String
+  @Argument(help: "A run directory (dojo train, dojo cluster) or a league's (dojo league).", completion: .directory) var directory: String
 
   func run() throws {
     let fm = FileManager.default

@@ -121,7 +121,7 @@ struct Replay: ParsableCommand {
       Restarting it on the same RUN continues with every acknowledged game.
       """
   )
-  @Argument(help: "The game (needed for a new run directory).")
+  @Argument(help: "The game (needed for a new run directory).", completion: .games)
   var game: String?
   @Option(name: .customLong("run"), help: "The run directory.") var directory: String
   @Option(help: "A config file for a new run (default games/<game>/config.toml).") var config: String?
@@ -172,7 +172,7 @@ struct LearnerCommand: ParsableCommand {
     abstract: "Train from a replay server; write checkpoints and announce each to the actors.",
     discussion: "Resumes from RUN's newest checkpoint. Models are served at --models and announced at --announce."
   )
-  @Argument(help: "The game (needed for a new run directory).") var game: String?
+  @Argument(help: "The game (needed for a new run directory).", completion: .games) var game: String?
   @Option(name: .customLong("run"), help: "The run directory (its config.toml and checkpoints).") var directory: String
   @Option(help: "A config file for a new run (default games/<game>/config.toml).") var config: String?
   @Option(help: "The replay server.") var replay = "tcp://127.0.0.1:5555"
@@ -201,7 +201,7 @@ struct ActorCommand: ParsableCommand {
       A game is kept until the replay server acknowledges it (retrying through timeouts and "busy").
       """
   )
-  @Argument(help: "The game (its network and self-play settings from games/<game>/config.toml or --config).")
+  @Argument(help: "The game (its network and self-play settings from games/<game>/config.toml or --config).", completion: .games)
   var game: String
   @Option(help: "A config file instead of games/<game>/config.toml.") var config: String?
   @Option(help: "The replay server.") var connect = "tcp://127.0.0.1:5555"

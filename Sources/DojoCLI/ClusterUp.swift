@@ -21,7 +21,7 @@ struct ClusterUp: ParsableCommand {
       Actors on other machines join with `dojo actor GAME --connect tcp://HOST:P --announce tcp://HOST:P+4`.
       """
   )
-  @Argument(help: "The game.") var game: String
+  @Argument(help: "The game.", completion: .games) var game: String
   @Option(name: .customLong("run"), help: "The run directory. Default: runs/<game>-cluster.") var directory: String?
   @Option(help: "A config file for a new run (default games/<game>/config.toml).") var config: String?
   @Option(help: "Actor processes (default: one per core).") var actors = Cores.available

@@ -9,7 +9,7 @@ struct Config: ParsableCommand {
     discussion: "Reads games/<name>/config.toml (or --file). Exits non-zero, naming the key, on any error."
   )
 
-  @Argument(help: "The game; its config is games/<name>/config.toml.")
+  @Argument(help: "The game; its config is games/<name>/config.toml.", completion: .games)
   var game: String?
 
   @Option(help: "A configuration file to read instead.")

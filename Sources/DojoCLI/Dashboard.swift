@@ -15,7 +15,7 @@ struct DashboardCommand: ParsableCommand {
       unless --host says otherwise.
       """
   )
-  @Argument(help: "Run or league directories.") var directories: [String]
+  @Argument(help: "Run or league directories.", completion: .directory) var directories: [String]
   @Option(help: "The address to bind (127.0.0.1: this machine only).") var host = "127.0.0.1"
   @Option(help: "The port (0: any free one).") var port = 8080
   @Option(help: "Also serve the dashboard's own Prometheus metrics at HOST:PORT/metrics.") var metrics: String?

@@ -31,6 +31,11 @@ func versionReport() -> String {
     """
 }
 
+extension CompletionKind {
+  /// The registry's game names, for the shell completion of a game argument.
+  static var games: CompletionKind { .list(GameRegistry.entries.map(\.name)) }
+}
+
 /// Reads a game name, failing with the registry's message (which lists what exists).
 func parseGame(_ text: String) throws -> any Game {
   do {

@@ -23,7 +23,7 @@ struct Eval: ParsableCommand {
       """
   )
 
-  @Argument(help: "The game, e.g. connect_four.")
+  @Argument(help: "The game, e.g. connect_four.", completion: .games)
   var game: String
 
   @Option(help: "The checkpoint to evaluate, or a run directory (its best model).")

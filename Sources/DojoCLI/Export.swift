@@ -11,7 +11,7 @@ struct Export: ParsableCommand {
       """
   )
 
-  @Argument(help: "The checkpoint directory.")
+  @Argument(help: "The checkpoint directory.", completion: .directory)
   var checkpoint: String
 
   @Option(help: "Where to write the ONNX file.")

@@ -64,7 +64,7 @@ struct LeagueRunCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: "The league file, e.g. league/tic_tac_toe.toml (not needed with --resume).")
+  @Argument(help: "The league file, e.g. league/tic_tac_toe.toml (not needed with --resume).", completion: .file(extensions: ["toml"]))
   var file: String?
 
   @Option(name: .customLong("run"), help: "The run directory for a new league. Default: runs/league-<name>-<date>-<time>.")
@@ -161,7 +161,7 @@ struct LeagueStatusCommand: ParsableCommand {
     abstract: "Show a league: agents, historical players, the payoff matrix, PFSP distributions and recent events."
   )
 
-  @Argument(help: "The league's run directory.")
+  @Argument(help: "The league's run directory.", completion: .directory)
   var directory: String
 
   @Flag(help: "Print JSON (agents, historical, payoff, pfsp, ratings, events).")
@@ -196,7 +196,7 @@ struct LeagueUp: ParsableCommand {
       The same command with --resume RUN continues a league.
       """
   )
-  @Argument(help: "The league file (not needed with --resume).") var file: String?
+  @Argument(help: "The league file (not needed with --resume).", completion: .file(extensions: ["toml"])) var file: String?
   @Option(name: .customLong("run"), help: "The run directory. Default: runs/league-<name>-<date>-<time>.") var runDirectory: String?
   @Option(help: "Continue the league in this directory.") var resume: String?
   @Option(help: "Actor processes (default: one per core).") var actors = Cores.available
@@ -239,7 +239,7 @@ struct LeagueManagerCommand: ParsableCommand {
     commandName: "manager",
     abstract: "The league manager: payoff, matchmaking, snapshots, resets, PBT; the agents' replay tables; the anchor rater."
   )
-  @Argument(help: "The league file for a new league (omit for an existing --run).") var file: String?
+  @Argument(help: "The league file for a new league (omit for an existing --run).", completion: .file(extensions: ["toml"])) var file: String?
   @Option(name: .customLong("run"), help: "The league's run directory.") var directory: String
   @Option(help: "Where actors and learners reach the manager.") var bind = "tcp://127.0.0.1:5600"
   @Option(help: "Where the replay tables are served.") var replayBind = "tcp://127.0.0.1:5601"
@@ -286,7 +286,7 @@ struct LeagueActorCommand: ParsableCommand {
     commandName: "actor",
     abstract: "A league actor: asks the manager for matches, plays them, sends the agents' games to their tables. Runs on any machine."
   )
-  @Argument(help: "The game, as the league names it.") var game: String
+  @Argument(help: "The game, as the league names it.", completion: .games) var game: String
   @Option(help: "The league manager.") var manager = "tcp://127.0.0.1:5600"
   @Option(help: "The replay tables.") var replay = "tcp://127.0.0.1:5601"
   @Option(help: "This actor's name (in game records).") var name = "actor@\(ProcessInfo.processInfo.hostName)"

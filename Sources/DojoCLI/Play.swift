@@ -18,7 +18,7 @@ struct Play: ParsableCommand {
       """
   )
 
-  @Argument(help: "The game, e.g. connect_four or hex(size=9).")
+  @Argument(help: "The game, e.g. connect_four or hex(size=9).", completion: .games)
   var game: String
 
   @Option(help: "Who you play against: human (two people at one keyboard), random, mcts:N (pure MCTS, N simulations), ckpt:PATH[:sims=N], gtp:COMMAND (an outside Go engine, e.g. gtp:/usr/games/gnugo --mode gtp).")

@@ -21,7 +21,7 @@ struct SGFExportCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: "A run, league or tournament directory.")
+  @Argument(help: "A run, league or tournament directory.", completion: .directory)
   var directory: String
 
   @Option(help: "The folder for the SGF files (made if missing).")

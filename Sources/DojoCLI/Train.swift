@@ -51,7 +51,7 @@ struct Train: ParsableCommand {
       """
   )
 
-  @Argument(help: "The game, e.g. connect_four (not needed with --resume).")
+  @Argument(help: "The game, e.g. connect_four (not needed with --resume).", completion: .games)
   var game: String?
 
   @Option(help: "A configuration file instead of games/<game>/config.toml.")

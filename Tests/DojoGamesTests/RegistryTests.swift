@@ -50,3 +50,34 @@ import Foundation
   _ = fm.createFile(atPath: root + "/elsewhere/copy", contents: Data())
   #expect(GameFiles.directory(environment: nil, workingDirectory: root + "/elsewhere", binary: root + "/elsewhere/copy") == nil)
 }
+
+@Test func theShellCompletesGameNamesFromTheRegistryAndLeagueFilesByExtension() throws {
+  // `dojo --generate-completion-script bash`, sourced in a real bash, asked what completes a word.
+  let dir = temporaryDirectory("completion")
+  let script = dir + "/dojo.bash"
+  let generate = try dojo(["--generate-completion-script", "bash"], output: script)
+  generate.waitUntilExit()
+  #expect(generate.terminationStatus == 0)
+  func complete(_ words: [String]) throws -> [String] {
+    let line = words.joined(separator: " ")
+    let program = """
+      source '\(script)'
+      COMP_WORDS=(\(words.map { "'\($0)'" }.joined(separator: " "))); COMP_CWORD=\(words.count - 1)
+      COMP_LINE='\(line)'; COMP_POINT=\(line.utf8.count)
+      _dojo dojo '\(words.last!)' '\(words[words.count - 2])'
+      printf '%s\\n' "${COMPREPLY[@]}"
+      """
+    let output = dir + "/reply.txt"
+    let bash = try dojo(["-c", program], output: output, executable: "/bin/bash", directory: dir)
+    bash.waitUntilExit()
+    return try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").map(String.init)
+  }
+  let names = GameRegistry.entries.map(\.name)
+  #expect(try Set(complete(["dojo", "train", ""])) == Set(names))
+  #expect(try complete(["dojo", "play", "conn"]) == ["connect_four"])
+  #expect(try Set(complete(["dojo", "check-game", "go"])) == Set(names.filter { $0.hasPrefix("go") }))
+  // A league file argument completes .toml files (and folders), not other files.
+  try "".write(toFile: dir + "/mine.toml", atomically: true, encoding: .utf8)
+  try "".write(toFile: dir + "/mine.txt", atomically: true, encoding: .utf8)
+  #expect(try complete(["dojo", "league", "run", "mi"]) == ["mine.toml"])
+}
