@@ -34,6 +34,8 @@ func versionReport() -> String {
 extension CompletionKind {
   /// The registry's game names, for the shell completion of a game argument.
   static var games: CompletionKind { .list(GameRegistry.entries.map(\.name)) }
+  /// League files (league/*.toml).
+  static var leagueFiles: CompletionKind { .file(extensions: ["toml"]) }
 }
 
 /// Reads a game name, failing with the registry's message (which lists what exists).

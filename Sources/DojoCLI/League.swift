@@ -64,7 +64,7 @@ struct LeagueRunCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: "The league file, e.g. league/tic_tac_toe.toml (not needed with --resume).", completion: .file(extensions: ["toml"]))
+  @Argument(help: "The league file, e.g. league/tic_tac_toe.toml (not needed with --resume).", completion: .leagueFiles)
   var file: String?
 
   @Option(name: .customLong("run"), help: "The run directory for a new league. Default: runs/league-<name>-<date>-<time>.")
@@ -196,7 +196,7 @@ struct LeagueUp: ParsableCommand {
       The same command with --resume RUN continues a league.
       """
   )
-  @Argument(help: "The league file (not needed with --resume).", completion: .file(extensions: ["toml"])) var file: String?
+  @Argument(help: "The league file (not needed with --resume).", completion: .leagueFiles) var file: String?
   @Option(name: .customLong("run"), help: "The run directory. Default: runs/league-<name>-<date>-<time>.") var runDirectory: String?
   @Option(help: "Continue the league in this directory.") var resume: String?
   @Option(help: "Actor processes (default: one per core).") var actors = Cores.available
@@ -239,7 +239,7 @@ struct LeagueManagerCommand: ParsableCommand {
     commandName: "manager",
     abstract: "The league manager: payoff, matchmaking, snapshots, resets, PBT; the agents' replay tables; the anchor rater."
   )
-  @Argument(help: "The league file for a new league (omit for an existing --run).", completion: .file(extensions: ["toml"])) var file: String?
+  @Argument(help: "The league file for a new league (omit for an existing --run).", completion: .leagueFiles) var file: String?
   @Option(name: .customLong("run"), help: "The league's run directory.") var directory: String
   @Option(help: "Where actors and learners reach the manager.") var bind = "tcp://127.0.0.1:5600"
   @Option(help: "Where the replay tables are served.") var replayBind = "tcp://127.0.0.1:5601"

@@ -44,12 +44,7 @@ public enum BLASCore {
   }
 
   /// The CPU's feature flags from /proc/cpuinfo (empty where there is none).
-  public static func cpuFlags() -> Set<String> {
-    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-      let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-    else { return [] }
-    return Set(line.split(separator: ":").last!.split(separator: " ").map(String.init))
-  }
+  public static func cpuFlags() -> Set<String> { CPUInfo.current.flags }
 
   /// The core type OpenBLAS is using in this process.
   public static var current: String { String(cString: openblas_get_corename()) }
@@ -58,12 +53,7 @@ public enum BLASCore {
   public static var configuration: String { String(cString: openblas_get_config()) }
 
   /// The CPU's model name from /proc/cpuinfo (nil where there is none).
-  public static func cpuModel() -> String? {
-    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-      let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") })
-    else { return nil }
-    return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
-  }
+  public static func cpuModel() -> String? { CPUInfo.current.model }
 
   /// What the selection did: OpenBLAS's own choice, the core in use, and why.
   public struct Selection: Sendable, CustomStringConvertible {
@@ -104,4 +94,32 @@ public enum BLASCore {
       openBLASChoice: own, inUse: now,
       reason: now.lowercased() == target.lowercased() ? "chosen for this CPU over OpenBLAS's \(own)" : "asked for \(target), OpenBLAS kept \(now)")
   }()
+}
+
+/// The CPU as /proc/cpuinfo describes its first core: its model name and feature flags, read once
+/// per process (the kernel choices, `auto` precision and `dojo --version` all ask).
+public struct CPUInfo: Sendable, Equatable {
+  /// "AMD EPYC", "Intel(R) Xeon(R) ..." (nil where /proc/cpuinfo names none).
+  public let model: String?
+  /// "avx2", "avx512_vnni", "amx_bf16", ... (empty where there is no /proc/cpuinfo).
+  public let flags: Set<String>
+
+  public static let current = CPUInfo(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+
+  /// Parses /proc/cpuinfo's text; only the first "model name" and "flags" lines count.
+  public init(cpuinfo text: String) {
+    var model: String?
+    var flags: Set<String>?
+    for line in text.split(separator: "\n") where model == nil || flags == nil {
+      let parts = line.split(separator: ":", maxSplits: 1)
+      guard parts.count == 2 else { continue }
+      switch parts[0].trimmingCharacters(in: .whitespaces) {
+      case "model name" where model == nil: model = parts[1].trimmingCharacters(in: .whitespaces)
+      case "flags" where flags == nil: flags = Set(parts[1].split(separator: " ").map(String.init))
+      default: break
+      }
+    }
+    self.model = model
+    self.flags = flags ?? []
+  }
 }
