@@ -20,14 +20,14 @@ struct Dojo: ParsableCommand {
 /// `dojo --version`: Dojo's version, the native libraries it runs on as linked, and this CPU, with
 /// the features that decide its kernels (what a bug report needs).
 func versionReport() -> String {
-  let flags = BLASCore.cpuFlags()
+  let flags = CPUInfo.current.flags
   let features = ["avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8"]
   return """
     dojo \(Dojo.version)
     oneDNN \(oneDNNVersion)
     \(BLASCore.configuration); kernels: \(BLASCore.select())
     ZeroMQ \(zeroMQVersion)
-    CPU: \(BLASCore.cpuModel() ?? "unknown") (\(features.map { flags.contains($0) ? $0 : "no \($0)" }.joined(separator: ", ")))
+    CPU: \(CPUInfo.current.model ?? "unknown") (\(features.map { flags.contains($0) ? $0 : "no \($0)" }.joined(separator: ", ")))
     """
 }
 

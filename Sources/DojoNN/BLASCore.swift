@@ -15,7 +15,7 @@ public enum BLASCore {
   /// The OpenBLAS core type to ask for on this CPU, or nil to leave OpenBLAS's own choice:
   /// Cooperlake with AVX-512 and bfloat16, SkylakeX with AVX-512 (F, BW, DQ, VL), Haswell with
   /// AVX2 and FMA.
-  public static func preferred(cpuFlags: Set<String> = cpuFlags()) -> String? {
+  public static func preferred(cpuFlags: Set<String> = CPUInfo.current.flags) -> String? {
     if ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(cpuFlags.contains) {
       return cpuFlags.contains("avx512_bf16") ? "Cooperlake" : "SkylakeX"
     }
@@ -43,17 +43,11 @@ public enum BLASCore {
     return rank(want) > rank(current) ? want : nil
   }
 
-  /// The CPU's feature flags from /proc/cpuinfo (empty where there is none).
-  public static func cpuFlags() -> Set<String> { CPUInfo.current.flags }
-
   /// The core type OpenBLAS is using in this process.
   public static var current: String { String(cString: openblas_get_corename()) }
 
   /// OpenBLAS's version and build options as it reports them (`OpenBLAS 0.3.21 DYNAMIC_ARCH ...`).
   public static var configuration: String { String(cString: openblas_get_config()) }
-
-  /// The CPU's model name from /proc/cpuinfo (nil where there is none).
-  public static func cpuModel() -> String? { CPUInfo.current.model }
 
   /// What the selection did: OpenBLAS's own choice, the core in use, and why.
   public struct Selection: Sendable, CustomStringConvertible {
@@ -75,7 +69,7 @@ public enum BLASCore {
     if let set = environment["OPENBLAS_CORETYPE"] {
       return Selection(openBLASChoice: own, inUse: own, reason: "OPENBLAS_CORETYPE=\(set)")
     }
-    guard let target = switchTarget(current: own, cpuFlags: cpuFlags(), environment: environment) else {
+    guard let target = switchTarget(current: own, cpuFlags: CPUInfo.current.flags, environment: environment) else {
       return Selection(openBLASChoice: own, inUse: own, reason: "OpenBLAS's own choice")
     }
     // gotoblas_dynamic_quit forgets the kernel table; gotoblas_dynamic_init chooses one again,
@@ -94,32 +88,4 @@ public enum BLASCore {
       openBLASChoice: own, inUse: now,
       reason: now.lowercased() == target.lowercased() ? "chosen for this CPU over OpenBLAS's \(own)" : "asked for \(target), OpenBLAS kept \(now)")
   }()
-}
-
-/// The CPU as /proc/cpuinfo describes its first core: its model name and feature flags, read once
-/// per process (the kernel choices, `auto` precision and `dojo --version` all ask).
-public struct CPUInfo: Sendable, Equatable {
-  /// "AMD EPYC", "Intel(R) Xeon(R) ..." (nil where /proc/cpuinfo names none).
-  public let model: String?
-  /// "avx2", "avx512_vnni", "amx_bf16", ... (empty where there is no /proc/cpuinfo).
-  public let flags: Set<String>
-
-  public static let current = CPUInfo(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
-
-  /// Parses /proc/cpuinfo's text; only the first "model name" and "flags" lines count.
-  public init(cpuinfo text: String) {
-    var model: String?
-    var flags: Set<String>?
-    for line in text.split(separator: "\n") where model == nil || flags == nil {
-      let parts = line.split(separator: ":", maxSplits: 1)
-      guard parts.count == 2 else { continue }
-      switch parts[0].trimmingCharacters(in: .whitespaces) {
-      case "model name" where model == nil: model = parts[1].trimmingCharacters(in: .whitespaces)
-      case "flags" where flags == nil: flags = Set(parts[1].split(separator: " ").map(String.init))
-      default: break
-      }
-    }
-    self.model = model
-    self.flags = flags ?? []
-  }
 }

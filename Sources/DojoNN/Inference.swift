@@ -44,7 +44,7 @@ public enum InferencePrecision: String, Sendable, CaseIterable, Codable {
     return Self.cpuChoice
   }
 
-  static let cpuChoice: InferencePrecision = choice(cpuFlags: BLASCore.cpuFlags())
+  static let cpuChoice: InferencePrecision = choice(cpuFlags: CPUInfo.current.flags)
 
   /// The choice `auto` makes on a CPU with these flags.
   public static func choice(cpuFlags: Set<String>) -> InferencePrecision {

@@ -68,7 +68,7 @@ final class OneDNNTower {
   /// in 32 bits), else 63. Without VNNI oneDNN multiplies u8 by s8 in pairs into a saturating 16-bit
   /// sum (`vpmaddubsw`), which 255 × 127 × 2 overflows and 255 × 63 × 2 = 32,130 does not (measured
   /// on an AVX2 EPYC: the all-maximal case came out at about half of fp32 with 127).
-  static let int8WeightTop = int8WeightTop(cpuFlags: BLASCore.cpuFlags())
+  static let int8WeightTop = int8WeightTop(cpuFlags: CPUInfo.current.flags)
 
   static func int8WeightTop(cpuFlags: Set<String>) -> Float {
     cpuFlags.contains("avx512_vnni") || cpuFlags.contains("avx_vnni") || cpuFlags.contains("amx_int8") ? 127 : 63

@@ -216,7 +216,7 @@ func reducedPrecisionStaysCloseToFP32(precision: InferencePrecision, klBound: Do
   #expect(kl.max()! < klBound && valueError.max()! < valueBound, "\(summary)")
   #expect(other.backendDescription.contains(precision.rawValue), "\(other.backendDescription)")
   // int8 names its weights' width, which follows the CPU (8 bits with VNNI, 7 without); other precisions name none.
-  let vnni = !BLASCore.cpuFlags().isDisjoint(with: ["avx512_vnni", "avx_vnni", "amx_int8"])
+  let vnni = !CPUInfo.current.flags.isDisjoint(with: ["avx512_vnni", "avx_vnni", "amx_int8"])
   #expect(other.int8WeightBits == (precision == .int8 ? (vnni ? 8 : 7) : nil), "\(other.backendDescription)")
   #expect(other.backendDescription.contains("-bit weights") == (precision == .int8)
           && (precision != .int8 || other.backendDescription.contains(vnni ? "8-bit weights (VNNI)" : "7-bit weights (no VNNI)")),
@@ -268,7 +268,7 @@ func reducedPrecisionStaysCloseToFP32(precision: InferencePrecision, klBound: Do
   try tower.run(batch: 1, input: &input, output: &int8)
   let worst = zip(fp32, int8).map { abs($0 - $1) / max(abs($0), 1) }.max()!
   #expect(worst < 0.03, "\(tower.implementation): int8 \(int8.max()!) against fp32 \(fp32.max()!), worst relative error \(worst)")
-  print("int8 saturation (\(tower.implementation), CPU flags \(BLASCore.cpuFlags().filter { $0.contains("vnni") || $0.hasPrefix("avx") }.sorted())): "
+  print("int8 saturation (\(tower.implementation), CPU flags \(CPUInfo.current.flags.filter { $0.contains("vnni") || $0.hasPrefix("avx") }.sorted())): "
         + "worst relative error \(worst); fp32 largest \(fp32.max()!), int8 \(int8.max()!)")
 }
 

@@ -47,6 +47,6 @@ import Testing
   #expect(lines.contains("ZeroMQ \(major).\(minor).\(patch)"), "\(text)")
   #expect(lines.contains { $0.hasPrefix(String(cString: openblas_get_config()) + "; kernels: OpenBLAS core ") }, "\(text)")
   let cpu = try #require(lines.first { $0.hasPrefix("CPU: ") }, "\(text)")
-  if let model = BLASCore.cpuModel() { #expect(cpu.hasPrefix("CPU: \(model) ("), "\(text)") }
-  #expect(cpu.contains(BLASCore.cpuFlags().contains("avx2") ? "(avx2," : "(no avx2,"), "\(text)")
+  if let model = CPUInfo.current.model { #expect(cpu.hasPrefix("CPU: \(model) ("), "\(text)") }
+  #expect(cpu.contains(CPUInfo.current.flags.contains("avx2") ? "(avx2," : "(no avx2,"), "\(text)")
 }
