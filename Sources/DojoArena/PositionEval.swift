@@ -30,6 +30,18 @@ public struct ScoredPosition: Sendable, Equatable {
     "\(moves.joined(separator: moves.allSatisfy { $0.count == 1 } ? "" : ","))\t\(score)\t\(moveScores.map { $0.map(String.init) ?? "" }.joined(separator: ","))\t\(set)"
   }
 
+  /// Whether `action` loses outcome class (win → draw or loss, draw → loss); an illegal or
+  /// unscored action counts as a mistake.
+  public func isMistake(_ action: Action) -> Bool {
+    guard action >= 0, action < moveScores.count, let chosen = moveScores[action] else { return true }
+    return chosen.signum() < score.signum()
+  }
+
+  /// Whether `action` keeps the position's exact score.
+  public func isOptimal(_ action: Action) -> Bool {
+    action >= 0 && action < moveScores.count && moveScores[action] == score
+  }
+
   /// Dojo's own Connect Four positions, `games/connect_four/positions.tsv` (the games folder found
   /// as `GameFiles` finds it).
   public static var defaultFile: String { GameFiles.path("connect_four/positions.tsv") }
@@ -66,9 +78,8 @@ public struct EvalReport: Sendable {
   /// Scores `choices[i]` (an action) in `positions[i]`.
   public init(positions: [ScoredPosition], choices: [Action]) {
     for (p, a) in zip(positions, choices) {
-      let chosen = a < p.moveScores.count ? p.moveScores[a] : nil
-      let mistake = chosen.map { $0.signum() < p.score.signum() } ?? true
-      let optimal = chosen == p.score
+      let mistake = p.isMistake(a)
+      let optimal = p.isOptimal(a)
       for key in [nil, p.set] as [String?] {
         var r = key.map { bySet[$0] ?? EvalRates() } ?? overall
         r.positions += 1
@@ -87,6 +98,66 @@ public struct EvalReport: Sendable {
       return "\"\(k)\":{\"n\":\(r.positions),\"mistake_rate\":\(f(r.mistakeRate)),\"optimal_rate\":\(f(r.optimalRate))}"
     }
     return "{\"eval\":\"positions\",\"n\":\(overall.positions),\"mistake_rate\":\(f(overall.mistakeRate)),\"optimal_rate\":\(f(overall.optimalRate)),\"by_set\":{\(sets.joined(separator: ","))}}"
+  }
+}
+
+/// Two agents' moves in the same positions, compared position by position. The positions where
+/// exactly one of them errs decide which is better: McNemar's exact test (a two-sided sign test on
+/// those positions) sees a difference that two separate mistake rates, each with its own interval,
+/// hide, since the positions both get right or both get wrong carry no information about which is
+/// better.
+public struct PairedEval: Sendable, Equatable {
+  public var first: EvalRates
+  public var second: EvalRates
+  public var bothErr = 0
+  public var onlyFirstErrs = 0
+  public var onlySecondErrs = 0
+
+  /// Scores `first[i]` and `second[i]`, the two agents' actions, in `positions[i]`.
+  public init(positions: [ScoredPosition], first: [Action], second: [Action]) {
+    precondition(first.count == positions.count && second.count == positions.count, "one action per position from each agent")
+    self.first = EvalReport(positions: positions, choices: first).overall
+    self.second = EvalReport(positions: positions, choices: second).overall
+    for (p, (a, b)) in zip(positions, zip(first, second)) {
+      switch (p.isMistake(a), p.isMistake(b)) {
+      case (true, true): bothErr += 1
+      case (true, false): onlyFirstErrs += 1
+      case (false, true): onlySecondErrs += 1
+      case (false, false): break
+      }
+    }
+  }
+
+  /// McNemar's exact two-sided p-value: the chance, were both agents equally good, of a split of
+  /// the discordant positions at least this uneven (1 when there are none).
+  public var pValue: Double { Self.signTest(onlyFirstErrs, onlySecondErrs) }
+
+  /// Two-sided exact sign test: 2 · P(X ≤ min(b, c)) for X ~ Binomial(b + c, ½), at most 1.
+  public static func signTest(_ b: Int, _ c: Int) -> Double {
+    let n = b + c, k = min(b, c)
+    guard n > 0 else { return 1 }
+    // Summed in log space: n may be in the thousands.
+    let logHalf = Double(n) * log(0.5)
+    var tail = 0.0
+    for i in 0...k {
+      tail += exp(lgamma(Double(n + 1)) - lgamma(Double(i + 1)) - lgamma(Double(n - i + 1)) + logHalf)
+    }
+    return min(1, 2 * tail)
+  }
+
+  /// Which agent errs less, at the 5 % level: "first", "second", or "neither".
+  public var better: String {
+    guard pValue < 0.05 else { return "neither" }
+    return onlyFirstErrs < onlySecondErrs ? "first" : "second"
+  }
+
+  /// `{"eval":"paired","n":N,"first":{...},"second":{...},"both_err":..,"only_first_errs":..,"only_second_errs":..,"p_value":..,"better":..}`
+  public var json: String {
+    func f(_ x: Double) -> String { String(format: "%.4f", x) }
+    func rates(_ r: EvalRates) -> String { "{\"mistake_rate\":\(f(r.mistakeRate)),\"optimal_rate\":\(f(r.optimalRate))}" }
+    return "{\"eval\":\"paired\",\"n\":\(first.positions),\"first\":\(rates(first)),\"second\":\(rates(second)),"
+      + "\"both_err\":\(bothErr),\"only_first_errs\":\(onlyFirstErrs),\"only_second_errs\":\(onlySecondErrs),"
+      + "\"p_value\":\(String(format: "%.4g", pValue)),\"better\":\"\(better)\"}"
   }
 }
 

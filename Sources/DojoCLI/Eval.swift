@@ -14,6 +14,9 @@ struct Eval: ParsableCommand {
       --positions names another file in the same format; or, with --solve N, N positions taken from
       the agent's own games against itself (seeded) and scored on the spot by dojo's solver.
       Ends with one line of JSON: {"eval":"positions","n":N,"mistake_rate":m,"optimal_rate":o,"by_set":{...}}
+      With --against B: B plays the same positions too, and the two are compared position by position:
+      the positions where only one of them errs decide, by McNemar's exact test; one line of JSON
+      {"eval":"paired","n":N,"first":{..},"second":{..},"only_first_errs":..,"only_second_errs":..,"p_value":..,"better":..}
       With --run RUN: a curve against training time instead. At every --every minutes of training
       (wall time from the run's first game, less the stops of a run resumed later: any 2 minutes in
       which no game finished), the newest checkpoint written by then (and the run's last one), each with the
@@ -34,6 +37,9 @@ struct Eval: ParsableCommand {
 
   @Option(name: .customLong("run"), help: "Or a run directory: its checkpoints every --every minutes, drawn in RUN/mistakes.svg.")
   var runDirectory: String?
+
+  @Option(help: "Compare with a second agent on the same positions: a checkpoint or run directory (at --sims), or a player spec.")
+  var against: String?
 
   @Option(help: "With --run: minutes between the checkpoints evaluated.")
   var every: Double = 15
@@ -59,6 +65,7 @@ struct Eval: ParsableCommand {
   func validate() throws {
     if [checkpoint, player, runDirectory].compactMap({ $0 }).count != 1 { throw ValidationError("give one of --checkpoint, --player, --run") }
     if runDirectory != nil && solve != nil { throw ValidationError("--run takes --positions, not --solve") }
+    if runDirectory != nil && against != nil { throw ValidationError("--against compares two agents; --run draws one run's curve") }
     if !(every > 0) { throw ValidationError("--every takes minutes, more than 0") }
     if solve != nil && positions != nil { throw ValidationError("give --positions or --solve, not both") }
     if let solve, solve < 1 { throw ValidationError("--solve takes a number of positions, 1 or more") }
@@ -71,6 +78,18 @@ struct Eval: ParsableCommand {
       let spec = try checkpoint.map { PlayerSpec.checkpoint(path: try RunDirectory.checkpoint($0), simulations: sims) } ?? PlayerSpec(parsing: player!)
       let list = try solve.map { try solvedFromOwnGames($0, spec: spec, game: g) } ?? ScoredPosition.load(positions ?? ScoredPosition.defaultFile)
       let choices = try ChooseInPositions(player: spec, positions: list, precision: precision)(g).get()
+      if let against {
+        let other: PlayerSpec
+        if FileManager.default.fileExists(atPath: against) {
+          other = .checkpoint(path: try RunDirectory.checkpoint(against), simulations: sims)
+        } else {
+          do { other = try PlayerSpec(parsing: against) } catch {
+            throw ValidationError("--against \(against): no such checkpoint or run directory, and not a player (\(error))")
+          }
+        }
+        let otherChoices = try ChooseInPositions(player: other, positions: list, precision: precision)(g).get()
+        return printPaired(PairedEval(positions: list, first: choices, second: otherChoices), first: spec, second: other)
+      }
       let report = EvalReport(positions: list, choices: choices)
       let width = max(12, report.bySet.keys.map(\.count).max() ?? 0)
       for set in report.bySet.keys.sorted() {
@@ -85,6 +104,21 @@ struct Eval: ParsableCommand {
     } catch {
       throw CommandError(String(describing: error))
     }
+  }
+
+  /// Both agents' rates, the discordant positions, McNemar's p-value and the JSON line.
+  func printPaired(_ paired: PairedEval, first: PlayerSpec, second: PlayerSpec) {
+    for (label, spec, r) in [("first ", first, paired.first), ("second", second, paired.second)] {
+      print("\(label) \(spec): mistakes \(String(format: "%5.1f%%", 100 * r.mistakeRate))  optimal \(String(format: "%5.1f%%", 100 * r.optimalRate))")
+    }
+    let verdict = switch paired.better {
+    case "first": "the first errs less"
+    case "second": "the second errs less"
+    default: "no difference at the 5 % level"
+    }
+    print("\(paired.first.positions) positions: both err in \(paired.bothErr), only the first in \(paired.onlyFirstErrs), "
+          + "only the second in \(paired.onlySecondErrs); McNemar exact p = \(String(format: "%.4g", paired.pValue)): \(verdict)")
+    print(paired.json)
   }
 
   /// `count` positions from `spec`'s games against itself, scored by the solver.
