@@ -33,6 +33,15 @@ func checkPositionsFile(_ path: String) throws -> Int {
   #expect(count >= 500)
 }
 
+/// The larger file (tools/make-positions with SEED=2 SCALE=10), for comparisons that need more
+/// positions: every line sound, and no position twice.
+@Test func everyLargeRepositoryPositionParsesOnce() throws {
+  let path = repositoryPositionsPath.replacingOccurrences(of: "positions.tsv", with: "positions-large.tsv")
+  #expect(try checkPositionsFile(path) >= 5000)
+  let moves = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t").first ?? "" }
+  #expect(Set(moves).count == moves.count, "a position appears twice")
+}
+
 @Test(.enabled(if: sharedPositionsPresent, "../shared/data/connect_four/positions.tsv is absent (optional cross-check)"))
 func everySharedConnectFourPositionParses() throws {
   #expect(try checkPositionsFile(sharedPositionsPath) == 525)
