@@ -76,17 +76,18 @@ struct Eval: ParsableCommand {
       let g = try GameRegistry.make(game)
       if let runDirectory { return try curve(runDirectory, game: g, positions: try ScoredPosition.load(positions ?? ScoredPosition.defaultFile)) }
       let spec = try checkpoint.map { PlayerSpec.checkpoint(path: try RunDirectory.checkpoint($0), simulations: sims) } ?? PlayerSpec(parsing: player!)
+      // The second agent is read before any play, so a wrong --against costs nothing.
+      let other = try against.map { against in
+        if FileManager.default.fileExists(atPath: against) {
+          return PlayerSpec.checkpoint(path: try RunDirectory.checkpoint(against), simulations: sims)
+        }
+        do { return try PlayerSpec(parsing: against) } catch {
+          throw ValidationError("--against \(against): no such checkpoint or run directory, and not a player (\(error))")
+        }
+      }
       let list = try solve.map { try solvedFromOwnGames($0, spec: spec, game: g) } ?? ScoredPosition.load(positions ?? ScoredPosition.defaultFile)
       let choices = try ChooseInPositions(player: spec, positions: list, precision: precision)(g).get()
-      if let against {
-        let other: PlayerSpec
-        if FileManager.default.fileExists(atPath: against) {
-          other = .checkpoint(path: try RunDirectory.checkpoint(against), simulations: sims)
-        } else {
-          do { other = try PlayerSpec(parsing: against) } catch {
-            throw ValidationError("--against \(against): no such checkpoint or run directory, and not a player (\(error))")
-          }
-        }
+      if let other {
         let otherChoices = try ChooseInPositions(player: other, positions: list, precision: precision)(g).get()
         return printPaired(PairedEval(positions: list, first: choices, second: otherChoices), first: spec, second: other)
       }
