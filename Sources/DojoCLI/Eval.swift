@@ -14,7 +14,7 @@ struct Eval: ParsableCommand {
       --positions names another file in the same format; or, with --solve N, N positions taken from
       the agent's own games against itself (seeded) and scored on the spot by dojo's solver.
       Ends with one line of JSON: {"eval":"positions","n":N,"mistake_rate":m,"optimal_rate":o,"by_set":{...}}
-      With --against B: B plays the same positions too, and the two are compared position by position:
+      With --against B: B plays the same positions too (at --against-precision, if given), and the two are compared position by position:
       the positions where only one of them errs decide, by McNemar's exact test; one line of JSON
       {"eval":"paired","n":N,"first":{..},"second":{..},"only_first_errs":..,"only_second_errs":..,"p_value":..,"better":..}
       With --run RUN: a curve against training time instead. At every --every minutes of training
@@ -41,6 +41,9 @@ struct Eval: ParsableCommand {
   @Option(help: "Compare with a second agent on the same positions: a checkpoint or run directory (at --sims), or a player spec.")
   var against: String?
 
+  @Option(help: "With --against: the second agent's inference precision (default: --precision), e.g. int8 against fp32 of one checkpoint.")
+  var againstPrecision: InferencePrecision?
+
   @Option(help: "With --run: minutes between the checkpoints evaluated.")
   var every: Double = 15
 
@@ -66,6 +69,7 @@ struct Eval: ParsableCommand {
     if [checkpoint, player, runDirectory].compactMap({ $0 }).count != 1 { throw ValidationError("give one of --checkpoint, --player, --run") }
     if runDirectory != nil && solve != nil { throw ValidationError("--run takes --positions, not --solve") }
     if runDirectory != nil && against != nil { throw ValidationError("--against compares two agents; --run draws one run's curve") }
+    if againstPrecision != nil && against == nil { throw ValidationError("--against-precision is the --against agent's precision: give --against too") }
     if !(every > 0) { throw ValidationError("--every takes minutes, more than 0") }
     if solve != nil && positions != nil { throw ValidationError("give --positions or --solve, not both") }
     if let solve, solve < 1 { throw ValidationError("--solve takes a number of positions, 1 or more") }
@@ -88,8 +92,9 @@ struct Eval: ParsableCommand {
       let list = try solve.map { try solvedFromOwnGames($0, spec: spec, game: g) } ?? ScoredPosition.load(positions ?? ScoredPosition.defaultFile)
       let choices = try ChooseInPositions(player: spec, positions: list, precision: precision)(g).get()
       if let other {
-        let otherChoices = try ChooseInPositions(player: other, positions: list, precision: precision)(g).get()
-        return printPaired(PairedEval(positions: list, first: choices, second: otherChoices), first: spec, second: other)
+        let otherChoices = try ChooseInPositions(player: other, positions: list, precision: againstPrecision ?? precision)(g).get()
+        let precisions = againstPrecision.map { ($0 == precision ? nil : (precision.rawValue, $0.rawValue)) } ?? nil
+        return printPaired(PairedEval(positions: list, first: choices, second: otherChoices), first: spec, second: other, precisions: precisions)
       }
       let report = EvalReport(positions: list, choices: choices)
       let width = max(12, report.bySet.keys.map(\.count).max() ?? 0)
@@ -108,9 +113,9 @@ struct Eval: ParsableCommand {
   }
 
   /// Both agents' rates, the discordant positions, McNemar's p-value and the JSON line.
-  func printPaired(_ paired: PairedEval, first: PlayerSpec, second: PlayerSpec) {
-    for (label, spec, r) in [("first ", first, paired.first), ("second", second, paired.second)] {
-      print("\(label) \(spec): mistakes \(String(format: "%5.1f%%", 100 * r.mistakeRate))  optimal \(String(format: "%5.1f%%", 100 * r.optimalRate))")
+  func printPaired(_ paired: PairedEval, first: PlayerSpec, second: PlayerSpec, precisions: (String, String)?) {
+    for (label, spec, precision, r) in [("first ", first, precisions?.0, paired.first), ("second", second, precisions?.1, paired.second)] {
+      print("\(label) \(spec)\(precision.map { " (\($0))" } ?? ""): mistakes \(String(format: "%5.1f%%", 100 * r.mistakeRate))  optimal \(String(format: "%5.1f%%", 100 * r.optimalRate))")
     }
     let verdict = switch paired.better {
     case "first": "the first errs less"

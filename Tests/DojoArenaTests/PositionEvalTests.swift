@@ -1,4 +1,5 @@
 import DojoGames
+import DojoNN
 import DojoTestSupport
 import DojoPlayers
 import Foundation
@@ -87,4 +88,32 @@ let positionsFile = repositoryRoot + "/games/connect_four/positions.tsv"
   bad.waitUntilExit()
   let badLog = (try? String(contentsOfFile: dir + "/bad.log", encoding: .utf8)) ?? ""
   #expect(bad.terminationStatus != 0 && badLog.contains("no-such-run") && badLog.contains("no such checkpoint"), "\(badLog)")
+}
+
+/// `--against-precision`: one checkpoint against itself is the same agent (no position where only
+/// one errs), and against its own int8 inference it runs and names both precisions; the option
+/// without --against is refused before any play.
+@Test func evalAgainstItsOwnInt8ComparesPrecisionsOfOneCheckpoint() throws {
+  let game = ConnectFour<UInt64>()
+  let dir = temporaryDirectory("eval-against-precision")
+  let config = NetworkConfig.defaults(for: game)
+  try Checkpoint.write(PolicyValueNet(config: config, seed: 5), optimizer: nil,
+                       metadata: CheckpointMetadata(game: game.name, architecture: config, generation: 1), to: dir + "/c")
+  let lines = try String(contentsOfFile: positionsFile, encoding: .utf8).split(separator: "\n").prefix(60)
+  try lines.joined(separator: "\n").write(toFile: dir + "/positions.tsv", atomically: true, encoding: .utf8)
+  func run(_ extra: [String], _ name: String) throws -> (status: Int32, log: String, fields: [String: Any]) {
+    let p = try dojo(["eval", "connect_four", "--checkpoint", dir + "/c", "--sims", "0", "--positions", dir + "/positions.tsv"] + extra, output: dir + "/\(name).log")
+    p.waitUntilExit()
+    let log = (try? String(contentsOfFile: dir + "/\(name).log", encoding: .utf8)) ?? ""
+    let json = log.split(separator: "\n").last.map(String.init) ?? ""
+    return (p.terminationStatus, log, (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] ?? [:])
+  }
+  let same = try run(["--against", dir + "/c"], "same")
+  #expect(same.status == 0 && same.fields["eval"] as? String == "paired", "\(same.log)")
+  #expect(same.fields["only_first_errs"] as? Int == 0 && same.fields["only_second_errs"] as? Int == 0 && same.fields["better"] as? String == "neither", "\(same.log)")
+  let int8 = try run(["--against", dir + "/c", "--against-precision", "int8"], "int8")
+  #expect(int8.status == 0 && int8.fields["n"] as? Int == 60, "\(int8.log)")
+  #expect(int8.log.contains("(fp32): mistakes") && int8.log.contains("(int8): mistakes"), "\(int8.log)")
+  let alone = try run(["--against-precision", "int8"], "alone")
+  #expect(alone.status != 0 && alone.log.contains("give --against too"), "\(alone.log)")
 }
