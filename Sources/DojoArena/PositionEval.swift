@@ -69,6 +69,13 @@ public struct EvalRates: Sendable, Equatable {
   public var optimal = 0
   public var mistakeRate: Double { positions > 0 ? Double(mistakes) / Double(positions) : 0 }
   public var optimalRate: Double { positions > 0 ? Double(optimal) / Double(positions) : 0 }
+
+  /// Adds one scored move.
+  mutating func count(mistake: Bool, optimal isOptimal: Bool) {
+    positions += 1
+    if mistake { mistakes += 1 }
+    if isOptimal { optimal += 1 }
+  }
 }
 
 public struct EvalReport: Sendable {
@@ -80,13 +87,8 @@ public struct EvalReport: Sendable {
     for (p, a) in zip(positions, choices) {
       let mistake = p.isMistake(a)
       let optimal = p.isOptimal(a)
-      for key in [nil, p.set] as [String?] {
-        var r = key.map { bySet[$0] ?? EvalRates() } ?? overall
-        r.positions += 1
-        if mistake { r.mistakes += 1 }
-        if optimal { r.optimal += 1 }
-        if let key { bySet[key] = r } else { overall = r }
-      }
+      overall.count(mistake: mistake, optimal: optimal)
+      bySet[p.set, default: EvalRates()].count(mistake: mistake, optimal: optimal)
     }
   }
 
@@ -116,10 +118,13 @@ public struct PairedEval: Sendable, Equatable {
   /// Scores `first[i]` and `second[i]`, the two agents' actions, in `positions[i]`.
   public init(positions: [ScoredPosition], first: [Action], second: [Action]) {
     precondition(first.count == positions.count && second.count == positions.count, "one action per position from each agent")
-    self.first = EvalReport(positions: positions, choices: first).overall
-    self.second = EvalReport(positions: positions, choices: second).overall
+    self.first = EvalRates()
+    self.second = EvalRates()
     for (p, (a, b)) in zip(positions, zip(first, second)) {
-      switch (p.isMistake(a), p.isMistake(b)) {
+      let (aErrs, bErrs) = (p.isMistake(a), p.isMistake(b))
+      self.first.count(mistake: aErrs, optimal: p.isOptimal(a))
+      self.second.count(mistake: bErrs, optimal: p.isOptimal(b))
+      switch (aErrs, bErrs) {
       case (true, true): bothErr += 1
       case (true, false): onlyFirstErrs += 1
       case (false, true): onlySecondErrs += 1
@@ -137,19 +142,26 @@ public struct PairedEval: Sendable, Equatable {
     let n = b + c, k = min(b, c)
     guard n > 0 else { return 1 }
     // Summed in log space: n may be in the thousands.
-    let logHalf = Double(n) * log(0.5)
+    let logFront = lgamma(Double(n + 1)) + Double(n) * log(0.5)
     var tail = 0.0
     for i in 0...k {
-      tail += exp(lgamma(Double(n + 1)) - lgamma(Double(i + 1)) - lgamma(Double(n - i + 1)) + logHalf)
+      tail += exp(logFront - lgamma(Double(i + 1)) - lgamma(Double(n - i + 1)))
     }
     return min(1, 2 * tail)
   }
 
-  /// Which agent errs less, at the 5 % level: "first", "second", or "neither".
-  public var better: String {
-    guard pValue < 0.05 else { return "neither" }
-    return onlyFirstErrs < onlySecondErrs ? "first" : "second"
+  /// Which agent errs less, at the 5 % level (the raw value is the JSON's `better`).
+  public enum Verdict: String, Sendable {
+    case first, second, neither
   }
+
+  public var better: Verdict {
+    guard pValue < 0.05 else { return .neither }
+    return onlyFirstErrs < onlySecondErrs ? .first : .second
+  }
+
+  /// The p-value as the JSON and the printed line both show it.
+  public var pValueText: String { String(format: "%.4g", pValue) }
 
   /// `{"eval":"paired","n":N,"first":{...},"second":{...},"both_err":..,"only_first_errs":..,"only_second_errs":..,"p_value":..,"better":..}`
   public var json: String {
@@ -157,7 +169,7 @@ public struct PairedEval: Sendable, Equatable {
     func rates(_ r: EvalRates) -> String { "{\"mistake_rate\":\(f(r.mistakeRate)),\"optimal_rate\":\(f(r.optimalRate))}" }
     return "{\"eval\":\"paired\",\"n\":\(first.positions),\"first\":\(rates(first)),\"second\":\(rates(second)),"
       + "\"both_err\":\(bothErr),\"only_first_errs\":\(onlyFirstErrs),\"only_second_errs\":\(onlySecondErrs),"
-      + "\"p_value\":\(String(format: "%.4g", pValue)),\"better\":\"\(better)\"}"
+      + "\"p_value\":\(pValueText),\"better\":\"\(better.rawValue)\"}"
   }
 }
 

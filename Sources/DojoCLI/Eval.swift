@@ -93,7 +93,7 @@ struct Eval: ParsableCommand {
       let choices = try ChooseInPositions(player: spec, positions: list, precision: precision)(g).get()
       if let other {
         let otherChoices = try ChooseInPositions(player: other, positions: list, precision: againstPrecision ?? precision)(g).get()
-        let precisions = againstPrecision.map { ($0 == precision ? nil : (precision.rawValue, $0.rawValue)) } ?? nil
+        let precisions = againstPrecision.map { (precision.rawValue, $0.rawValue) }
         return printPaired(PairedEval(positions: list, first: choices, second: otherChoices), first: spec, second: other, precisions: precisions)
       }
       let report = EvalReport(positions: list, choices: choices)
@@ -118,12 +118,12 @@ struct Eval: ParsableCommand {
       print("\(label) \(spec)\(precision.map { " (\($0))" } ?? ""): mistakes \(String(format: "%5.1f%%", 100 * r.mistakeRate))  optimal \(String(format: "%5.1f%%", 100 * r.optimalRate))")
     }
     let verdict = switch paired.better {
-    case "first": "the first errs less"
-    case "second": "the second errs less"
-    default: "no difference at the 5 % level"
+    case .first: "the first errs less"
+    case .second: "the second errs less"
+    case .neither: "no difference at the 5 % level"
     }
     print("\(paired.first.positions) positions: both err in \(paired.bothErr), only the first in \(paired.onlyFirstErrs), "
-          + "only the second in \(paired.onlySecondErrs); McNemar exact p = \(String(format: "%.4g", paired.pValue)): \(verdict)")
+          + "only the second in \(paired.onlySecondErrs); McNemar exact p = \(paired.pValueText): \(verdict)")
     print(paired.json)
   }
 

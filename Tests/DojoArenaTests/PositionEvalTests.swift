@@ -45,13 +45,13 @@ let positionsFile = repositoryRoot + "/games/connect_four/positions.tsv"
   let worstMistakes = EvalReport(positions: positions, choices: worst).overall.mistakes
   let same = PairedEval(positions: positions, first: worst, second: worst)
   #expect(same.bothErr == worstMistakes && same.onlyFirstErrs == 0 && same.onlySecondErrs == 0)
-  #expect(same.pValue == 1 && same.better == "neither")
+  #expect(same.pValue == 1 && same.better == .neither)
   let oracleFirst = PairedEval(positions: positions, first: best, second: worst)
   #expect(oracleFirst.onlySecondErrs == worstMistakes && oracleFirst.onlyFirstErrs == 0 && oracleFirst.bothErr == 0)
-  #expect(oracleFirst.pValue < 1e-30 && oracleFirst.better == "first")
+  #expect(oracleFirst.pValue < 1e-30 && oracleFirst.better == .first)
   #expect(oracleFirst.first.mistakes == 0 && oracleFirst.second.mistakes == worstMistakes)
   let oracleSecond = PairedEval(positions: positions, first: worst, second: best)
-  #expect(oracleSecond.onlyFirstErrs == worstMistakes && oracleSecond.better == "second" && oracleSecond.pValue == oracleFirst.pValue)
+  #expect(oracleSecond.onlyFirstErrs == worstMistakes && oracleSecond.better == .second && oracleSecond.pValue == oracleFirst.pValue)
   // A seeded mixture: the worst move in a random third of the positions, the best elsewhere.
   let seed: UInt64 = 28
   var rng = SplitMix64(seed: seed)
