@@ -62,7 +62,17 @@ final class OneDNNTower {
   /// int8: the scale of each activation tensor (the tower input, then each convolution's output),
   /// real value = scale × u8 value.
   let activationScales: [Float]?
+  /// The plans made so far, by batch size (primitives and buffers; see `makeRoom`).
   var plans: [Int: Plan] = [:]
+  /// At most this many plans are kept.
+  static let maxPlans = 64
+  /// At most this many positions are planned for in all (the kept plans' batch sizes summed): a
+  /// plan's buffers grow with its batch, so a bound on plans alone is not one on memory. Measured:
+  /// `dojo eval` of 5,500 positions at 200 simulations (every search step a new, slightly smaller
+  /// batch) grew to 12.5 GB under the bound of 64 plans alone, and two at once were killed for
+  /// want of memory on a 24 GB machine.
+  static let maxPlannedPositions = 4096
+  var plannedPositions: Int { plans.keys.reduce(0, +) }
 
   /// The top of the s8 weights' range: 127 where the CPU has VNNI (`vpdpbusd` sums u8 × s8 products
   /// in 32 bits), else 63. Without VNNI oneDNN multiplies u8 by s8 in pairs into a saturating 16-bit
@@ -106,10 +116,19 @@ final class OneDNNTower {
   func run(batch: Int, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) throws(OneDNNError) {
     omp_set_num_threads(Int32(threads))
     if plans[batch] == nil {
-      if plans.count >= 64 { plans.removeAll() }  // batch sizes are few in practice; bound them anyway
+      makeRoom(for: batch)
       try prepare(batch: batch)
     }
     try plans[batch]!.run(input: input, output: output)
+  }
+
+  /// Drops plans, the largest batches first, until one for `batch` positions fits both bounds
+  /// (a batch larger than `maxPlannedPositions` is planned alone). Self-play's batches are small
+  /// and recur, so they stay; an evaluation's large, ever-smaller batches do not pile up.
+  func makeRoom(for batch: Int) {
+    while let largest = plans.keys.max(), plans.count >= Self.maxPlans || plannedPositions + batch > Self.maxPlannedPositions {
+      plans.removeValue(forKey: largest)
+    }
   }
 
   /// The primitives and buffers for one batch size.

@@ -310,3 +310,40 @@ func reducedPrecisionStaysCloseToFP32(precision: InferencePrecision, klBound: Do
   let stones = (0..<100).map { i in a[(i * 3 * cells)..<(i * 3 * cells + 2 * cells)].reduce(0, +) }
   #expect(stones.min()! <= 5 && stones.max()! >= 25, "stones per position from \(stones.min()!) to \(stones.max()!)")
 }
+
+/// The tower's plans (one per batch size) stay within both bounds, the plans and the positions
+/// planned for, dropping the largest batches first, and a plan made again after it was dropped
+/// gives the same result.
+@Test func theTowersPlansStayWithinTheirBoundsLargestDroppedFirst() throws {
+  let inputs = 2, channels = 2, h = 3, w = 3, n = h * w
+  let weights = UnsafeMutablePointer<Float>.allocate(capacity: channels * max(inputs, channels) * 9 * 3)
+  let bias = UnsafeMutablePointer<Float>.allocate(capacity: channels * 3)
+  defer { weights.deallocate(); bias.deallocate() }
+  var rng = SplitMix64(seed: 29)
+  for i in 0..<(channels * max(inputs, channels) * 9 * 3) { weights[i] = Float(rng.next(below: 2001)) / 1000 - 1 }
+  for i in 0..<(channels * 3) { bias[i] = Float(rng.next(below: 201)) / 1000 - 0.1 }
+  let convolutions = (0..<3).map { k in
+    OneDNNTower.Convolution(weights: weights + k * channels * max(inputs, channels) * 9, bias: bias + k * channels,
+                            outputs: channels, inputs: k == 0 ? inputs : channels)
+  }
+  let tower = try OneDNNTower(convolutions: convolutions, blocks: 1, height: h, width: w, threads: 1)
+  let largest = 5000
+  var input = (0..<(inputs * n * largest)).map { _ in Float(rng.next(below: 1001)) / 1000 }
+  var output = [Float](repeating: 0, count: channels * n * largest)
+  func run(_ batch: Int) throws -> [Float] {
+    try tower.run(batch: batch, input: &input, output: &output)
+    #expect(tower.plans.count <= OneDNNTower.maxPlans && tower.plannedPositions <= max(OneDNNTower.maxPlannedPositions, batch),
+            "after batch \(batch): \(tower.plans.keys.sorted())")
+    return Array(output.prefix(channels * n * batch))
+  }
+  let first = try run(3)
+  for batch in [1, 2, 3000, 2999] { _ = try run(batch) }
+  // 1 + 2 + 3 + 3000 + 2999 passes 4096: the 3000 went, the small ones stayed.
+  #expect(tower.plans.keys.sorted() == [1, 2, 3, 2999], "\(tower.plans.keys.sorted())")
+  _ = try run(largest)
+  #expect(tower.plans.keys.sorted() == [largest], "\(tower.plans.keys.sorted())")
+  #expect(try run(3) == first, "batch 3 planned again gives another result (seed 29)")
+  #expect(tower.plans.keys.sorted() == [3])
+  for batch in 1...70 { _ = try run(batch) }
+  #expect(tower.plans.count == OneDNNTower.maxPlans && tower.plans[1] != nil && tower.plans[70] != nil, "\(tower.plans.keys.sorted())")
+}
