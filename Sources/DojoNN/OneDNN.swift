@@ -105,6 +105,7 @@ final class OneDNNTower {
   /// Makes the plan for `batch` positions now (the first call at that size would otherwise).
   func prepare(batch: Int) throws(OneDNNError) {
     guard plans[batch] == nil else { return }
+    makeRoom(for: batch)
     omp_set_num_threads(Int32(threads))  // the work split is fixed at creation: create with the threads it runs on
     let plan = try Plan(self, batch: batch)
     plans[batch] = plan
@@ -115,10 +116,7 @@ final class OneDNNTower {
   /// `output` receives channels × (batch·height·width), channel-major.
   func run(batch: Int, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) throws(OneDNNError) {
     omp_set_num_threads(Int32(threads))
-    if plans[batch] == nil {
-      makeRoom(for: batch)
-      try prepare(batch: batch)
-    }
+    try prepare(batch: batch)
     try plans[batch]!.run(input: input, output: output)
   }
 
