@@ -24,7 +24,7 @@ func versionReport() -> String {
   let features = ["avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8"]
   return """
     dojo \(Dojo.version)
-    oneDNN \(oneDNNVersion)
+    oneDNN \(oneDNNVersion), dispatching to \(OneDNNISA.current.name)
     \(BLASCore.configuration); kernels: \(BLASCore.select())
     ZeroMQ \(zeroMQVersion)
     CPU: \(CPUInfo.current.model ?? "unknown") (\(features.map { flags.contains($0) ? $0 : "no \($0)" }.joined(separator: ", ")))

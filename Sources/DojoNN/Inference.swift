@@ -44,12 +44,13 @@ public enum InferencePrecision: String, Sendable, CaseIterable, Codable {
     return Self.cpuChoice
   }
 
-  static let cpuChoice: InferencePrecision = choice(cpuFlags: CPUInfo.current.flags)
+  static let cpuChoice: InferencePrecision = choice(isa: .current)
 
-  /// The choice `auto` makes on a CPU with these flags.
-  public static func choice(cpuFlags: Set<String>) -> InferencePrecision {
-    if cpuFlags.contains("amx_bf16") { return .bf16 }
-    if cpuFlags.contains("avx2") || cpuFlags.contains("avx512_vnni") || cpuFlags.contains("avx_vnni") { return .int8 }
+  /// The choice `auto` makes where oneDNN dispatches to `isa` (this CPU's, or lower where
+  /// `ONEDNN_MAX_CPU_ISA` caps it).
+  public static func choice(isa: OneDNNISA) -> InferencePrecision {
+    if isa.hasAMX { return .bf16 }
+    if isa.hasAVX2 { return .int8 }
     return .fp32
   }
 }
@@ -80,7 +81,7 @@ public final class InferenceEngine {
   /// int8: the bits of the weights' range, 8 with VNNI, 7 without (`OneDNNTower.int8WeightTop`);
   /// nil in the other precisions.
   public var int8WeightBits: Int? { precision == .int8 ? Self.int8WeightBitsOnThisCPU : nil }
-  /// The bits int8 weights have on this CPU: 8 with VNNI or AMX, 7 without.
+  /// The bits int8 weights have on this CPU: 8 where oneDNN's kernels have VNNI (or AMX), 7 without.
   public static var int8WeightBitsOnThisCPU: Int { OneDNNTower.int8WeightTop == 127 ? 8 : 7 }
   var oneDNNFailure: String?
 

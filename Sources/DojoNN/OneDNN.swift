@@ -32,6 +32,30 @@ public var oneDNNVersion: String {
   return "\(v.major).\(v.minor).\(v.patch)" + (hash.isEmpty || hash == "N/A" ? "" : " (commit \(hash.prefix(10)))")
 }
 
+/// The instruction set oneDNN dispatches to in this process: the CPU's, capped by
+/// `ONEDNN_MAX_CPU_ISA` (or `DNNL_MAX_CPU_ISA`) where set. What Dojo's int8 and `auto` rely on
+/// (VNNI's 32-bit sums, AMX) is read here and not from the CPU's flags: with the cap at AVX2 or
+/// AVX512_CORE on a VNNI CPU, oneDNN runs its kernels that sum u8 × s8 pairs in 16 bits (measured:
+/// 8-bit weights then came out at half of fp32). oneDNN's ISA values are bit sets, each holding the
+/// bits of the ISAs below it, so "has" is "holds that ISA's bits".
+public struct OneDNNISA: Sendable, Equatable {
+  public let isa: dnnl_cpu_isa_t
+  public init(_ isa: dnnl_cpu_isa_t) { self.isa = isa }
+  /// This process's: read once (oneDNN fixes it at its first use).
+  public static let current = OneDNNISA(dnnl_get_effective_cpu_isa())
+
+  func holds(_ other: dnnl_cpu_isa_t) -> Bool { isa.rawValue & other.rawValue == other.rawValue }
+  public var hasAVX2: Bool { holds(dnnl_cpu_isa_avx2) }
+  /// u8 × s8 products summed in 32 bits (`vpdpbusd`), with AVX-512 or with AVX2.
+  public var hasVNNI: Bool { holds(dnnl_cpu_isa_avx512_core_vnni) || holds(dnnl_cpu_isa_avx2_vnni) }
+  public var hasAMX: Bool { holds(dnnl_cpu_isa_avx512_core_amx) }
+  /// oneDNN's name for it (`avx512_core_bf16`, `avx2`, ...).
+  public var name: String {
+    let text = dnnl_cpu_isa2str(isa).map { String(cString: $0) } ?? "isa \(isa.rawValue)"
+    return text.hasPrefix("cpu_isa_") ? String(text.dropFirst(8)) : text
+  }
+}
+
 /// What oneDNN chose for a convolution: its implementation (e.g. `brgconv:avx512_core`).
 func implementationName(_ pd: const_dnnl_primitive_desc_t) -> String {
   var text: UnsafePointer<CChar>?
@@ -74,15 +98,15 @@ final class OneDNNTower {
   static let maxPlannedPositions = 4096
   var plannedPositions: Int { plans.keys.reduce(0, +) }
 
-  /// The top of the s8 weights' range: 127 where the CPU has VNNI (`vpdpbusd` sums u8 × s8 products
-  /// in 32 bits), else 63. Without VNNI oneDNN multiplies u8 by s8 in pairs into a saturating 16-bit
-  /// sum (`vpmaddubsw`), which 255 × 127 × 2 overflows and 255 × 63 × 2 = 32,130 does not (measured
-  /// on an AVX2 EPYC: the all-maximal case came out at about half of fp32 with 127).
-  static let int8WeightTop = int8WeightTop(cpuFlags: CPUInfo.current.flags)
+  /// The top of the s8 weights' range: 127 where oneDNN's kernels have VNNI (`vpdpbusd` sums u8 × s8
+  /// products in 32 bits), else 63. Without VNNI oneDNN multiplies u8 by s8 in pairs into a saturating
+  /// 16-bit sum (`vpmaddubsw`), which 255 × 127 × 2 overflows and 255 × 63 × 2 = 32,130 does not
+  /// (measured: the all-maximal case came out at about half of fp32 with 127, on an AVX2 EPYC and,
+  /// with oneDNN capped to AVX512_CORE, on an AVX-512 VNNI one). Read from the ISA oneDNN dispatches
+  /// to (`OneDNNISA`), so a cap set by `ONEDNN_MAX_CPU_ISA` is followed.
+  static let int8WeightTop = int8WeightTop(isa: .current)
 
-  static func int8WeightTop(cpuFlags: Set<String>) -> Float {
-    cpuFlags.contains("avx512_vnni") || cpuFlags.contains("avx_vnni") || cpuFlags.contains("amx_int8") ? 127 : 63
-  }
+  static func int8WeightTop(isa: OneDNNISA) -> Float { isa.hasVNNI ? 127 : 63 }
 
   /// The implementation oneDNN chose for the tower's convolutions at the last batch size planned.
   private(set) var implementation = ""

@@ -282,15 +282,47 @@ func reducedPrecisionStaysCloseToFP32(precision: InferencePrecision, klBound: Do
   #expect(refused.precision == .fp32 && refused.backendDescription.contains("negative"), "\(refused.backendDescription)")
 }
 
+/// The int8 weights' width follows the instruction set oneDNN dispatches to, not the CPU's flags:
+/// the saturation test above runs again in a child process with oneDNN capped (`DNNL_MAX_CPU_ISA`)
+/// below VNNI, where each cap this CPU can run must pass too. Before, a VNNI CPU capped to AVX2 or
+/// AVX512_CORE kept 8-bit weights and came out at half of fp32.
+@Test func int8FollowsTheInstructionSetOneDNNIsCappedTo() throws {
+  let flags = CPUInfo.current.flags
+  var caps: [String] = []
+  if flags.contains("avx2") { caps.append("AVX2") }
+  if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(flags.contains) { caps.append("AVX512_CORE") }
+  if caps.isEmpty { print("int8 under a capped ISA: not measured, this CPU has no AVX2"); return }
+  let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+  for cap in caps {
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: binary)
+    child.arguments = ["--testing-library", "swift-testing", "--filter", "int8ConvolutionsDoNotSaturateAtTheLargestInputsAndWeights"]
+    child.environment = ProcessInfo.processInfo.environment.merging(["DNNL_MAX_CPU_ISA": cap]) { $1 }
+    let pipe = Pipe()
+    child.standardOutput = pipe
+    child.standardError = pipe
+    try child.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    child.waitUntilExit()
+    // The child ran the saturation case on the capped ISA's kernels (e.g. `jit_uni_int8:avx2`) and passed.
+    #expect(child.terminationStatus == 0 && output.contains(":\(cap.lowercased()), CPU flags"), "DNNL_MAX_CPU_ISA=\(cap):\n\(output)")
+  }
+}
+
 @Test func autoPrecisionFollowsTheCPU() {
-  #expect(InferencePrecision.choice(cpuFlags: ["avx512f", "avx512_vnni", "amx_bf16", "amx_int8"]) == .bf16)
-  #expect(InferencePrecision.choice(cpuFlags: ["avx512f", "avx512_bf16", "avx512_vnni"]) == .int8)
-  #expect(InferencePrecision.choice(cpuFlags: ["avx2", "fma", "avx_vnni"]) == .int8)
-  #expect(InferencePrecision.choice(cpuFlags: ["avx2", "fma"]) == .int8)
-  #expect(InferencePrecision.choice(cpuFlags: ["sse4_2"]) == .fp32)
-  // int8 weights use 7 bits where the CPU sums u8 × s8 pairs in 16 bits (no VNNI), 8 where it has VNNI.
-  #expect(OneDNNTower.int8WeightTop(cpuFlags: ["avx2", "fma"]) == 63 && OneDNNTower.int8WeightTop(cpuFlags: ["avx512f", "avx512bw"]) == 63)
-  #expect(OneDNNTower.int8WeightTop(cpuFlags: ["avx2", "avx_vnni"]) == 127 && OneDNNTower.int8WeightTop(cpuFlags: ["avx512f", "avx512_vnni"]) == 127)
+  #expect(InferencePrecision.choice(isa: OneDNNISA(dnnl_cpu_isa_avx512_core_amx)) == .bf16)
+  #expect(InferencePrecision.choice(isa: OneDNNISA(dnnl_cpu_isa_avx512_core_bf16)) == .int8)
+  #expect(InferencePrecision.choice(isa: OneDNNISA(dnnl_cpu_isa_avx512_core)) == .int8)
+  #expect(InferencePrecision.choice(isa: OneDNNISA(dnnl_cpu_isa_avx2_vnni)) == .int8)
+  #expect(InferencePrecision.choice(isa: OneDNNISA(dnnl_cpu_isa_avx2)) == .int8)
+  #expect(InferencePrecision.choice(isa: OneDNNISA(dnnl_cpu_isa_sse41)) == .fp32)
+  // int8 weights use 7 bits where oneDNN's kernels sum u8 × s8 pairs in 16 bits (no VNNI), 8 where they have VNNI.
+  #expect(OneDNNTower.int8WeightTop(isa: OneDNNISA(dnnl_cpu_isa_avx2)) == 63 && OneDNNTower.int8WeightTop(isa: OneDNNISA(dnnl_cpu_isa_avx512_core)) == 63)
+  #expect(OneDNNTower.int8WeightTop(isa: OneDNNISA(dnnl_cpu_isa_avx2_vnni)) == 127)
+  #expect(OneDNNTower.int8WeightTop(isa: OneDNNISA(dnnl_cpu_isa_avx512_core_vnni)) == 127)
+  #expect(OneDNNTower.int8WeightTop(isa: OneDNNISA(dnnl_cpu_isa_avx512_core_bf16)) == 127)
+  #expect(OneDNNTower.int8WeightTop(isa: OneDNNISA(dnnl_cpu_isa_avx512_core_amx)) == 127)
+  #expect(OneDNNISA(dnnl_cpu_isa_avx512_core_bf16).name == "avx512_core_bf16")
   // auto without calibration positions (evaluation, play, gating) runs fp32 and notes nothing.
   let config = NetworkConfig(inputPlanes: 3, height: 6, width: 7, actionCount: 7, blocks: 1, channels: 16)
   let engine = InferenceEngine(network: PolicyValueNet(config: config, seed: 2), backend: .onednn, precision: .auto)

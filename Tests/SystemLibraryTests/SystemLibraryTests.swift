@@ -42,6 +42,9 @@ import Testing
   #expect(lines.first?.hasPrefix("dojo ") == true, "\(text)")
   let dnnl = dnnl_version()!.pointee
   #expect(lines.contains { $0.hasPrefix("oneDNN \(dnnl.major).\(dnnl.minor).\(dnnl.patch)") }, "\(text)")
+  // ... and the instruction set its kernels dispatch to, in oneDNN's own words (the child inherits any ONEDNN_MAX_CPU_ISA).
+  let isa = String(cString: dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa())).replacingOccurrences(of: "cpu_isa_", with: "")
+  #expect(lines.contains { $0.hasPrefix("oneDNN ") && $0.hasSuffix(", dispatching to \(isa)") }, "\(text)")
   var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
   zmq_version(&major, &minor, &patch)
   #expect(lines.contains("ZeroMQ \(major).\(minor).\(patch)"), "\(text)")
